@@ -1,0 +1,184 @@
+"""Indexing speed: picscore's decode + analysis against a straightforward librosa pipeline.
+
+Generates (once, cached in bench/.cache) a library of synthetic songs of known tempo and
+key, encoded as MP3, OGG Vorbis and FLAC, then in one run:
+  * indexes it with picscore on 1 core and on every core (fresh library each time);
+  * analyses the same files with librosa (load, beat_track, chroma_stft + Krumhansl key,
+    pyloudnorm LUFS, spectral centroid, RMS highlight) on 1 core and on every core;
+and prints tracks/s, real-time factors (audio seconds per wall second) per core and in
+total, the speed ratio, and each pipeline's tempo and key accuracy on the known answers.
+
+    python bench/index_speed.py                  # 50 tracks of 3 minutes
+    python bench/index_speed.py --tracks 8 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from picscore.compose.synth import PITCH_CLASSES, SongSpec, render_song
+from picscore.library.indexer import index_paths
+from picscore.library.parallel import default_jobs
+from picscore.library.store import Library
+from picscore.media.audio_encode import encode_audio
+
+CACHE = Path(__file__).parent / ".cache"
+FORMATS = (".mp3", ".ogg", ".flac")
+PROGRESSIONS = ((0, 3, 4, 0), (0, 5, 3, 4), (0, 4, 5, 3))
+
+
+def song_specs(n_tracks: int) -> list[SongSpec]:
+    """Varied, reproducible songs: tempi 70-165 BPM, all 24 keys, with and without drums."""
+    rng = np.random.default_rng(7)
+    return [
+        SongSpec(
+            tonic=PITCH_CLASSES[i % 12],
+            mode="major" if (i // 12) % 2 == 0 else "minor",
+            bpm=float(rng.integers(70, 166)),
+            progression=PROGRESSIONS[i % 3],
+            drums=i % 4 != 3,
+            brightness=float(rng.uniform(0.3, 0.8)),
+            loudness=float(rng.uniform(0.3, 0.95)),
+            seed=i,
+        )
+        for i in range(n_tracks)
+    ]
+
+
+def build_library(n_tracks: int, seconds: float) -> tuple[Path, dict[str, SongSpec]]:
+    folder = CACHE / f"library_{n_tracks}x{int(seconds)}s"
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = {}
+    for i, spec in enumerate(song_specs(n_tracks)):
+        path = folder / f"track{i:03d}{FORMATS[i % len(FORMATS)]}"
+        if not path.exists():
+            print(f"  generating {path.name} ({spec.tonic} {spec.mode}, {spec.bpm:.0f} BPM)", flush=True)
+            partial = path.with_name("partial-" + path.name)
+            encode_audio(partial, render_song(spec, seconds=seconds, sr=44100), sr=44100)
+            partial.replace(path)
+        truth[str(path.resolve())] = spec
+    return folder, truth
+
+
+# --- the librosa pipeline ------------------------------------------------------------------
+
+_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+def librosa_analyse(path: str) -> dict:
+    """What a developer would write with librosa and pyloudnorm for the same descriptors."""
+    import librosa
+    import pyloudnorm
+
+    y, sr = librosa.load(path, sr=22050, mono=True)
+    tempo, beats = librosa.beat.beat_track(y=y, sr=sr, units="time")
+    chroma = librosa.feature.chroma_stft(y=y, sr=sr).mean(axis=1)
+    templates = [np.roll(p, k) for p in (_MAJOR, _MINOR) for k in range(12)]
+    best = int(np.argmax([np.corrcoef(chroma, t)[0, 1] for t in templates]))
+    lufs = pyloudnorm.Meter(sr).integrated_loudness(y.astype(np.float64))
+    centroid = float(librosa.feature.spectral_centroid(y=y, sr=sr).mean())
+    log_mel = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr))
+    rms = librosa.feature.rms(y=y)[0]
+    window = int(30 * sr / 512)
+    highlight_start = float(np.argmax(np.convolve(rms, np.ones(window), "valid")) * 512 / sr) if len(rms) > window else 0.0
+    return {
+        "path": path,
+        "duration": len(y) / sr,
+        "bpm": float(np.atleast_1d(tempo)[0]),
+        "key": (PITCH_CLASSES[best % 12], "major" if best < 12 else "minor"),
+        "lufs": lufs,
+        "centroid": centroid,
+        "mel_frames": log_mel.shape[1],
+        "beats": len(beats),
+        "highlight": highlight_start,
+    }
+
+
+def _single_thread() -> None:
+    import threadpoolctl
+
+    threadpoolctl.threadpool_limits(1)
+
+
+def run_librosa(paths: list[str], *, jobs: int) -> tuple[list[dict], float]:
+    started = time.perf_counter()
+    if jobs == 1:
+        _single_thread()
+        results = [librosa_analyse(p) for p in paths]
+    else:
+        with multiprocessing.get_context("spawn").Pool(jobs, initializer=_single_thread) as pool:
+            results = pool.map(librosa_analyse, paths, chunksize=1)
+    return results, time.perf_counter() - started
+
+
+def run_picscore(folder: Path, *, jobs: int) -> tuple[list[dict], float]:
+    with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "bench.db") as library:
+        summary = index_paths(library, [folder], jobs=jobs, progress=False)
+        assert summary.failed == 0, summary.failures
+        tracks = [library.get_track(t["id"]) for t in library.list_tracks()]
+    results = [{"path": t["path"], "duration": t["duration"], "bpm": t["bpm"], "key": (t["key_tonic"], t["key_mode"])} for t in tracks]
+    return results, summary.wall_seconds
+
+
+# --- accuracy on the known answers ---------------------------------------------------------
+
+
+def accuracy(results: list[dict], truth: dict[str, SongSpec]) -> dict[str, float]:
+    tempo_exact = tempo_octave = key_exact = 0
+    for result in results:
+        spec = truth[str(Path(result["path"]).resolve())]
+        ratio = result["bpm"] / spec.bpm
+        tempo_exact += abs(ratio - 1) <= 0.04
+        tempo_octave += any(abs(ratio * f - 1) <= 0.04 for f in (1, 2, 0.5, 3, 1 / 3))
+        key_exact += result["key"] == (spec.tonic, spec.mode)
+    n = max(len(results), 1)
+    return {"tempo within 4%": tempo_exact / n, "tempo, octave-tolerant": tempo_octave / n, "key exact": key_exact / n}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tracks", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=180.0)
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="cores for the parallel runs (default: all)")
+    args = parser.parse_args()
+
+    print(f"library: {args.tracks} tracks x {args.seconds:.0f} s ({', '.join(FORMATS)}), {args.jobs} cores")
+    folder, truth = build_library(args.tracks, args.seconds)
+    paths = sorted(truth)
+    audio_seconds = args.tracks * args.seconds
+
+    librosa_analyse(paths[0])  # compile librosa's numba kernels outside the timing
+    rows = []
+    pipelines = (("picscore", lambda jobs: run_picscore(folder, jobs=jobs)), ("librosa", lambda jobs: run_librosa(paths, jobs=jobs)))
+    for name, runner in pipelines:
+        for jobs in sorted({1, args.jobs}):
+            results, seconds = runner(jobs)
+            rows.append((name, jobs, seconds, results))
+            print(f"  {name:8s} {jobs} core(s): {seconds:7.1f} s", flush=True)
+
+    print()
+    print(f"{'pipeline':10s} {'cores':>5s} {'wall s':>8s} {'tracks/s':>9s} {'RTF total':>10s} {'RTF/core':>9s}")
+    for name, jobs, seconds, _ in rows:
+        rtf = audio_seconds / seconds
+        print(f"{name:10s} {jobs:5d} {seconds:8.1f} {args.tracks / seconds:9.2f} {rtf:9.0f}x {rtf / jobs:8.0f}x")
+    by_key = {(name, jobs): seconds for name, jobs, seconds, _ in rows}
+    for jobs in sorted({1, args.jobs}):
+        print(f"picscore is {by_key['librosa', jobs] / by_key['picscore', jobs]:.1f}x faster than librosa on {jobs} core(s)")
+
+    print()
+    print(f"{'accuracy on known answers':28s} {'picscore':>9s} {'librosa':>9s}")
+    ours = accuracy(rows[0][3], truth)
+    theirs = accuracy(next(r for r in rows if r[0] == "librosa")[3], truth)
+    for metric in ours:
+        print(f"{metric:28s} {ours[metric]:9.0%} {theirs[metric]:9.0%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Audio analysis: spectrograms, tempo and beats, key, loudness, highlight, affect."""

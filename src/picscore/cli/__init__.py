@@ -1,0 +1,63 @@
+"""The `picscore` console script: one command, one verb per job.
+
+`main(argv)` returns the exit status, so tests call it directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from picscore import __version__
+from picscore.cli import demo_cmd, index_cmd, library_cmd
+from picscore.cli.output import CliError, fail
+from picscore.library.store import LibraryError
+
+_VERBS = (index_cmd, library_cmd, demo_cmd)
+
+_DESCRIPTION = """\
+picscore puts music from your own library to your pictures.
+
+Start by indexing your music; every verb takes --library (or $PICSCORE_LIBRARY) to choose
+the library file, which otherwise lives in your data folder.
+
+examples:
+  picscore index ~/Music            analyse new and changed tracks into the library
+  picscore library list             what is in the library
+  picscore library show 3 --json    every stored field of track 3, for scripts
+  picscore demo                     build and index the built-in demo library
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--library",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="library file to use (default: $PICSCORE_LIBRARY, else library.db in your data folder)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="picscore",
+        description=_DESCRIPTION,
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"picscore {__version__}")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for module in _VERBS:
+        module.add_parser(verbs, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]) and return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (CliError, LibraryError) as err:
+        return fail(str(err))
+    except KeyboardInterrupt:
+        print("picscore: interrupted", file=sys.stderr)
+        return 130

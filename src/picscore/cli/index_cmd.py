@@ -1,0 +1,95 @@
+"""`picscore index`: analyse new and changed music into the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from picscore.cli.output import print_json
+from picscore.library.indexer import IndexSummary, index_paths
+from picscore.library.parallel import default_jobs
+from picscore.library.store import Library
+from picscore.paths import library_path
+
+_EPILOG = """\
+Only new or changed files are analysed (size and mtime, then a content fingerprint); a
+moved or renamed file is recognised by its content and not analysed again. A file that
+cannot be decoded is recorded (see `picscore library errors`) and skipped. Ctrl-C stops
+cleanly: finished tracks are kept and the next run continues from there.
+
+formats: MP3, AAC/M4A, OGG Vorbis, Opus, FLAC, WAV, AIFF, WMA and whatever else FFmpeg reads.
+
+examples:
+  picscore index ~/Music
+  picscore index ~/Music /media/usb/Songs --jobs 2
+  picscore --library party.db index ~/Music/Party --json
+"""
+
+
+def add_parser(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = verbs.add_parser(
+        "index",
+        parents=[common],
+        help="analyse music folders into the library",
+        description="Analyse the audio files under PATH... into the library: tempo and beats, key, "
+        "loudness, brightness, highlight and mood estimates.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="music folders (walked recursively) or single files")
+    parser.add_argument(
+        "--jobs", "-j", type=_positive_int, default=default_jobs(), help="worker processes (default: all cores, here %(default)s)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the run's summary as JSON")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    with Library(library_path(getattr(args, "library", None))) as library:
+        summary = index_paths(library, args.paths, jobs=args.jobs, progress=not (args.quiet or args.json))
+    if args.json:
+        print_json({"library": str(library.path), **summary.as_dict()})
+    else:
+        report(summary)
+    if summary.interrupted:
+        return 130
+    return 1 if summary.failed or summary.missing_roots else 0
+
+
+def report(summary: IndexSummary) -> None:
+    """Tell a person what the run did, failures on stderr."""
+    for root in summary.missing_roots:
+        print(f"picscore: error: {root}: no such file or folder", file=sys.stderr)
+    for path, error in summary.failures:
+        print(f"picscore: skipped {path}: {error}", file=sys.stderr)
+    line = f"{summary.indexed} indexed, {summary.failed} failed"
+    if summary.failed:
+        line += ": see `picscore library errors`"
+    extras = [
+        f"{n} {what}"
+        for n, what in (
+            (summary.unchanged, "unchanged"),
+            (summary.moved, "moved"),
+            (summary.copied, "copies"),
+            (summary.known_failures, "known failures"),
+        )
+        if n
+    ]
+    if extras:
+        line += f" ({', '.join(extras)})"
+    if summary.indexed:
+        speed = summary.audio_seconds / max(summary.wall_seconds, 1e-9)
+        line += f" in {summary.wall_seconds:.1f} s, {speed:.0f}x real time"
+    print(line)
+    if summary.missing:
+        print(f"{len(summary.missing)} tracks are no longer on disk: `picscore library prune` removes them")
+    if summary.interrupted:
+        print("interrupted: finished tracks are saved; run the same command again to continue")

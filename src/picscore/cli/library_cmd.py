@@ -1,0 +1,150 @@
+"""`picscore library`: look into the library, and tidy it."""
+
+from __future__ import annotations
+
+import argparse
+
+from picscore.cli.output import CliError, format_duration, print_json, print_table
+from picscore.library.store import Library
+from picscore.paths import library_path
+
+_EPILOG = """\
+examples:
+  picscore library list
+  picscore library show 3
+  picscore library stats --json
+  picscore library errors
+  picscore library prune --dry-run
+"""
+
+_LIST_COLUMNS = (
+    ("id", "ID"),
+    ("title", "TITLE"),
+    ("artist", "ARTIST"),
+    ("time", "TIME"),
+    ("bpm", "BPM"),
+    ("initial_key", "KEY"),
+    ("loudness_lufs", "LUFS"),
+    ("valence", "VAL"),
+    ("arousal", "ARO"),
+)
+
+
+def add_parser(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = verbs.add_parser(
+        "library",
+        parents=[common],
+        help="list, show, count and tidy the library",
+        description="Look into the music library and tidy it.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, helptext, handler in (
+        ("list", "one line per track: id, title, artist, time, tempo, key, loudness, mood", _list),
+        ("show", "every stored field of one track", _show),
+        ("stats", "counts, total time, tempo range and keys", _stats),
+        ("errors", "files that could not be analysed, and why", _errors),
+        ("prune", "remove tracks whose file is gone from disk", _prune),
+    ):
+        sub = actions.add_parser(name, parents=[common], help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
+        sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+        sub.set_defaults(run=lambda args, handler=handler: _with_library(args, handler))
+        if name == "show":
+            sub.add_argument("track_id", type=int, metavar="ID", help="track id, as `picscore library list` shows")
+        if name == "prune":
+            sub.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+        if name == "errors":
+            sub.add_argument("--clear", action="store_true", help="forget the recorded errors so the next index retries those files")
+
+
+def _with_library(args: argparse.Namespace, handler) -> int:
+    with Library(library_path(getattr(args, "library", None))) as library:
+        return handler(library, args)
+
+
+def _list(library: Library, args: argparse.Namespace) -> int:
+    if args.json:
+        print_json(library.list_tracks())
+    else:
+        print_track_list(library)
+    return 0
+
+
+def print_track_list(library: Library) -> None:
+    """The library as a table: one line per track."""
+    tracks = library.list_tracks()
+    if not tracks:
+        print(f"the library {library.path} is empty: add music with `picscore index FOLDER`")
+        return
+    for track in tracks:
+        track["time"] = format_duration(track["duration"])
+        track["title"] = track["title"] or track["path"].rsplit("/", 1)[-1]
+        track["bpm"] = round(track["bpm"]) if track["bpm"] else None
+        track["valence"], track["arousal"] = f"{track['valence']:+.2f}", f"{track['arousal']:+.2f}"
+    print_table(tracks, _LIST_COLUMNS)
+
+
+def _show(library: Library, args: argparse.Namespace) -> int:
+    track = library.get_track(args.track_id)
+    if track is None:
+        raise CliError(f"no track with id {args.track_id} in {library.path}")
+    if args.json:
+        print_json(track)
+        return 0
+    beats, curve = track.pop("beats"), track.pop("energy_curve")
+    for name, value in track.items():
+        print(f"{name:>20}  {value:.3f}" if isinstance(value, float) else f"{name:>20}  {value if value is not None else '-'}")
+    print(f"{'beats':>20}  {len(beats)} beats: {', '.join(f'{b:.2f}' for b in beats[:8])}{' ...' if len(beats) > 8 else ''}")
+    print(
+        f"{'energy_curve':>20}  {len(curve)} points at 2 Hz, {curve.min():.1f} to {curve.max():.1f} dBFS"
+        if len(curve)
+        else f"{'energy_curve':>20}  -"
+    )
+    return 0
+
+
+def _stats(library: Library, args: argparse.Namespace) -> int:
+    stats = library.stats()
+    if args.json:
+        print_json(stats)
+        return 0
+    print(f"library      {stats['library']}")
+    print(f"tracks       {stats['tracks']} ({format_duration(stats['total_duration_seconds'])} of music)")
+    print(f"errors       {stats['errors']}")
+    if stats["tracks"]:
+        bpm = stats["bpm"]
+        print(f"tempo        {bpm['min']:.0f} to {bpm['max']:.0f} BPM (mean {bpm['mean']:.0f})")
+        print("keys         " + ", ".join(f"{k} {n}" for k, n in stats["keys"].items()))
+    if stats["outdated_analysis"]:
+        print(f"outdated     {stats['outdated_analysis']} tracks analysed by an older picscore: `picscore index` updates them")
+    return 0
+
+
+def _errors(library: Library, args: argparse.Namespace) -> int:
+    errors = library.errors()
+    if args.clear:
+        library.clear_errors(e["path"] for e in errors)
+    if args.json:
+        print_json(errors)
+    elif not errors:
+        print("no errors recorded")
+    else:
+        for error in errors:
+            print(f"{error['path']}: {error['error']}")
+        if args.clear:
+            print(f"cleared {len(errors)} errors: the next `picscore index` retries those files")
+    return 0
+
+
+def _prune(library: Library, args: argparse.Namespace) -> int:
+    missing = library.missing_tracks()
+    if not args.dry_run:
+        library.remove_tracks(t["id"] for t in missing)
+    if args.json:
+        print_json({"removed" if not args.dry_run else "would_remove": missing})
+        return 0
+    for track in missing:
+        print(f"{'would remove' if args.dry_run else 'removed'} {track['id']}: {track['path']}")
+    print(f"{len(missing)} tracks {'would be ' if args.dry_run else ''}removed")
+    return 0

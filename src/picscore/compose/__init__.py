@@ -1,0 +1,1 @@
+"""Algorithmic composition and synthesis: the demo library, test media, fallback music."""

@@ -1,0 +1,56 @@
+"""Find the audio files under the paths a user names."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+AUDIO_EXTENSIONS = frozenset(
+    {".mp3", ".m4a", ".m4b", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav", ".aif", ".aiff", ".aifc", ".wma", ".wv", ".ape", ".mka"}
+)
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """An audio file's absolute path with the size and mtime that tell if it changed."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def is_audio_path(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in AUDIO_EXTENSIONS
+
+
+def scan_audio_files(roots: list[str | Path]) -> tuple[list[FileStat], list[str]]:
+    """Audio files under `roots` (folders are walked, hidden entries skipped), sorted by path.
+
+    Returns the files and the roots that do not exist. A file named directly is taken
+    whatever its extension, so a user can index one odd file on purpose.
+    """
+    found: dict[str, FileStat] = {}
+    missing_roots: list[str] = []
+    for root in roots:
+        root_path = Path(root).expanduser()
+        if root_path.is_file():
+            _add(found, root_path)
+        elif root_path.is_dir():
+            for folder, dirs, files in os.walk(root_path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    if not name.startswith(".") and is_audio_path(name):
+                        _add(found, Path(folder) / name)
+        else:
+            missing_roots.append(str(root))
+    return sorted(found.values(), key=lambda stat: stat.path), missing_roots
+
+
+def _add(found: dict[str, FileStat], path: Path) -> None:
+    resolved = path.resolve()
+    try:
+        info = resolved.stat()
+    except OSError:
+        return  # vanished or unreadable between listing and stat: the next run sees it
+    found[str(resolved)] = FileStat(path=str(resolved), size=info.st_size, mtime_ns=info.st_mtime_ns)

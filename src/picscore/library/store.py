@@ -1,0 +1,254 @@
+"""The library's SQLite file: schema, and every read and write the rest of picscore makes.
+
+WAL mode, one transaction per change: a process killed at any moment leaves each track
+either fully stored or absent. Field names follow beets where one exists (`bpm`,
+`initial_key`, `title`, `artist`, `album`, `genre`, `year`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from picscore.audio.analysis import ANALYSIS_VERSION
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tracks (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    analysis_version INTEGER NOT NULL,
+    title TEXT, artist TEXT, album TEXT, genre TEXT, year TEXT,
+    codec TEXT, container TEXT, source_sample_rate INTEGER, channels INTEGER, bit_rate INTEGER,
+    duration REAL NOT NULL,
+    bpm REAL, tempo_confidence REAL, beats BLOB,
+    initial_key TEXT, key_tonic TEXT, key_mode TEXT, key_confidence REAL,
+    loudness_lufs REAL, peak_dbfs REAL, energy_curve BLOB, brightness_hz REAL,
+    highlight_start REAL, highlight_end REAL,
+    valence REAL, arousal REAL,
+    indexed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tracks_fingerprint ON tracks (fingerprint);
+CREATE TABLE IF NOT EXISTS errors (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    failed_at TEXT NOT NULL
+);
+"""
+
+TRACK_COLUMNS = (
+    "path", "size", "mtime_ns", "fingerprint", "analysis_version",
+    "title", "artist", "album", "genre", "year",
+    "codec", "container", "source_sample_rate", "channels", "bit_rate",
+    "duration", "bpm", "tempo_confidence", "beats",
+    "initial_key", "key_tonic", "key_mode", "key_confidence",
+    "loudness_lufs", "peak_dbfs", "energy_curve", "brightness_hz",
+    "highlight_start", "highlight_end", "valence", "arousal", "indexed_at",
+)  # fmt: skip
+_ARRAY_COLUMNS = ("beats", "energy_curve")
+
+
+class LibraryError(Exception):
+    """The library file cannot be opened or is not a picscore library."""
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """What the library remembers of a path, to decide whether it needs work."""
+
+    track_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    fingerprint: str
+    analysis_version: int
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def encode_array(values: np.ndarray) -> bytes:
+    return np.asarray(values, dtype="<f4").tobytes()
+
+
+def decode_array(blob: bytes | None) -> np.ndarray:
+    return np.frombuffer(blob or b"", dtype="<f4").copy()
+
+
+class Library:
+    """A picscore music library stored in one SQLite file."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).expanduser()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)  # idempotent: every statement is IF NOT EXISTS
+            with self.transaction():
+                self._check_schema()
+        except sqlite3.DatabaseError as err:
+            raise LibraryError(f"{self.path}: not a usable picscore library ({err})") from None
+        except OSError as err:
+            raise LibraryError(f"{self.path}: cannot open the library ({err.strerror})") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (KeyboardInterrupt too)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _check_schema(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise LibraryError(f"{self.path}: made by a newer picscore (schema {row[0]}); upgrade picscore")
+
+    # --- what the indexer asks -------------------------------------------------------------
+
+    def known_files(self) -> dict[str, KnownFile]:
+        rows = self._db.execute("SELECT id, path, size, mtime_ns, fingerprint, analysis_version FROM tracks")
+        return {r["path"]: _known_file(r) for r in rows}
+
+    def failed_files(self) -> dict[str, tuple[int, int]]:
+        """Path -> (size, mtime_ns) of files whose last attempt failed."""
+        return {r["path"]: (r["size"], r["mtime_ns"]) for r in self._db.execute("SELECT path, size, mtime_ns FROM errors")}
+
+    def tracks_with_fingerprint(self, fingerprint: str, *, analysis_version: int) -> list[KnownFile]:
+        rows = self._db.execute(
+            "SELECT id, path, size, mtime_ns, fingerprint, analysis_version FROM tracks"
+            " WHERE fingerprint = ? AND analysis_version = ? ORDER BY id",
+            (fingerprint, analysis_version),
+        )
+        return [_known_file(r) for r in rows]
+
+    # --- writes (each one transaction) ------------------------------------------------------
+
+    def save_track(self, row: dict[str, Any]) -> int:
+        """Insert or replace the track at row['path']; clears any error recorded for it."""
+        values = {**row, "indexed_at": row.get("indexed_at") or utc_now()}
+        for name in _ARRAY_COLUMNS:
+            values[name] = encode_array(values[name])
+        columns = ", ".join(TRACK_COLUMNS)
+        updates = ", ".join(f"{c}=excluded.{c}" for c in TRACK_COLUMNS if c != "path")
+        with self.transaction() as db:
+            db.execute(
+                f"INSERT INTO tracks ({columns}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}) ON CONFLICT(path) DO UPDATE SET {updates}",
+                [values.get(c) for c in TRACK_COLUMNS],
+            )
+            db.execute("DELETE FROM errors WHERE path = ?", (row["path"],))
+            return db.execute("SELECT id FROM tracks WHERE path = ?", (row["path"],)).fetchone()[0]
+
+    def relocate_track(self, track_id: int, *, path: str, size: int, mtime_ns: int) -> None:
+        """Point an analysed track at its new path (a move or rename, same content)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM tracks WHERE path = ? AND id != ?", (path, track_id))
+            db.execute("UPDATE tracks SET path = ?, size = ?, mtime_ns = ? WHERE id = ?", (path, size, mtime_ns, track_id))
+            db.execute("DELETE FROM errors WHERE path = ?", (path,))
+
+    def copy_track(self, track_id: int, *, path: str, size: int, mtime_ns: int) -> int:
+        """Store a second file with the same content as `track_id` without analysing it again."""
+        source = self.get_track(track_id)
+        if source is None:
+            raise KeyError(track_id)
+        source.update(path=path, size=size, mtime_ns=mtime_ns, indexed_at=utc_now())
+        return self.save_track(source)
+
+    def save_error(self, *, path: str, size: int, mtime_ns: int, error: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO errors VALUES (?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
+                " size=excluded.size, mtime_ns=excluded.mtime_ns, error=excluded.error, failed_at=excluded.failed_at",
+                (path, size, mtime_ns, error, utc_now()),
+            )
+
+    def remove_tracks(self, track_ids: Iterable[int]) -> int:
+        ids = list(track_ids)
+        with self.transaction() as db:
+            db.executemany("DELETE FROM tracks WHERE id = ?", [(i,) for i in ids])
+        return len(ids)
+
+    def clear_errors(self, paths: Iterable[str]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM errors WHERE path = ?", [(p,) for p in paths])
+
+    # --- what users ask ---------------------------------------------------------------------
+
+    def get_track(self, track_id: int) -> dict[str, Any] | None:
+        row = self._db.execute(f"SELECT id, {', '.join(TRACK_COLUMNS)} FROM tracks WHERE id = ?", (track_id,)).fetchone()
+        return _track_dict(row) if row else None
+
+    def list_tracks(self) -> list[dict[str, Any]]:
+        """Every track's summary fields (no arrays), in path order."""
+        rows = self._db.execute(
+            "SELECT id, path, title, artist, album, genre, year, duration, bpm, initial_key,"
+            " loudness_lufs, valence, arousal FROM tracks ORDER BY path"
+        )
+        return [dict(r) for r in rows]
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._db.execute("SELECT path, error, failed_at FROM errors ORDER BY path")]
+
+    def missing_tracks(self) -> list[dict[str, Any]]:
+        """Tracks whose file is no longer on disk."""
+        rows = self._db.execute("SELECT id, path FROM tracks ORDER BY path")
+        return [dict(r) for r in rows if not Path(r["path"]).exists()]
+
+    def stats(self) -> dict[str, Any]:
+        db = self._db
+        count, seconds = db.execute("SELECT count(*), coalesce(sum(duration), 0) FROM tracks").fetchone()
+        keys = db.execute("SELECT initial_key, count(*) n FROM tracks GROUP BY initial_key ORDER BY n DESC, initial_key").fetchall()
+        tempo = db.execute("SELECT min(bpm), avg(bpm), max(bpm) FROM tracks").fetchone()
+        return {
+            "library": str(self.path),
+            "tracks": count,
+            "total_duration_seconds": round(seconds, 1),
+            "errors": db.execute("SELECT count(*) FROM errors").fetchone()[0],
+            "bpm": {"min": tempo[0], "mean": tempo[1], "max": tempo[2]},
+            "keys": {k["initial_key"]: k["n"] for k in keys},
+            "outdated_analysis": db.execute("SELECT count(*) FROM tracks WHERE analysis_version < ?", (ANALYSIS_VERSION,)).fetchone()[0],
+        }
+
+
+def _track_dict(row: sqlite3.Row) -> dict[str, Any]:
+    track = dict(row)
+    for name in _ARRAY_COLUMNS:
+        track[name] = decode_array(track[name])
+    return track
+
+
+def _known_file(row: sqlite3.Row) -> KnownFile:
+    return KnownFile(row["id"], row["path"], row["size"], row["mtime_ns"], row["fingerprint"], row["analysis_version"])

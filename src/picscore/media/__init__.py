@@ -1,0 +1,1 @@
+"""Media input and output: decoding audio and images, encoding audio and video."""

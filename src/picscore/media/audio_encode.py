@@ -1,0 +1,73 @@
+"""Encode mono float32 audio to a file whose format follows its extension.
+
+Used to write the demo library and test media in every format a music library holds.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+# extension -> (container format, codec, sample format, fixed sample rate or None)
+_FORMATS: dict[str, tuple[str, str, str, int | None]] = {
+    ".wav": ("wav", "pcm_s16le", "s16", None),
+    ".aiff": ("aiff", "pcm_s16be", "s16", None),
+    ".aif": ("aiff", "pcm_s16be", "s16", None),
+    ".flac": ("flac", "flac", "s16", None),
+    ".mp3": ("mp3", "libmp3lame", "fltp", None),
+    ".m4a": ("ipod", "aac", "fltp", None),
+    ".ogg": ("ogg", "vorbis", "fltp", None),
+    ".opus": ("opus", "libopus", "flt", 48000),
+}
+
+ENCODABLE_EXTENSIONS = tuple(_FORMATS)
+
+
+def encode_audio(
+    path: str | Path,
+    samples: np.ndarray,
+    *,
+    sr: int,
+    tags: dict[str, str] | None = None,
+    channels: int = 2,
+) -> Path:
+    """Write `samples` (mono float32, [-1, 1]) to `path`, duplicated to `channels` channels.
+
+    The container and codec follow the extension (see ENCODABLE_EXTENSIONS); Opus is
+    resampled to 48 kHz, the only rate its encoder takes.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in _FORMATS:
+        raise ValueError(f"{path}: cannot encode {ext!r}; use one of {', '.join(_FORMATS)}")
+    container_format, codec, sample_format, fixed_rate = _FORMATS[ext]
+    out_rate = fixed_rate or sr
+    layout = "stereo" if channels == 2 else "mono"
+    with av.open(str(path), mode="w", format=container_format) as container:
+        for key, value in (tags or {}).items():
+            container.metadata[key] = str(value)
+        stream = container.add_stream(codec, rate=out_rate, layout=layout)
+        if codec == "vorbis":
+            stream.codec_context.options = {"strict": "experimental"}
+        frame = _input_frame(samples, sr=sr, layout=layout)
+        resampler = av.AudioResampler(format=sample_format, layout=layout, rate=out_rate)
+        for converted in [*resampler.resample(frame), *resampler.resample(None)]:
+            converted.pts = None
+            for packet in stream.encode(converted):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def _input_frame(samples: np.ndarray, *, sr: int, layout: str) -> av.AudioFrame:
+    mono = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    planes = np.tile(mono, (2 if layout == "stereo" else 1, 1))
+    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planes), format="fltp", layout=layout)
+    frame.sample_rate = sr
+    frame.time_base = Fraction(1, sr)
+    frame.pts = 0
+    return frame

@@ -1,0 +1,29 @@
+"""The built-in demo: synthetic tracks in every format, indexed with the moods they were made with."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from picscore.cli import main
+from picscore.compose.demo_library import DEMO_TRACKS
+
+
+def test_demo_builds_and_indexes_its_library(tmp_path: Path, capsys) -> None:
+    assert main(["demo", "--workdir", str(tmp_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["summary"]["indexed"] == len(DEMO_TRACKS) and result["summary"]["failed"] == 0
+    by_title = {t["title"]: t for t in result["tracks"]}
+    for demo in DEMO_TRACKS:
+        track = by_title[demo.title]
+        assert track["initial_key"] == demo.spec.tonic + ("m" if demo.spec.mode == "minor" else "")
+        if demo.spec.drums:  # with a drum kit the beat is unambiguous
+            assert track["bpm"] == pytest.approx(demo.spec.bpm, abs=2)
+    assert by_title["Festival Lights"]["arousal"] > by_title["Rain on the Window"]["arousal"]
+    assert by_title["Sunny Parade"]["valence"] > by_title["Old Letters"]["valence"]
+    assert {p.suffix for p in (tmp_path / "music").iterdir()} == {".mp3", ".ogg", ".m4a", ".flac", ".opus", ".wav", ".aiff"}
+
+    assert main(["demo", "--workdir", str(tmp_path)]) == 0
+    assert "0 indexed, 0 failed (8 unchanged)" in capsys.readouterr().out

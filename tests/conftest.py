@@ -1,0 +1,48 @@
+"""Shared fixtures: a seeded rng, a fresh library, and real media files written by PyAV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from picscore.compose.synth import SongSpec, click_track, render_song
+from picscore.library.store import Library
+from picscore.media.audio_encode import encode_audio
+
+SR = 22050
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261129)
+
+
+@pytest.fixture
+def library(tmp_path: Path):
+    with Library(tmp_path / "library.db") as lib:
+        yield lib
+
+
+def write_song(path: Path, *, seconds: float = 12.0, sr: int = SR, **spec) -> Path:
+    """Render a SongSpec(**spec) and encode it to `path` (format from the extension)."""
+    return encode_audio(path, render_song(SongSpec(**spec), seconds=seconds, sr=sr), sr=sr)
+
+
+def write_clicks(path: Path, *, bpm: float, seconds: float = 20.0, sr: int = SR, first_click_seconds: float = 0.0) -> Path:
+    return encode_audio(path, click_track(bpm=bpm, seconds=seconds, sr=sr, first_click_seconds=first_click_seconds), sr=sr)
+
+
+@pytest.fixture
+def music_folder(tmp_path: Path) -> Path:
+    """Four short songs of different tempo and key in four formats."""
+    folder = tmp_path / "music"
+    folder.mkdir()
+    write_song(folder / "a.mp3", tonic="C", mode="major", bpm=120, seed=1)
+    write_song(folder / "b.flac", tonic="A", mode="minor", bpm=90, seed=2)
+    (folder / "sub").mkdir()
+    write_song(folder / "sub" / "c.ogg", tonic="E", mode="minor", bpm=132, seed=3)
+    write_song(folder / "d.wav", tonic="G", mode="major", bpm=100, seed=4)
+    (folder / "notes.txt").write_text("not music, and not an audio extension: ignored")
+    return folder

@@ -1,0 +1,128 @@
+"""Incremental indexing: only new and changed work is done, moves are recognised, bad files skipped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from picscore.library import indexer
+from picscore.library.indexer import index_paths
+from picscore.library.store import Library
+from tests.conftest import write_song
+
+
+def _by_name(library: Library) -> dict[str, dict]:
+    return {Path(t["path"]).name: library.get_track(t["id"]) for t in library.list_tracks()}
+
+
+def test_first_run_indexes_every_audio_file(library: Library, music_folder: Path) -> None:
+    summary = index_paths(library, [music_folder], jobs=2, progress=False)
+    assert (summary.indexed, summary.failed, summary.unchanged) == (4, 0, 0)
+    tracks = _by_name(library)
+    assert set(tracks) == {"a.mp3", "b.flac", "c.ogg", "d.wav"}
+    assert tracks["a.mp3"]["bpm"] == pytest.approx(120, abs=2) and tracks["a.mp3"]["initial_key"] == "C"
+    assert tracks["b.flac"]["bpm"] == pytest.approx(90, abs=2) and tracks["b.flac"]["initial_key"] == "Am"
+    assert tracks["c.ogg"]["codec"] == "vorbis" and tracks["d.wav"]["duration"] == pytest.approx(12.0, abs=0.01)
+    assert summary.audio_seconds == pytest.approx(48.0, abs=0.5)
+
+
+def test_second_run_on_an_unchanged_folder_does_no_work(library: Library, music_folder: Path, monkeypatch) -> None:
+    index_paths(library, [music_folder], jobs=1, progress=False)
+    before = _by_name(library)
+
+    def must_not_analyse(*args, **kwargs):
+        raise AssertionError("an unchanged file was analysed again")
+
+    monkeypatch.setattr(indexer, "analyse_file", must_not_analyse)
+    monkeypatch.setattr(indexer, "file_fingerprint", must_not_analyse)
+    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert (summary.indexed, summary.unchanged) == (0, 4)
+    assert {name: t["indexed_at"] for name, t in _by_name(library).items()} == {name: t["indexed_at"] for name, t in before.items()}
+
+
+def test_changed_file_is_analysed_again(library: Library, music_folder: Path) -> None:
+    index_paths(library, [music_folder], jobs=1, progress=False)
+    write_song(music_folder / "a.mp3", tonic="A", mode="minor", bpm=90, seed=11)
+    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert (summary.indexed, summary.unchanged) == (1, 3)
+    assert _by_name(library)["a.mp3"]["initial_key"] == "Am"
+
+
+def test_touched_file_with_same_content_is_not_analysed(library: Library, music_folder: Path) -> None:
+    index_paths(library, [music_folder], jobs=1, progress=False)
+    os.utime(music_folder / "b.flac", ns=(1, 1))
+    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert (summary.indexed, summary.unchanged) == (0, 4)
+    assert _by_name(library)["b.flac"]["mtime_ns"] == 1
+
+
+def test_moved_and_renamed_files_keep_their_analysis(library: Library, music_folder: Path) -> None:
+    index_paths(library, [music_folder], jobs=1, progress=False)
+    before = _by_name(library)["b.flac"]
+    (music_folder / "moved").mkdir()
+    shutil.move(music_folder / "b.flac", music_folder / "moved" / "renamed.flac")
+    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert (summary.indexed, summary.moved, summary.missing) == (0, 1, [])
+    after = _by_name(library)["renamed.flac"]
+    assert after["id"] == before["id"] and after["indexed_at"] == before["indexed_at"]
+    assert len(library.list_tracks()) == 4
+
+
+def test_a_copy_reuses_the_analysis(library: Library, music_folder: Path) -> None:
+    index_paths(library, [music_folder], jobs=1, progress=False)
+    shutil.copy(music_folder / "d.wav", music_folder / "d copy.wav")
+    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert (summary.indexed, summary.copied) == (0, 1)
+    tracks = _by_name(library)
+    assert tracks["d copy.wav"]["bpm"] == tracks["d.wav"]["bpm"] and tracks["d copy.wav"]["id"] != tracks["d.wav"]["id"]
+
+
+def test_deleted_files_are_reported_then_pruned(library: Library, music_folder: Path) -> None:
+    index_paths(library, [music_folder], jobs=1, progress=False)
+    (music_folder / "a.mp3").unlink()
+    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert [Path(p).name for p in summary.missing] == ["a.mp3"]
+    assert [Path(t["path"]).name for t in library.missing_tracks()] == ["a.mp3"]
+    library.remove_tracks(t["id"] for t in library.missing_tracks())
+    assert len(library.list_tracks()) == 3
+
+
+def test_bad_files_are_recorded_and_the_run_goes_on(library: Library, music_folder: Path) -> None:
+    (music_folder / "fake.mp3").write_text("not audio\n" * 50)
+    (music_folder / "empty.ogg").write_bytes(b"")
+    write_song(music_folder / "blip.wav", seconds=0.4)
+    unreadable = music_folder / "locked.flac"
+    shutil.copy(music_folder / "b.flac", unreadable)
+    unreadable.chmod(0)
+    summary = index_paths(library, [music_folder], jobs=2, progress=False)
+    unreadable.chmod(0o644)
+    errors = {Path(e["path"]).name: e["error"] for e in library.errors()}
+    assert summary.indexed == 4 + (1 if os.geteuid() == 0 else 0)  # root reads a mode-0 file anyway
+    assert "empty" in errors["empty.ogg"] and "too short" in errors["blip.wav"] and "fake.mp3" in errors
+    assert summary.failed == len(errors)
+
+
+def test_known_failures_are_not_retried_until_the_file_changes(library: Library, music_folder: Path) -> None:
+    bad = music_folder / "fake.mp3"
+    bad.write_text("not audio\n" * 50)
+    index_paths(library, [music_folder], jobs=1, progress=False)
+    again = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert (again.failed, again.known_failures) == (0, 1)
+    write_song(bad, seconds=5.0)
+    fixed = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert (fixed.indexed, fixed.failed) == (1, 0) and library.errors() == []
+
+
+def test_a_newer_analyser_redoes_old_rows(library: Library, music_folder: Path, monkeypatch) -> None:
+    index_paths(library, [music_folder], jobs=1, progress=False)
+    monkeypatch.setattr(indexer, "ANALYSIS_VERSION", indexer.ANALYSIS_VERSION + 1)
+    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    assert summary.indexed == 4
+
+
+def test_missing_root_is_reported(library: Library, tmp_path: Path) -> None:
+    summary = index_paths(library, [tmp_path / "nowhere"], jobs=1, progress=False)
+    assert summary.missing_roots == [str(tmp_path / "nowhere")] and summary.indexed == 0

@@ -1,0 +1,109 @@
+"""Killing the indexer at any moment, or pressing Ctrl-C, leaves a consistent library."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_song
+
+N_TRACKS = 14
+
+
+@pytest.fixture
+def many_tracks(tmp_path: Path) -> Path:
+    folder = tmp_path / "music"
+    folder.mkdir()
+    for i in range(N_TRACKS):
+        write_song(folder / f"song{i:02d}.flac", seconds=25.0, bpm=80 + 5 * i, seed=i)
+    return folder
+
+
+def _start_indexer(library: Path, folder: Path, *, jobs: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "picscore", "--library", str(library), "index", str(folder), "--jobs", str(jobs), "--quiet"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _count_tracks(library: Path) -> int:
+    try:
+        with sqlite3.connect(library, timeout=5) as db:
+            return db.execute("SELECT count(*) FROM tracks").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+def _wait_for_tracks(library: Path, process: subprocess.Popen, *, at_least: int) -> int:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        count = _count_tracks(library)
+        if count >= at_least:
+            return count
+        time.sleep(0.01)
+    pytest.fail(f"the indexer stored fewer than {at_least} tracks before it ended (exit {process.poll()})")
+
+
+_REQUIRED = (
+    "size",
+    "mtime_ns",
+    "fingerprint",
+    "analysis_version",
+    "duration",
+    "bpm",
+    "beats",
+    "initial_key",
+    "loudness_lufs",
+    "highlight_end",
+    "arousal",
+)
+
+
+def _rows(library: Path) -> dict[str, tuple]:
+    """path -> (id, indexed_at) of every track, after checking that each row is whole."""
+    with sqlite3.connect(library) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = db.execute(f"SELECT path, id, indexed_at, {', '.join(_REQUIRED)} FROM tracks").fetchall()
+    for row in rows:
+        assert None not in row and len(row[3 + _REQUIRED.index("beats")]) > 0, f"half-written row {row[0]}"
+    return {row[0]: row[1:3] for row in rows}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigkill_mid_run_then_rerun(tmp_path: Path, many_tracks: Path, jobs: int) -> None:
+    library = tmp_path / "library.db"
+    process = _start_indexer(library, many_tracks, jobs=jobs)
+    _wait_for_tracks(library, process, at_least=3)
+    process.kill()
+    process.wait()
+    survivors = _rows(library)
+    assert 3 <= len(survivors) < N_TRACKS, "the kill came too late to test anything"
+
+    rerun = _start_indexer(library, many_tracks, jobs=jobs)
+    out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    assert f"{N_TRACKS - len(survivors)} indexed, 0 failed ({len(survivors)} unchanged)" in out
+    final = _rows(library)
+    assert len(final) == N_TRACKS
+    for path, (track_id, indexed_at) in survivors.items():
+        assert final[path] == (track_id, indexed_at), "a track stored before the kill was analysed again"
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_finished_work(tmp_path: Path, many_tracks: Path) -> None:
+    library = tmp_path / "library.db"
+    process = _start_indexer(library, many_tracks, jobs=2)
+    _wait_for_tracks(library, process, at_least=2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted" in out and "Traceback" not in err
+    kept = _rows(library)
+    assert 2 <= len(kept) < N_TRACKS
+    # no orphaned workers left behind
+    time.sleep(0.5)
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    assert children == []

@@ -1,0 +1,124 @@
+"""The `picscore` command, called through main(argv) as a user would type it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from picscore.cli import build_parser, main
+
+
+def _json(capsys) -> object:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_index_then_list_show_stats(tmp_path: Path, music_folder: Path, capsys) -> None:
+    lib = str(tmp_path / "lib.db")
+    assert main(["--library", lib, "index", str(music_folder), "--jobs", "1", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("4 indexed, 0 failed in ")
+
+    assert main(["library", "list", "--library", lib]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["ID", "TITLE", "ARTIST", "TIME", "BPM", "KEY", "LUFS", "VAL", "ARO"]
+    assert len(table) == 5 and any("a.mp3" in line and " 120 " in line and " C " in line for line in table)
+
+    assert main(["library", "list", "--json", "--library", lib]) == 0
+    tracks = _json(capsys)
+    first = next(t for t in tracks if t["path"].endswith("b.flac"))
+    assert main(["library", "show", str(first["id"]), "--json", "--library", lib]) == 0
+    shown = _json(capsys)
+    assert shown["initial_key"] == "Am" and abs(shown["bpm"] - 90) <= 2 and len(shown["beats"]) > 10
+
+    assert main(["library", "show", str(first["id"]), "--library", lib]) == 0
+    assert "initial_key  Am" in capsys.readouterr().out
+
+    assert main(["library", "stats", "--json", "--library", lib]) == 0
+    assert _json(capsys)["tracks"] == 4
+
+
+def test_library_from_the_environment(tmp_path: Path, music_folder: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("PICSCORE_LIBRARY", str(tmp_path / "env.db"))
+    assert main(["index", str(music_folder / "a.mp3"), "--json"]) == 0
+    assert _json(capsys)["indexed"] == 1 and (tmp_path / "env.db").exists()
+
+
+def test_failures_are_summarised_listed_and_exit_non_zero(tmp_path: Path, music_folder: Path, capsys) -> None:
+    lib = str(tmp_path / "lib.db")
+    (music_folder / "broken.mp3").write_bytes(b"\xff\xfb" + b"\x00" * 300)
+    assert main(["--library", lib, "index", str(music_folder), "-j", "1", "-q"]) == 1
+    captured = capsys.readouterr()
+    assert "4 indexed, 1 failed: see `picscore library errors`" in captured.out
+    assert f"picscore: skipped {music_folder.resolve() / 'broken.mp3'}: " in captured.err
+    assert main(["--library", lib, "library", "errors"]) == 0
+    assert "broken.mp3: " in capsys.readouterr().out
+    assert main(["--library", lib, "library", "errors", "--clear"]) == 0
+    capsys.readouterr()
+    assert main(["--library", lib, "library", "errors", "--json"]) == 0
+    assert _json(capsys) == []
+
+
+def test_prune_removes_tracks_whose_files_are_gone(tmp_path: Path, music_folder: Path, capsys) -> None:
+    lib = str(tmp_path / "lib.db")
+    main(["--library", lib, "index", str(music_folder), "-j", "1", "-q"])
+    (music_folder / "d.wav").unlink()
+    main(["--library", lib, "index", str(music_folder), "-j", "1", "-q"])
+    assert "1 tracks are no longer on disk: `picscore library prune` removes them" in capsys.readouterr().out
+    assert main(["--library", lib, "library", "prune", "--dry-run"]) == 0
+    assert "1 tracks would be removed" in capsys.readouterr().out
+    assert main(["--library", lib, "library", "prune", "--json"]) == 0
+    assert [Path(t["path"]).name for t in _json(capsys)["removed"]] == ["d.wav"]
+    main(["--library", lib, "library", "stats", "--json"])
+    assert _json(capsys)["tracks"] == 3
+
+
+def test_unknown_track_and_missing_folder_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    lib = str(tmp_path / "lib.db")
+    assert main(["--library", lib, "library", "show", "42"]) == 1
+    assert capsys.readouterr().err == f"picscore: error: no track with id 42 in {lib}\n"
+    assert main(["--library", lib, "index", str(tmp_path / "nowhere"), "-q"]) == 1
+    assert capsys.readouterr().err == f"picscore: error: {tmp_path / 'nowhere'}: no such file or folder\n"
+
+
+def test_a_library_path_that_is_not_a_database(tmp_path: Path, capsys) -> None:
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("hello")
+    assert main(["--library", str(bogus), "library", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"picscore: error: {bogus}: not a usable picscore library") and err.count("\n") == 1
+
+
+def test_empty_library_says_how_to_fill_it(tmp_path: Path, capsys) -> None:
+    assert main(["--library", str(tmp_path / "new.db"), "library", "list"]) == 0
+    assert "is empty: add music with `picscore index FOLDER`" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        [],
+        ["index"],
+        ["library"],
+        ["library", "list"],
+        ["library", "show"],
+        ["library", "stats"],
+        ["library", "errors"],
+        ["library", "prune"],
+        ["demo"],
+    ],
+)
+def test_every_verb_has_help(verb: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([*verb, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "--library" in text and len(text.splitlines()) > 5
+
+
+def test_console_script_is_installed() -> None:
+    result = subprocess.run([Path(sys.executable).with_name("picscore"), "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("picscore ")
