@@ -13,15 +13,15 @@ import pytest
 
 from tests.conftest import write_song
 
-N_TRACKS = 14
+# Enough work (several seconds even on a fast machine) that the signal lands mid-run.
+N_TRACKS = 40
 
 
-@pytest.fixture
-def many_tracks(tmp_path: Path) -> Path:
-    folder = tmp_path / "music"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def many_tracks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("music")
     for i in range(N_TRACKS):
-        write_song(folder / f"song{i:02d}.flac", seconds=25.0, bpm=80 + 5 * i, seed=i)
+        write_song(folder / f"song{i:02d}.flac", seconds=20.0, bpm=80 + 2 * i, seed=i)
     return folder
 
 

@@ -45,8 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"picscore {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    for module in _VERBS:
-        module.add_parser(verbs, common)
+    for verb in _VERBS:
+        sub = verbs.add_parser(
+            verb.NAME,
+            parents=[common],
+            help=verb.SUMMARY,
+            description=verb.DESCRIPTION,
+            epilog=verb.EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        verb.configure(sub, common)
     return parser
 
 

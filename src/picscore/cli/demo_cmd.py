@@ -13,7 +13,7 @@ from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
 from picscore.paths import data_dir
 
-_EPILOG = """\
+EPILOG = """\
 The demo needs no files of yours: it synthesises a small library of tracks of different
 moods, tempi and keys (in MP3, OGG, M4A, FLAC, Opus, WAV and AIFF), indexes them and lists
 what picscore found. Running it again reuses what is there.
@@ -22,16 +22,13 @@ example:
   picscore demo --workdir /tmp/picscore-demo
 """
 
+NAME = "demo"
+SUMMARY = "build and index the built-in demo library"
+DESCRIPTION = "Build the built-in demo music library and index it."
 
-def add_parser(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = verbs.add_parser(
-        "demo",
-        parents=[common],
-        help="build and index the built-in demo library",
-        description="Build the built-in demo music library and index it.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+
+def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """Add this verb's arguments to its sub-parser."""
     parser.add_argument(
         "--workdir", type=Path, default=None, help="folder for the demo's music and library (default: demo/ in your data folder)"
     )

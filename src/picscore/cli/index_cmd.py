@@ -11,7 +11,7 @@ from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
 from picscore.paths import library_path
 
-_EPILOG = """\
+EPILOG = """\
 Only new or changed files are analysed (size and mtime, then a content fingerprint); a
 moved or renamed file is recognised by its content and not analysed again. A file that
 cannot be decoded is recorded (see `picscore library errors`) and skipped. Ctrl-C stops
@@ -25,17 +25,15 @@ examples:
   picscore --library party.db index ~/Music/Party --json
 """
 
+NAME = "index"
+SUMMARY = "analyse music folders into the library"
+DESCRIPTION = (
+    "Analyse the audio files under PATH... into the library: tempo and beats, key, loudness, brightness, highlight and mood estimates."
+)
 
-def add_parser(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = verbs.add_parser(
-        "index",
-        parents=[common],
-        help="analyse music folders into the library",
-        description="Analyse the audio files under PATH... into the library: tempo and beats, key, "
-        "loudness, brightness, highlight and mood estimates.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+
+def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """Add this verb's arguments to its sub-parser."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="music folders (walked recursively) or single files")
     parser.add_argument(
         "--jobs", "-j", type=_positive_int, default=default_jobs(), help="worker processes (default: all cores, here %(default)s)"

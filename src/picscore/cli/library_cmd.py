@@ -8,7 +8,7 @@ from picscore.cli.output import CliError, format_duration, print_json, print_tab
 from picscore.library.store import Library
 from picscore.paths import library_path
 
-_EPILOG = """\
+EPILOG = """\
 examples:
   picscore library list
   picscore library show 3
@@ -29,16 +29,13 @@ _LIST_COLUMNS = (
     ("arousal", "ARO"),
 )
 
+NAME = "library"
+SUMMARY = "list, show, count and tidy the library"
+DESCRIPTION = "Look into the music library and tidy it."
 
-def add_parser(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = verbs.add_parser(
-        "library",
-        parents=[common],
-        help="list, show, count and tidy the library",
-        description="Look into the music library and tidy it.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+
+def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """Add this verb's arguments to its sub-parser."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, helptext, handler in (
         ("list", "one line per track: id, title, artist, time, tempo, key, loudness, mood", _list),
