@@ -19,13 +19,13 @@ demo: $(INSTALLED)
 	$(BIN)/picscore demo --workdir demo-output
 
 test: $(INSTALLED)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/python -m pytest
 
 format: $(INSTALLED)
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench tools
+	$(BIN)/ruff format src tests bench tools
 
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

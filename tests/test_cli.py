@@ -122,3 +122,47 @@ def test_every_verb_has_help(verb: list[str], capsys) -> None:
 def test_console_script_is_installed() -> None:
     result = subprocess.run([Path(sys.executable).with_name("picscore"), "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("picscore ")
+
+
+def test_tags_of_music_and_pictures(tmp_path: Path, music_folder: Path, capsys) -> None:
+    from PIL import Image
+    from skimage import data as samples
+
+    photo = tmp_path / "cat.jpg"
+    Image.fromarray(samples.chelsea()).save(photo)
+    lib = str(tmp_path / "lib.db")
+    assert main(["--library", lib, "tags", str(music_folder / "b.flac"), str(photo), "--top", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == str(music_folder / "b.flac")
+    assert lines[1].split()[0] == "musicnn-mtt" and lines[2].split()[0] == "musicnn-msd"
+    assert lines[3] == str(photo) and lines[4].split()[0] == "efficientnet-lite0"
+    assert any(cat in lines[4] for cat in ("tabby", "tiger cat", "Egyptian cat"))
+
+    assert main(["--library", lib, "tags", str(photo), "--json"]) == 0
+    (result,) = _json(capsys)
+    assert result["kind"] == "picture" and len(result["tags"]["efficientnet-lite0"]) == 5
+    assert {"name", "probability"} == set(result["tags"]["efficientnet-lite0"][0])
+
+
+def test_tags_reports_bad_files_one_line_each(tmp_path: Path, capsys) -> None:
+    fake_picture, fake_song = tmp_path / "fake.png", tmp_path / "fake.mp3"
+    fake_picture.write_text("no")
+    fake_song.write_text("no")
+    assert main(["--library", str(tmp_path / "lib.db"), "tags", str(fake_picture), str(fake_song)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"picscore: error: {fake_picture}: not an image file, or an unsupported image format",
+        f"picscore: error: {fake_song}: not a readable media file (Invalid data found when processing input)",
+    ]
+
+
+def test_library_show_includes_named_tags(tmp_path: Path, music_folder: Path, capsys) -> None:
+    lib = str(tmp_path / "lib.db")
+    assert main(["--library", lib, "index", str(music_folder / "a.mp3"), "-q", "--encoders", "musicnn-mtt"]) == 0
+    capsys.readouterr()
+    assert main(["--library", lib, "library", "show", "1", "--json"]) == 0
+    shown = _json(capsys)
+    tags = shown["encodings"]["musicnn-mtt"]["tags"]
+    assert len(tags) == 50 and "piano" in tags and len(shown["encodings"]["musicnn-mtt"]["embedding"]) == 200
+    assert main(["--library", lib, "library", "show", "1"]) == 0
+    assert "         musicnn-mtt  " in capsys.readouterr().out

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library import indexer
 from picscore.library.indexer import index_paths
 from picscore.library.store import Library
 from tests.conftest import write_song
+
+
+def _index(library: Library, folder: Path, *, jobs: int = 1, encoders: tuple[str, ...] = ()) -> indexer.IndexSummary:
+    """Index without the neural encoders unless a test is about them: they dominate the time."""
+    return index_paths(library, [folder], jobs=jobs, encoders=encoders, progress=False)
 
 
 def _by_name(library: Library) -> dict[str, dict]:
@@ -19,7 +27,7 @@ def _by_name(library: Library) -> dict[str, dict]:
 
 
 def test_first_run_indexes_every_audio_file(library: Library, music_folder: Path) -> None:
-    summary = index_paths(library, [music_folder], jobs=2, progress=False)
+    summary = _index(library, music_folder, jobs=2)
     assert (summary.indexed, summary.failed, summary.unchanged) == (4, 0, 0)
     tracks = _by_name(library)
     assert set(tracks) == {"a.mp3", "b.flac", "c.ogg", "d.wav"}
@@ -30,41 +38,41 @@ def test_first_run_indexes_every_audio_file(library: Library, music_folder: Path
 
 
 def test_second_run_on_an_unchanged_folder_does_no_work(library: Library, music_folder: Path, monkeypatch) -> None:
-    index_paths(library, [music_folder], jobs=1, progress=False)
+    _index(library, music_folder)
     before = _by_name(library)
 
     def must_not_analyse(*args, **kwargs):
         raise AssertionError("an unchanged file was analysed again")
 
-    monkeypatch.setattr(indexer, "analyse_file", must_not_analyse)
+    monkeypatch.setattr(indexer, "decode_audio", must_not_analyse)
     monkeypatch.setattr(indexer, "file_fingerprint", must_not_analyse)
-    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    summary = _index(library, music_folder)
     assert (summary.indexed, summary.unchanged) == (0, 4)
     assert {name: t["indexed_at"] for name, t in _by_name(library).items()} == {name: t["indexed_at"] for name, t in before.items()}
 
 
 def test_changed_file_is_analysed_again(library: Library, music_folder: Path) -> None:
-    index_paths(library, [music_folder], jobs=1, progress=False)
+    _index(library, music_folder)
     write_song(music_folder / "a.mp3", tonic="A", mode="minor", bpm=90, seed=11)
-    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    summary = _index(library, music_folder)
     assert (summary.indexed, summary.unchanged) == (1, 3)
     assert _by_name(library)["a.mp3"]["initial_key"] == "Am"
 
 
 def test_touched_file_with_same_content_is_not_analysed(library: Library, music_folder: Path) -> None:
-    index_paths(library, [music_folder], jobs=1, progress=False)
+    _index(library, music_folder)
     os.utime(music_folder / "b.flac", ns=(1, 1))
-    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    summary = _index(library, music_folder)
     assert (summary.indexed, summary.unchanged) == (0, 4)
     assert _by_name(library)["b.flac"]["mtime_ns"] == 1
 
 
 def test_moved_and_renamed_files_keep_their_analysis(library: Library, music_folder: Path) -> None:
-    index_paths(library, [music_folder], jobs=1, progress=False)
+    _index(library, music_folder)
     before = _by_name(library)["b.flac"]
     (music_folder / "moved").mkdir()
     shutil.move(music_folder / "b.flac", music_folder / "moved" / "renamed.flac")
-    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    summary = _index(library, music_folder)
     assert (summary.indexed, summary.moved, summary.missing) == (0, 1, [])
     after = _by_name(library)["renamed.flac"]
     assert after["id"] == before["id"] and after["indexed_at"] == before["indexed_at"]
@@ -72,18 +80,18 @@ def test_moved_and_renamed_files_keep_their_analysis(library: Library, music_fol
 
 
 def test_a_copy_reuses_the_analysis(library: Library, music_folder: Path) -> None:
-    index_paths(library, [music_folder], jobs=1, progress=False)
+    _index(library, music_folder)
     shutil.copy(music_folder / "d.wav", music_folder / "d copy.wav")
-    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    summary = _index(library, music_folder)
     assert (summary.indexed, summary.copied) == (0, 1)
     tracks = _by_name(library)
     assert tracks["d copy.wav"]["bpm"] == tracks["d.wav"]["bpm"] and tracks["d copy.wav"]["id"] != tracks["d.wav"]["id"]
 
 
 def test_deleted_files_are_reported_then_pruned(library: Library, music_folder: Path) -> None:
-    index_paths(library, [music_folder], jobs=1, progress=False)
+    _index(library, music_folder)
     (music_folder / "a.mp3").unlink()
-    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    summary = _index(library, music_folder)
     assert [Path(p).name for p in summary.missing] == ["a.mp3"]
     assert [Path(t["path"]).name for t in library.missing_tracks()] == ["a.mp3"]
     library.remove_tracks(t["id"] for t in library.missing_tracks())
@@ -97,7 +105,7 @@ def test_bad_files_are_recorded_and_the_run_goes_on(library: Library, music_fold
     unreadable = music_folder / "locked.flac"
     shutil.copy(music_folder / "b.flac", unreadable)
     unreadable.chmod(0)
-    summary = index_paths(library, [music_folder], jobs=2, progress=False)
+    summary = _index(library, music_folder, jobs=2)
     unreadable.chmod(0o644)
     errors = {Path(e["path"]).name: e["error"] for e in library.errors()}
     assert summary.indexed == 4 + (1 if os.geteuid() == 0 else 0)  # root reads a mode-0 file anyway
@@ -108,21 +116,72 @@ def test_bad_files_are_recorded_and_the_run_goes_on(library: Library, music_fold
 def test_known_failures_are_not_retried_until_the_file_changes(library: Library, music_folder: Path) -> None:
     bad = music_folder / "fake.mp3"
     bad.write_text("not audio\n" * 50)
-    index_paths(library, [music_folder], jobs=1, progress=False)
-    again = index_paths(library, [music_folder], jobs=1, progress=False)
+    _index(library, music_folder)
+    again = _index(library, music_folder)
     assert (again.failed, again.known_failures) == (0, 1)
     write_song(bad, seconds=5.0)
-    fixed = index_paths(library, [music_folder], jobs=1, progress=False)
+    fixed = _index(library, music_folder)
     assert (fixed.indexed, fixed.failed) == (1, 0) and library.errors() == []
 
 
 def test_a_newer_analyser_redoes_old_rows(library: Library, music_folder: Path, monkeypatch) -> None:
-    index_paths(library, [music_folder], jobs=1, progress=False)
+    _index(library, music_folder)
     monkeypatch.setattr(indexer, "ANALYSIS_VERSION", indexer.ANALYSIS_VERSION + 1)
-    summary = index_paths(library, [music_folder], jobs=1, progress=False)
+    summary = _index(library, music_folder)
     assert summary.indexed == 4
 
 
 def test_missing_root_is_reported(library: Library, tmp_path: Path) -> None:
-    summary = index_paths(library, [tmp_path / "nowhere"], jobs=1, progress=False)
+    summary = _index(library, tmp_path / "nowhere")
     assert summary.missing_roots == [str(tmp_path / "nowhere")] and summary.indexed == 0
+
+
+def test_encoders_store_tags_curves_and_embeddings(library: Library, music_folder: Path) -> None:
+    summary = _index(library, music_folder, jobs=2, encoders=("musicnn-mtt", "musicnn-msd"))
+    assert (summary.indexed, summary.failed) == (4, 0)
+    for track in library.list_tracks():
+        encodings = library.get_encodings(track["id"])
+        assert set(encodings) == {"musicnn-mtt", "musicnn-msd"}
+        for encoding in encodings.values():
+            assert encoding["tags"].shape == (50,) and encoding["embedding"].shape == (200,)
+            assert encoding["tag_curve"].shape == (4, 50)  # 12 s of music in 2.99 s patches
+            np.testing.assert_allclose(encoding["tag_curve"].mean(axis=0), encoding["tags"], atol=1e-6)
+
+
+def test_a_new_encoder_runs_alone_on_already_analysed_tracks(library: Library, music_folder: Path, monkeypatch) -> None:
+    _index(library, music_folder)
+    before = {t["id"]: library.get_track(t["id"])["indexed_at"] for t in library.list_tracks()}
+
+    def must_not_analyse(*args, **kwargs):
+        raise AssertionError("the descriptors were analysed again")
+
+    monkeypatch.setattr(indexer, "analysis_row", must_not_analyse)
+    summary = _index(library, music_folder, encoders=("musicnn-mtt",))
+    assert (summary.indexed, summary.encoded, summary.unchanged, summary.failed) == (0, 4, 0, 0)
+    assert all(set(library.get_encodings(i)) == {"musicnn-mtt"} for i in before)
+    assert {i: library.get_track(i)["indexed_at"] for i in before} == before
+    again = _index(library, music_folder, encoders=("musicnn-mtt",))
+    assert (again.encoded, again.unchanged) == (0, 4)
+
+
+def test_an_encoder_upgrade_recomputes_only_that_encoder(library: Library, music_folder: Path, monkeypatch) -> None:
+    _index(library, music_folder, encoders=("musicnn-mtt",))
+    upgraded = dataclasses.replace(MUSIC_ENCODERS["musicnn-mtt"], version=MUSIC_ENCODERS["musicnn-mtt"].version + 1)
+    monkeypatch.setitem(MUSIC_ENCODERS, "musicnn-mtt", upgraded)
+    summary = _index(library, music_folder, encoders=("musicnn-mtt",))
+    assert (summary.indexed, summary.encoded) == (0, 4)
+    assert {library.get_encodings(t["id"])["musicnn-mtt"]["encoder_version"] for t in library.list_tracks()} == {upgraded.version}
+
+
+def test_copies_share_and_changed_content_drops_encodings(library: Library, music_folder: Path) -> None:
+    _index(library, music_folder, encoders=("musicnn-msd",))
+    shutil.copy(music_folder / "d.wav", music_folder / "d copy.wav")
+    write_song(music_folder / "a.mp3", tonic="A", mode="minor", bpm=90, seed=11)
+    summary = _index(library, music_folder)  # no encoders this time
+    assert (summary.indexed, summary.copied) == (1, 1)
+    tracks = _by_name(library)
+    np.testing.assert_array_equal(
+        library.get_encodings(tracks["d copy.wav"]["id"])["musicnn-msd"]["embedding"],
+        library.get_encodings(tracks["d.wav"]["id"])["musicnn-msd"]["embedding"],
+    )
+    assert library.get_encodings(tracks["a.mp3"]["id"]) == {}, "tags of the old content must not describe the new"

@@ -25,8 +25,9 @@ def many_tracks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _start_indexer(library: Path, folder: Path, *, jobs: int) -> subprocess.Popen:
+def _start_indexer(library: Path, folder: Path, *, jobs: int, encoders: str = "none") -> subprocess.Popen:
     command = [sys.executable, "-m", "picscore", "--library", str(library), "index", str(folder), "--jobs", str(jobs), "--quiet"]
+    command += ["--encoders", encoders]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -73,17 +74,18 @@ def _rows(library: Path) -> dict[str, tuple]:
     return {row[0]: row[1:3] for row in rows}
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_sigkill_mid_run_then_rerun(tmp_path: Path, many_tracks: Path, jobs: int) -> None:
+@pytest.mark.parametrize(("jobs", "encoders"), [(1, "none"), (2, "musicnn-mtt")])
+def test_sigkill_mid_run_then_rerun(tmp_path: Path, many_tracks: Path, jobs: int, encoders: str) -> None:
     library = tmp_path / "library.db"
-    process = _start_indexer(library, many_tracks, jobs=jobs)
+    process = _start_indexer(library, many_tracks, jobs=jobs, encoders=encoders)
     _wait_for_tracks(library, process, at_least=3)
     process.kill()
     process.wait()
     survivors = _rows(library)
     assert 3 <= len(survivors) < N_TRACKS, "the kill came too late to test anything"
 
-    rerun = _start_indexer(library, many_tracks, jobs=jobs)
+    _assert_encoded(library, count=len(survivors) if encoders != "none" else 0)
+    rerun = _start_indexer(library, many_tracks, jobs=jobs, encoders=encoders)
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
     assert f"{N_TRACKS - len(survivors)} indexed, 0 failed ({len(survivors)} unchanged)" in out
@@ -91,6 +93,14 @@ def test_sigkill_mid_run_then_rerun(tmp_path: Path, many_tracks: Path, jobs: int
     assert len(final) == N_TRACKS
     for path, (track_id, indexed_at) in survivors.items():
         assert final[path] == (track_id, indexed_at), "a track stored before the kill was analysed again"
+    _assert_encoded(library, count=N_TRACKS if encoders != "none" else 0)
+
+
+def _assert_encoded(library: Path, *, count: int) -> None:
+    """Every stored track has its encoding (written in the same transaction), and no other track."""
+    with sqlite3.connect(library) as db:
+        encoded = db.execute("SELECT count(*) FROM track_encodings JOIN tracks ON tracks.id = track_id").fetchone()[0]
+    assert encoded == count
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_finished_work(tmp_path: Path, many_tracks: Path) -> None:

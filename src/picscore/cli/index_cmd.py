@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS
 from picscore.cli.output import print_json
 from picscore.library.indexer import IndexSummary, index_paths
 from picscore.library.parallel import default_jobs
@@ -12,16 +13,20 @@ from picscore.library.store import Library
 from picscore.paths import library_path
 
 EPILOG = """\
-Only new or changed files are analysed (size and mtime, then a content fingerprint); a
-moved or renamed file is recognised by its content and not analysed again. A file that
-cannot be decoded is recorded (see `picscore library errors`) and skipped. Ctrl-C stops
-cleanly: finished tracks are kept and the next run continues from there.
+Each track gets its descriptors (tempo, beats, key, loudness, highlight, mood estimate) and
+the tags and embeddings of the musicnn networks (MagnaTagATune and Million Song Dataset
+taggers). Only new or changed files are analysed (size and mtime, then a content
+fingerprint); a newer encoder recomputes only its own output; a moved or renamed file is
+recognised by its content and not analysed again. A file that cannot be decoded is
+recorded (see `picscore library errors`) and skipped. Ctrl-C stops cleanly: finished
+tracks are kept and the next run continues from there.
 
 formats: MP3, AAC/M4A, OGG Vorbis, Opus, FLAC, WAV, AIFF, WMA and whatever else FFmpeg reads.
 
 examples:
   picscore index ~/Music
   picscore index ~/Music /media/usb/Songs --jobs 2
+  picscore index ~/Music --encoders none     # descriptors only, much faster
   picscore --library party.db index ~/Music/Party --json
 """
 
@@ -36,14 +41,32 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     """Add this verb's arguments to its sub-parser."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="music folders (walked recursively) or single files")
     parser.add_argument(
-        "--jobs", "-j", type=_positive_int, default=default_jobs(), help="worker processes (default: all cores, here %(default)s)"
+        "--jobs", "-j", type=positive_int, default=default_jobs(), help="worker processes (default: all cores, here %(default)s)"
+    )
+    parser.add_argument(
+        "--encoders",
+        type=_encoder_list,
+        default=DEFAULT_ENCODERS,
+        metavar="NAMES",
+        help=f"music encoders to run, comma-separated, or 'none' for descriptors only (default: {','.join(DEFAULT_ENCODERS)})",
     )
     parser.add_argument("--json", action="store_true", help="print the run's summary as JSON")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
 
-def _positive_int(text: str) -> int:
+def _encoder_list(text: str) -> tuple[str, ...]:
+    if text.strip().lower() == "none":
+        return ()
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in MUSIC_ENCODERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown encoder {unknown[0]!r}; choose from {', '.join(MUSIC_ENCODERS)} or none")
+    return names
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
@@ -52,7 +75,7 @@ def _positive_int(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     with Library(library_path(getattr(args, "library", None))) as library:
-        summary = index_paths(library, args.paths, jobs=args.jobs, progress=not (args.quiet or args.json))
+        summary = index_paths(library, args.paths, jobs=args.jobs, encoders=args.encoders, progress=not (args.quiet or args.json))
     if args.json:
         print_json({"library": str(library.path), **summary.as_dict()})
     else:
@@ -75,6 +98,7 @@ def report(summary: IndexSummary) -> None:
         f"{n} {what}"
         for n, what in (
             (summary.unchanged, "unchanged"),
+            (summary.encoded, "re-encoded"),
             (summary.moved, "moved"),
             (summary.copied, "copies"),
             (summary.known_failures, "known failures"),
@@ -83,7 +107,7 @@ def report(summary: IndexSummary) -> None:
     ]
     if extras:
         line += f" ({', '.join(extras)})"
-    if summary.indexed:
+    if summary.audio_seconds:
         speed = summary.audio_seconds / max(summary.wall_seconds, 1e-9)
         line += f" in {summary.wall_seconds:.1f} s, {speed:.0f}x real time"
     print(line)

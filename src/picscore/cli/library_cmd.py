@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from picscore.cli.output import CliError, format_duration, print_json, print_table
+from picscore.audio.music_encoders import tag_names, top_tags
+from picscore.cli.output import CliError, format_duration, format_scores, print_json, print_table
 from picscore.library.store import Library
 from picscore.paths import library_path
 
@@ -86,8 +87,11 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     track = library.get_track(args.track_id)
     if track is None:
         raise CliError(f"no track with id {args.track_id} in {library.path}")
+    encodings = library.get_encodings(args.track_id)
     if args.json:
-        print_json(track)
+        for name, encoding in encodings.items():
+            encoding["tags"] = dict(zip(tag_names(name), encoding["tags"].tolist(), strict=True))
+        print_json({**track, "encodings": encodings})
         return 0
     beats, curve = track.pop("beats"), track.pop("energy_curve")
     for name, value in track.items():
@@ -98,6 +102,8 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         if len(curve)
         else f"{'energy_curve':>20}  -"
     )
+    for name, encoding in sorted(encodings.items()):
+        print(f"{name:>20}  {format_scores(top_tags(name, encoding['tags']))}")
     return 0
 
 

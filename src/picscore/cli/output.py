@@ -25,7 +25,7 @@ def print_json(value: Any) -> None:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
-        return [round(float(v), 4) for v in value]
+        return np.round(value.astype(np.float64), 4).tolist()
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
@@ -52,3 +52,8 @@ def format_duration(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_scores(pairs: Sequence[tuple[str, float]]) -> str:
+    """`piano 0.59, slow 0.53`: names with their probabilities, as given."""
+    return ", ".join(f"{name} {score:.2f}" for name, score in pairs)

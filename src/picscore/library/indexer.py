@@ -1,9 +1,11 @@
 """Incremental, parallel, resumable indexing of music folders into the library.
 
 A file is analysed only when it is new or changed (size, mtime, then content fingerprint)
-or was analysed by an older analyser. A known fingerprint at a new path is a move (the old
-path is gone) or a copy; neither is analysed again. Each finished track is committed on its
-own, so a killed run loses only the tracks in flight and the next run picks up from there.
+or was analysed by an older analyser; a music encoder (musicnn) runs on a file only when
+its stored output is missing or from an older version of that encoder. A known fingerprint
+at a new path is a move (the old path is gone) or a copy; neither is analysed again. Each
+file is decoded once for all of its work, and each finished track is committed on its own,
+so a killed run loses only the tracks in flight and the next run picks up from there.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, AnalysisConfig, analyse
-from picscore.library.fingerprint import file_fingerprint
+from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
+from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS, encode_music
 from picscore.library.parallel import WorkerPool
 from picscore.library.scan import FileStat, scan_audio_files
 from picscore.library.store import Library
-from picscore.media.audio_decode import AudioDecodeError, decode_audio
+from picscore.media.audio_decode import AudioDecodeError, DecodedAudio, decode_audio
+from picscore.media.fingerprint import file_fingerprint
 
 
 @dataclass
@@ -29,6 +32,7 @@ class IndexSummary:
     """What one indexing run did."""
 
     indexed: int = 0
+    encoded: int = 0
     unchanged: int = 0
     moved: int = 0
     copied: int = 0
@@ -52,6 +56,24 @@ class _Outcome:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One file's work: the descriptor analysis (a new library row) and/or some encoders."""
+
+    stat: FileStat
+    fingerprint: str
+    analyse: bool
+    encoders: tuple[str, ...]
+    track_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Result:
+    row: dict[str, Any] | None
+    encodings: dict[str, dict[str, Any]]
+    duration_seconds: float
+
+
 def _fingerprint_job(stat: FileStat) -> _Outcome:
     try:
         return _Outcome(stat, file_fingerprint(stat.path))
@@ -59,24 +81,25 @@ def _fingerprint_job(stat: FileStat) -> _Outcome:
         return _Outcome(stat, error=f"cannot read the file ({err.strerror or err})")
 
 
-def _analysis_job(job: tuple[FileStat, str]) -> _Outcome:
-    stat, fingerprint = job
+def _run_job(job: _Job) -> _Outcome:
     try:
-        return _Outcome(stat, analyse_file(stat, fingerprint=fingerprint))
+        decoded = decode_audio(job.stat.path, sr=DEFAULT_CONFIG.sr)
+        if decoded.duration_seconds < 1.0:
+            raise AudioDecodeError(f"too short to analyse ({decoded.duration_seconds:.2f} s; at least 1 s needed)")
+        row = analysis_row(job.stat, decoded, fingerprint=job.fingerprint) if job.analyse else None
+        encodings = {name: encode_music(decoded.samples, sr=decoded.sr, encoder=name) for name in job.encoders}
+        return _Outcome(job.stat, _Result(row, encodings, decoded.duration_seconds))
     except AudioDecodeError as err:
-        return _Outcome(stat, error=str(err))
+        return _Outcome(job.stat, error=str(err))
     except MemoryError:
-        return _Outcome(stat, error="out of memory while analysing")
+        return _Outcome(job.stat, error="out of memory while analysing")
     except Exception as err:  # noqa: BLE001 - one bad file must never stop a batch
-        return _Outcome(stat, error=f"analysis failed ({type(err).__name__}: {err})")
+        return _Outcome(job.stat, error=f"analysis failed ({type(err).__name__}: {err})")
 
 
-def analyse_file(stat: FileStat, *, fingerprint: str, config: AnalysisConfig = DEFAULT_CONFIG) -> dict[str, Any]:
-    """Decode and analyse one file into a library row."""
-    decoded = decode_audio(stat.path, sr=config.sr)
-    if decoded.duration_seconds < 1.0:
-        raise AudioDecodeError(f"too short to analyse ({decoded.duration_seconds:.2f} s; at least 1 s needed)")
-    analysis = analyse(decoded.samples, config=config)
+def analysis_row(stat: FileStat, decoded: DecodedAudio, *, fingerprint: str) -> dict[str, Any]:
+    """Analyse a decoded file into a library row."""
+    analysis = analyse(decoded.samples, config=DEFAULT_CONFIG)
     return {
         "path": stat.path,
         "size": stat.size,
@@ -113,21 +136,23 @@ def index_paths(
     roots: list[str | Path],
     *,
     jobs: int,
+    encoders: tuple[str, ...] = DEFAULT_ENCODERS,
     progress: bool = True,
 ) -> IndexSummary:
     """Bring the library up to date with the audio files under `roots`.
 
-    Ctrl-C stops the workers and returns the summary so far (interrupted=True); everything
-    committed before stays.
+    `encoders` names the music encoders to keep current (see MUSIC_ENCODERS); an empty
+    tuple indexes descriptors alone. Ctrl-C stops the workers and returns the summary so
+    far (interrupted=True); everything committed before stays.
     """
     started = time.perf_counter()
     summary = IndexSummary()
     files, summary.missing_roots = scan_audio_files(roots)
-    candidates = _files_needing_work(library, files, summary)
+    candidates, encoder_jobs = _files_needing_work(library, files, encoders, summary)
     try:
-        with WorkerPool(min(jobs, max(1, len(candidates)))) as pool:
-            to_analyse = _resolve_known_content(library, pool, candidates, summary)
-            _analyse_all(library, pool, to_analyse, summary, progress=progress)
+        with WorkerPool(min(jobs, max(1, len(candidates) + len(encoder_jobs)))) as pool:
+            new_jobs = _resolve_known_content(library, pool, candidates, encoders, summary)
+            _run_all(library, pool, new_jobs + encoder_jobs, summary, progress=progress)
     except KeyboardInterrupt:
         summary.interrupted = True
     summary.missing = _missing_under(library, roots)
@@ -135,26 +160,37 @@ def index_paths(
     return summary
 
 
-def _files_needing_work(library: Library, files: list[FileStat], summary: IndexSummary) -> list[FileStat]:
+def _files_needing_work(
+    library: Library, files: list[FileStat], encoders: tuple[str, ...], summary: IndexSummary
+) -> tuple[list[FileStat], list[_Job]]:
+    """Split the files into those to fingerprint (new or changed) and known ones needing work."""
     known = library.known_files()
     failed = library.failed_files()
-    candidates = []
+    candidates, jobs = [], []
     for stat in files:
         row = known.get(stat.path)
-        if row and (row.size, row.mtime_ns) == (stat.size, stat.mtime_ns) and row.analysis_version == ANALYSIS_VERSION:
-            summary.unchanged += 1
+        if row and (row.size, row.mtime_ns) == (stat.size, stat.mtime_ns):
+            stale = _stale_encoders(row.encoder_versions, encoders)
+            if row.analysis_version == ANALYSIS_VERSION and not stale:
+                summary.unchanged += 1
+            else:
+                jobs.append(_Job(stat, row.fingerprint, row.analysis_version != ANALYSIS_VERSION, stale, row.track_id))
         elif not row and failed.get(stat.path) == (stat.size, stat.mtime_ns):
             summary.known_failures += 1
         else:
             candidates.append(stat)
-    return candidates
+    return candidates, jobs
+
+
+def _stale_encoders(stored: dict[str, int], wanted: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in wanted if stored.get(name) != MUSIC_ENCODERS[name].version)
 
 
 def _resolve_known_content(
-    library: Library, pool: WorkerPool, candidates: list[FileStat], summary: IndexSummary
-) -> list[tuple[FileStat, str]]:
+    library: Library, pool: WorkerPool, candidates: list[FileStat], encoders: tuple[str, ...], summary: IndexSummary
+) -> list[_Job]:
     """Fingerprint the candidates; settle moves, copies and touched files without analysis."""
-    to_analyse = []
+    jobs = []
     for outcome in pool.map_unordered(_fingerprint_job, candidates):
         stat = outcome.stat
         if outcome.error:
@@ -173,27 +209,26 @@ def _resolve_known_content(
             library.copy_track(same_content[0].track_id, path=stat.path, size=stat.size, mtime_ns=stat.mtime_ns)
             summary.copied += 1
         else:
-            to_analyse.append((stat, outcome.value))
-    return sorted(to_analyse, key=lambda job: job[0].path)
+            jobs.append(_Job(stat, outcome.value, analyse=True, encoders=encoders))
+    return sorted(jobs, key=lambda job: job.stat.path)
 
 
-def _analyse_all(
-    library: Library,
-    pool: WorkerPool,
-    jobs: list[tuple[FileStat, str]],
-    summary: IndexSummary,
-    *,
-    progress: bool,
-) -> None:
+def _run_all(library: Library, pool: WorkerPool, jobs: list[_Job], summary: IndexSummary, *, progress: bool) -> None:
+    track_ids = {job.stat.path: job.track_id for job in jobs}
     bar = tqdm(total=len(jobs), unit="track", desc="analysing", file=sys.stderr, disable=not progress or not jobs, dynamic_ncols=True)
     with bar:
-        for outcome in pool.map_unordered(_analysis_job, jobs):
+        for outcome in pool.map_unordered(_run_job, jobs):
             if outcome.error:
                 _record_failure(library, summary, outcome.stat, outcome.error)
             else:
-                library.save_track(outcome.value)
-                summary.indexed += 1
-                summary.audio_seconds += outcome.value["duration"]
+                result: _Result = outcome.value
+                if result.row is not None:
+                    library.save_track(result.row, result.encodings)
+                    summary.indexed += 1
+                else:
+                    library.save_encodings(track_ids[outcome.stat.path], result.encodings)
+                    summary.encoded += 1
+                summary.audio_seconds += result.duration_seconds
             bar.set_postfix(failed=summary.failed, refresh=False)
             bar.update()
 

@@ -29,7 +29,9 @@ def default_jobs() -> int:
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # One process per core: nested BLAS/OpenMP threads would only fight over the cores.
+    # Libraries loaded already are limited now; torch, loaded later, reads the variable.
     threadpoolctl.threadpool_limits(1)
+    os.environ["OMP_NUM_THREADS"] = "1"
 
 
 class WorkerPool:

@@ -8,9 +8,9 @@ either fully stored or absent. Field names follow beets where one exists (`bpm`,
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import numpy as np
 
 from picscore.audio.analysis import ANALYSIS_VERSION
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: track_encodings and image_features
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,6 +41,24 @@ CREATE TABLE IF NOT EXISTS tracks (
     indexed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tracks_fingerprint ON tracks (fingerprint);
+CREATE TABLE IF NOT EXISTS track_encodings (
+    track_id INTEGER NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
+    encoder TEXT NOT NULL,
+    encoder_version INTEGER NOT NULL,
+    tags BLOB NOT NULL,
+    tag_curve BLOB NOT NULL,
+    embedding BLOB NOT NULL,
+    patch_seconds REAL NOT NULL,
+    PRIMARY KEY (track_id, encoder)
+);
+CREATE TABLE IF NOT EXISTS image_features (
+    content_hash TEXT NOT NULL,
+    encoder TEXT NOT NULL,
+    encoder_version INTEGER NOT NULL,
+    features BLOB NOT NULL,
+    probabilities BLOB NOT NULL,
+    PRIMARY KEY (content_hash, encoder)
+);
 CREATE TABLE IF NOT EXISTS errors (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -76,6 +94,7 @@ class KnownFile:
     mtime_ns: int
     fingerprint: str
     analysis_version: int
+    encoder_versions: dict[str, int] = field(default_factory=dict)
 
 
 def utc_now() -> str:
@@ -132,16 +151,19 @@ class Library:
 
     def _check_schema(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
             raise LibraryError(f"{self.path}: made by a newer picscore (schema {row[0]}); upgrade picscore")
+        # Older schemas only lack tables, which the idempotent script has just added.
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     # --- what the indexer asks -------------------------------------------------------------
 
     def known_files(self) -> dict[str, KnownFile]:
+        versions: dict[int, dict[str, int]] = {}
+        for r in self._db.execute("SELECT track_id, encoder, encoder_version FROM track_encodings"):
+            versions.setdefault(r["track_id"], {})[r["encoder"]] = r["encoder_version"]
         rows = self._db.execute("SELECT id, path, size, mtime_ns, fingerprint, analysis_version FROM tracks")
-        return {r["path"]: _known_file(r) for r in rows}
+        return {r["path"]: _known_file(r, versions.get(r["id"], {})) for r in rows}
 
     def failed_files(self) -> dict[str, tuple[int, int]]:
         """Path -> (size, mtime_ns) of files whose last attempt failed."""
@@ -157,20 +179,66 @@ class Library:
 
     # --- writes (each one transaction) ------------------------------------------------------
 
-    def save_track(self, row: dict[str, Any]) -> int:
-        """Insert or replace the track at row['path']; clears any error recorded for it."""
+    def save_track(self, row: dict[str, Any], encodings: Mapping[str, dict[str, Any]] | None = None) -> int:
+        """Insert or replace the track at row['path'] with its encodings, in one transaction.
+
+        Clears any error recorded for the path. `encodings` maps an encoder name to a dict
+        with encoder_version, tags, tag_curve (n_patches x n_tags), embedding, patch_seconds.
+        """
         values = {**row, "indexed_at": row.get("indexed_at") or utc_now()}
         for name in _ARRAY_COLUMNS:
             values[name] = encode_array(values[name])
         columns = ", ".join(TRACK_COLUMNS)
         updates = ", ".join(f"{c}=excluded.{c}" for c in TRACK_COLUMNS if c != "path")
         with self.transaction() as db:
+            previous = db.execute("SELECT id, fingerprint FROM tracks WHERE path = ?", (row["path"],)).fetchone()
+            if previous and previous["fingerprint"] != row["fingerprint"]:  # new content: old encodings describe nothing
+                db.execute("DELETE FROM track_encodings WHERE track_id = ?", (previous["id"],))
             db.execute(
                 f"INSERT INTO tracks ({columns}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}) ON CONFLICT(path) DO UPDATE SET {updates}",
                 [values.get(c) for c in TRACK_COLUMNS],
             )
             db.execute("DELETE FROM errors WHERE path = ?", (row["path"],))
-            return db.execute("SELECT id FROM tracks WHERE path = ?", (row["path"],)).fetchone()[0]
+            track_id = db.execute("SELECT id FROM tracks WHERE path = ?", (row["path"],)).fetchone()[0]
+            self._write_encodings(db, track_id, encodings or {})
+            return track_id
+
+    def save_encodings(self, track_id: int, encodings: Mapping[str, dict[str, Any]]) -> None:
+        """Store (or replace) a track's encodings, e.g. after an encoder upgrade."""
+        with self.transaction() as db:
+            self._write_encodings(db, track_id, encodings)
+
+    @staticmethod
+    def _write_encodings(db: sqlite3.Connection, track_id: int, encodings: Mapping[str, dict[str, Any]]) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO track_encodings VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    track_id,
+                    name,
+                    e["encoder_version"],
+                    encode_array(e["tags"]),
+                    encode_array(e["tag_curve"]),
+                    encode_array(e["embedding"]),
+                    e["patch_seconds"],
+                )
+                for name, e in encodings.items()
+            ],
+        )
+
+    def get_encodings(self, track_id: int) -> dict[str, dict[str, Any]]:
+        """Encoder name -> its stored tags, tag curve (n_patches x n_tags), embedding and version."""
+        encodings = {}
+        for r in self._db.execute("SELECT * FROM track_encodings WHERE track_id = ?", (track_id,)):
+            tags = decode_array(r["tags"])
+            encodings[r["encoder"]] = {
+                "encoder_version": r["encoder_version"],
+                "tags": tags,
+                "tag_curve": decode_array(r["tag_curve"]).reshape(-1, len(tags)),
+                "embedding": decode_array(r["embedding"]),
+                "patch_seconds": r["patch_seconds"],
+            }
+        return encodings
 
     def relocate_track(self, track_id: int, *, path: str, size: int, mtime_ns: int) -> None:
         """Point an analysed track at its new path (a move or rename, same content)."""
@@ -185,7 +253,7 @@ class Library:
         if source is None:
             raise KeyError(track_id)
         source.update(path=path, size=size, mtime_ns=mtime_ns, indexed_at=utc_now())
-        return self.save_track(source)
+        return self.save_track(source, self.get_encodings(track_id))
 
     def save_error(self, *, path: str, size: int, mtime_ns: int, error: str) -> None:
         with self.transaction() as db:
@@ -193,6 +261,23 @@ class Library:
                 "INSERT INTO errors VALUES (?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
                 " size=excluded.size, mtime_ns=excluded.mtime_ns, error=excluded.error, failed_at=excluded.failed_at",
                 (path, size, mtime_ns, error, utc_now()),
+            )
+
+    def image_features(self, content_hash: str, *, encoder: str, encoder_version: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Cached (features, probabilities) of the image with this content hash, if current."""
+        row = self._db.execute(
+            "SELECT features, probabilities FROM image_features WHERE content_hash = ? AND encoder = ? AND encoder_version = ?",
+            (content_hash, encoder, encoder_version),
+        ).fetchone()
+        return (decode_array(row["features"]), decode_array(row["probabilities"])) if row else None
+
+    def save_image_features(
+        self, content_hash: str, *, encoder: str, encoder_version: int, features: np.ndarray, probabilities: np.ndarray
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO image_features VALUES (?, ?, ?, ?, ?)",
+                (content_hash, encoder, encoder_version, encode_array(features), encode_array(probabilities)),
             )
 
     def remove_tracks(self, track_ids: Iterable[int]) -> int:
@@ -250,5 +335,7 @@ def _track_dict(row: sqlite3.Row) -> dict[str, Any]:
     return track
 
 
-def _known_file(row: sqlite3.Row) -> KnownFile:
-    return KnownFile(row["id"], row["path"], row["size"], row["mtime_ns"], row["fingerprint"], row["analysis_version"])
+def _known_file(row: sqlite3.Row, encoder_versions: dict[str, int] | None = None) -> KnownFile:
+    return KnownFile(
+        row["id"], row["path"], row["size"], row["mtime_ns"], row["fingerprint"], row["analysis_version"], encoder_versions or {}
+    )

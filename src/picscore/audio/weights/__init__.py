@@ -1,0 +1,1 @@
+"""Package data: converted model weights (musicnn: ISC licence, see LICENSE-musicnn.txt)."""

@@ -1,0 +1,1 @@
+"""Image understanding: a pretrained ImageNet encoder for picture features and class names."""

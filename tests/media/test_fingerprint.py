@@ -1,0 +1,21 @@
+"""Content fingerprints name a file by its bytes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from picscore.media.fingerprint import file_fingerprint
+
+
+def test_fingerprint_is_blake2b_128_of_the_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"picscore" * 100_000)
+    digest = file_fingerprint(path)
+    assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest() and len(digest) == 32
+    (tmp_path / "b.bin").write_bytes(b"picscore" * 99_999 + b"Picscore")
+    assert file_fingerprint(tmp_path / "b.bin") != digest
+    with pytest.raises(FileNotFoundError):
+        file_fingerprint(tmp_path / "missing.bin")
