@@ -102,6 +102,7 @@ def test_empty_library_says_how_to_fill_it(tmp_path: Path, capsys) -> None:
     [
         [],
         ["index"],
+        ["tags"],
         ["library"],
         ["library", "list"],
         ["library", "show"],
