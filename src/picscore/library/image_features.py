@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from picscore.library.store import Library
+from picscore.media.files import file_problem
 from picscore.media.fingerprint import file_fingerprint
 from picscore.media.image_load import ImageLoadError, load_image
 
@@ -36,11 +37,10 @@ def picture_features(library: Library, paths: list[str | Path], *, batch_size: i
     results: dict[int, PictureFeatures] = {}
     pending: list[tuple[int, str, object]] = []
     for i, path in enumerate(map(str, paths)):
-        try:
-            content_hash = file_fingerprint(path)
-        except OSError as err:
-            results[i] = PictureFeatures(path, error=_os_reason(err))
+        if problem := file_problem(path):
+            results[i] = PictureFeatures(path, error=problem)
             continue
+        content_hash = file_fingerprint(path)
         cached = library.image_features(content_hash, encoder=IMAGE_ENCODER, encoder_version=IMAGE_ENCODER_VERSION)
         if cached is not None:
             results[i] = PictureFeatures(path, *cached)
@@ -60,7 +60,3 @@ def picture_features(library: Library, paths: list[str | Path], *, batch_size: i
             )
             results[i] = PictureFeatures(str(paths[i]), features, probabilities)
     return [results[i] for i in range(len(paths))]
-
-
-def _os_reason(err: OSError) -> str:
-    return "file not found" if isinstance(err, FileNotFoundError) else f"cannot read the file ({err.strerror or err})"

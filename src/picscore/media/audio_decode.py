@@ -11,6 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from picscore.media.files import file_problem
+
 _RESAMPLED_FRAME_SIZE = 1 << 16
 TAG_FIELDS = ("title", "artist", "album", "genre", "year")
 _TAG_ALIASES = {"date": "year", "tyer": "year", "tdrc": "year", "author": "artist"}
@@ -66,16 +68,10 @@ def decode_audio(path: str | Path, *, sr: int = 22050) -> DecodedAudio:
     corrupt, or hold no samples.
     """
     path = Path(path)
+    if problem := file_problem(path):
+        raise AudioDecodeError(problem)
     try:
-        if path.stat().st_size == 0:
-            raise AudioDecodeError("the file is empty (0 bytes)")
         container = av.open(str(path), metadata_errors="replace")
-    except FileNotFoundError:
-        raise AudioDecodeError("file not found") from None
-    except PermissionError:
-        raise AudioDecodeError("permission denied") from None
-    except IsADirectoryError:
-        raise AudioDecodeError("is a folder, not a file") from None
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as err:
         raise AudioDecodeError(f"not a readable media file ({_short(err)})") from None
     with container:

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from picscore.media.files import file_problem
+
 # Pillow plugins we accept (the JPEG one also opens multi-picture MPO files from cameras); HEIF
 # exists only with pillow-heif installed. A fixed list keeps exotic parsers (EPS, ...) out.
 _FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "HEIF")
@@ -54,16 +56,12 @@ def load_image(path: str | Path, *, max_pixels: int = 80_000_000, min_side: int 
     path = Path(path)
     limit = max_pixels if Image.MAX_IMAGE_PIXELS is None else min(max_pixels, Image.MAX_IMAGE_PIXELS)
     _register_heif()
+    if problem := file_problem(path):
+        raise ImageLoadError(problem)
     try:
-        if path.stat().st_size == 0:
-            raise ImageLoadError("the file is empty (0 bytes)")
         fp = path.open("rb")
-    except FileNotFoundError:
-        raise ImageLoadError("file not found") from None
-    except PermissionError:
-        raise ImageLoadError("permission denied") from None
-    except IsADirectoryError:
-        raise ImageLoadError("is a folder, not a file") from None
+    except OSError as err:
+        raise ImageLoadError(f"cannot read the file ({err.strerror or err})") from None
     # The image is decoded from our own file object: Pillow leaves it open for multi-frame
     # formats, and closing the image itself would free the pixels we return.
     with fp, warnings.catch_warnings():

@@ -1,0 +1,24 @@
+"""Checks shared by every media reader: the file is there, readable and not empty."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+def file_problem(path: str | Path) -> str | None:
+    """Why `path` cannot be read as a media file (one line), or None when it can be tried."""
+    try:
+        info = Path(path).stat()
+    except FileNotFoundError:
+        return "file not found"
+    except OSError as err:
+        return f"cannot read the file ({err.strerror or err})"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder, not a file"
+    if not os.access(path, os.R_OK):
+        return "permission denied"
+    if info.st_size == 0:
+        return "the file is empty (0 bytes)"
+    return None
