@@ -9,11 +9,11 @@ import argparse
 import sys
 
 from picscore import __version__
-from picscore.cli import demo_cmd, index_cmd, library_cmd, tags_cmd
+from picscore.cli import demo_cmd, evaluate_cmd, index_cmd, library_cmd, suggest_cmd, tags_cmd
 from picscore.cli.output import CliError, fail
 from picscore.library.store import LibraryError
 
-_VERBS = (index_cmd, library_cmd, tags_cmd, demo_cmd)
+_VERBS = (index_cmd, library_cmd, suggest_cmd, tags_cmd, evaluate_cmd, demo_cmd)
 
 _DESCRIPTION = """\
 picscore puts music from your own library to your pictures.
@@ -25,6 +25,7 @@ examples:
   picscore index ~/Music            analyse new and changed tracks into the library
   picscore library list             what is in the library
   picscore library show 3 --json    every stored field of track 3, for scripts
+  picscore suggest beach.jpg        the tracks that fit a photo, and why
   picscore tags song.mp3 photo.jpg  what the networks hear and see
   picscore demo                     build and index the built-in demo library
 """

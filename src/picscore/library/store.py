@@ -226,6 +226,13 @@ class Library:
             ],
         )
 
+    def tags_of_all_tracks(self, encoder: str, *, encoder_version: int) -> dict[int, np.ndarray]:
+        """Track id -> its tag probabilities from one encoder at one version (tracks without them are absent)."""
+        rows = self._db.execute(
+            "SELECT track_id, tags FROM track_encodings WHERE encoder = ? AND encoder_version = ?", (encoder, encoder_version)
+        )
+        return {r["track_id"]: decode_array(r["tags"]) for r in rows}
+
     def get_encodings(self, track_id: int) -> dict[str, dict[str, Any]]:
         """Encoder name -> its stored tags, tag curve (n_patches x n_tags), embedding and version."""
         encodings = {}
@@ -300,7 +307,7 @@ class Library:
         """Every track's summary fields (no arrays), in path order."""
         rows = self._db.execute(
             "SELECT id, path, title, artist, album, genre, year, duration, bpm, initial_key,"
-            " loudness_lufs, valence, arousal FROM tracks ORDER BY path"
+            " loudness_lufs, valence, arousal, highlight_start, highlight_end FROM tracks ORDER BY path"
         )
         return [dict(r) for r in rows]
 

@@ -1,0 +1,110 @@
+"""`picscore evaluate`: how well picscore ranks the music that really goes with each picture."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from picscore.audio.music_encoders import DEFAULT_ENCODERS
+from picscore.cli.index_cmd import positive_int
+from picscore.cli.output import CliError, print_json
+from picscore.library.image_features import picture_features
+from picscore.library.indexer import index_paths
+from picscore.library.parallel import default_jobs
+from picscore.library.store import Library
+from picscore.match.candidates import load_candidates
+from picscore.match.pictures import as_pictures
+from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS, combine, component_scores
+from picscore.paths import data_dir
+from picscore.train.pairs import PairsError, read_pairs
+from picscore.train.retrieval_metrics import RECALL_KS, RetrievalReport, retrieval_report
+
+NAME = "evaluate"
+SUMMARY = "measure matching on a list of real picture-music pairs"
+DESCRIPTION = (
+    "For each picture of the pair list, rank all distinct tracks of the list and report Recall@1/5/10, "
+    "MRR and median rank beside a random ranking's, with a permutation-test p-value for MRR."
+)
+EPILOG = """\
+The TSV needs a header with `image` and `audio` columns (paths relative to the TSV or
+absolute); other columns are ignored. The tracks are analysed and encoded into a cache
+library (--cache), the pictures' features cached there too, so a second run is quick.
+Pairs whose picture or track cannot be read are left out and counted.
+
+examples:
+  picscore evaluate --pairs supertux.tsv
+  picscore evaluate --pairs wesnoth.tsv --variant all --json
+"""
+
+
+def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """Add this verb's arguments to its sub-parser."""
+    parser.add_argument("--pairs", required=True, type=Path, metavar="FILE.tsv", help="the pair list")
+    parser.add_argument(
+        "--variant",
+        default=DEFAULT_VARIANT,
+        choices=[*VARIANTS, "all"],
+        help=f"which matcher (default: %(default)s); 'all' reports each: {', '.join(VARIANTS)}",
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="cache library for the pairs' files (default: evaluate.db in your data folder)"
+    )
+    parser.add_argument("--permutations", type=positive_int, default=10_000, help="permutations for the p-value (default: %(default)s)")
+    parser.add_argument(
+        "--jobs", "-j", type=positive_int, default=default_jobs(), help="worker processes for analysis (default: all cores)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        pairs = read_pairs(args.pairs)
+    except PairsError as err:
+        raise CliError(str(err)) from None
+    cache = args.cache or data_dir() / "evaluate.db"
+    audio_paths = sorted({p.audio for p in pairs})
+    image_paths = sorted({p.image for p in pairs})
+    with Library(cache) as library:
+        index_paths(library, audio_paths, jobs=args.jobs, encoders=DEFAULT_ENCODERS, progress=not args.json)
+        indexed = {row["path"] for row in library.list_tracks()}
+        tracks = [p for p in audio_paths if p in indexed]
+        pictures = {f.path: f for f in picture_features(library, image_paths) if f.error is None}
+        candidates = load_candidates(library, paths=tracks)
+    usable = [p for p in pairs if p.audio in indexed and p.image in pictures]
+    if len(tracks) < 2 or not usable:
+        raise CliError(f"{args.pairs}: too few readable pairs to evaluate ({len(usable)} pairs, {len(tracks)} tracks)")
+    query_images = [pictures[p.image] for p in usable]
+    targets = np.array([tracks.index(p.audio) for p in usable])
+    components = component_scores(as_pictures(query_images), candidates.tracks)
+    variants = VARIANTS if args.variant == "all" else {args.variant: VARIANTS[args.variant]}
+    reports = {
+        name: retrieval_report(combine(components, weights), targets, n_permutations=args.permutations)
+        for name, weights in variants.items()
+    }
+    skipped = len(pairs) - len(usable)
+    if args.json:
+        print_json({"pairs": str(args.pairs), "skipped_pairs": skipped, "reports": {n: r.as_dict() for n, r in reports.items()}})
+    else:
+        _print(reports, skipped=skipped)
+    return 0
+
+
+def _print(reports: dict[str, RetrievalReport], *, skipped: int) -> None:
+    first = next(iter(reports.values()))
+    print(
+        f"{first.n_queries} pictures, each ranking {first.n_candidates} tracks"
+        + (f" ({skipped} unreadable pairs left out)" if skipped else "")
+    )
+    heading = "".join(f"{f'R@{k}':>8s}" for k in RECALL_KS)
+    print(f"{'variant':16s}{heading}{'MRR':>8s}{'median':>8s}{'p(MRR)':>9s}")
+    for name, report in reports.items():
+        recalls = "".join(f"{report.recall_at[k]:8.3f}" for k in RECALL_KS)
+        print(f"{name:16s}{recalls}{report.mrr:8.3f}{report.median_rank:8.1f}{report.mrr_p_value:9.4f}")
+    recalls = "".join(f"{first.random_recall_at[k]:8.3f}" for k in RECALL_KS)
+    print(f"{'random':16s}{recalls}{first.random_mrr:8.3f}{first.random_median_rank:8.1f}")
+    if len(reports) == 1 and first.mrr_p_value >= 0.05:
+        print("not significantly better than random (p >= 0.05)", file=sys.stderr)

@@ -1,0 +1,128 @@
+"""`picscore suggest`: the tracks of your library that fit your photos, and why."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from picscore.cli.index_cmd import positive_int
+from picscore.cli.output import CliError, format_duration, print_json, print_table
+from picscore.library.image_features import picture_features
+from picscore.library.store import Library
+from picscore.match.candidates import load_candidates
+from picscore.match.pictures import as_pictures
+from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS
+from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, suggest
+from picscore.paths import library_path
+
+NAME = "suggest"
+SUMMARY = "suggest tracks from your library for photos"
+DESCRIPTION = (
+    "Rank the tracks of your library for PHOTO... (together, as one album, or --per-photo) and say "
+    "which part of each to use and why. Index your music first with `picscore index`."
+)
+EPILOG = f"""\
+The score combines the photos' colour mood and what EfficientNet sees in them with each
+track's tempo, mode, loudness and brightness and what musicnn hears in it (see
+`picscore evaluate` for how well that works on real pairs). Other versions of a song
+already listed are skipped.
+
+moods for --mood: {", ".join(MOODS)}
+
+examples:
+  picscore suggest beach.jpg
+  picscore suggest holiday/*.jpg --top 5 --mood calmer --min-duration 60
+  picscore suggest party.jpg --tempo 110-140 --exclude 12 --exclude 40 --seed 3 --json
+"""
+
+
+def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """Add this verb's arguments to its sub-parser."""
+    parser.add_argument("photos", nargs="+", metavar="PHOTO", help="pictures (JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF, HEIC)")
+    parser.add_argument("--top", type=positive_int, default=10, help="how many tracks (default: %(default)s)")
+    parser.add_argument("--per-photo", action="store_true", help="a list for each photo instead of one for all")
+    parser.add_argument("--mood", help="steer the mood: calmer, more energetic, happier, sadder, or a mood word below")
+    parser.add_argument("--min-duration", type=float, default=0.0, metavar="SECONDS", help="only tracks at least this long")
+    parser.add_argument("--tempo", type=_tempo_range, metavar="LOW-HIGH", help="only tracks whose tempo is in this BPM range, e.g. 90-130")
+    parser.add_argument("--exclude", type=int, action="append", default=[], metavar="ID", help="leave out this track id (repeatable)")
+    parser.add_argument("--seed", type=int, help="shuffle near-equal tracks for variety; the same seed gives the same list")
+    parser.add_argument("--variant", default=DEFAULT_VARIANT, choices=list(VARIANTS), help="matcher variant (default: %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(run=run)
+
+
+def _tempo_range(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split("-", 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW-HIGH in BPM, like 90-130, not {text!r}") from None
+    if not 0 < low <= high:
+        raise argparse.ArgumentTypeError(f"expected 0 < LOW <= HIGH, not {text!r}")
+    return low, high
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.mood:
+        try:
+            mood_direction(args.mood)
+        except ValueError as err:
+            raise CliError(str(err)) from None
+    options = SuggestOptions(
+        top=args.top,
+        mood=args.mood,
+        min_duration_seconds=args.min_duration,
+        tempo_bpm=args.tempo,
+        exclude_ids=frozenset(args.exclude),
+        seed=args.seed,
+        variant=args.variant,
+    )
+    with Library(library_path(getattr(args, "library", None))) as library:
+        candidates = load_candidates(library)
+        if len(candidates) == 0:
+            raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
+        photos = picture_features(library, [Path(p) for p in args.photos])
+    for photo in photos:
+        if photo.error:
+            print(f"picscore: error: {photo.path}: {photo.error}", file=sys.stderr)
+    readable = [p for p in photos if p.error is None]
+    if not readable:
+        return 1
+    if candidates.untagged.any():
+        print(
+            f"picscore: note: {int(candidates.untagged.sum())} tracks have no musicnn tags yet: `picscore index` adds them", file=sys.stderr
+        )
+    groups = [[p] for p in readable] if args.per_photo else [readable]
+    results = [(group, suggest(as_pictures(group), candidates, options)) for group in groups]
+    if args.json:
+        print_json([{"photos": [p.path for p in group], "suggestions": [_as_json(s) for s in found]} for group, found in results])
+    else:
+        for group, found in results:
+            _print(group, found)
+    return 0 if len(readable) == len(photos) else 1
+
+
+def _as_json(suggestion: Suggestion) -> dict[str, Any]:
+    return {
+        **replace(suggestion, track={}).__dict__,
+        "track": {k: suggestion.track[k] for k in ("id", "path", "title", "artist", "duration", "bpm", "initial_key")},
+    }
+
+
+def _print(photos: list, found: list[Suggestion]) -> None:
+    label = photos[0].path if len(photos) == 1 else f"{len(photos)} photos"
+    print(f"for {label}:")
+    rows = [
+        {
+            "rank": rank,
+            "score": f"{s.score:+.2f}",
+            "id": s.track["id"],
+            "title": s.track["title"] or Path(s.track["path"]).name,
+            "use": f"{format_duration(s.start_seconds)}-{format_duration(s.end_seconds)}",
+            "why": s.reasons,
+        }
+        for rank, s in enumerate(found, start=1)
+    ]
+    print_table(rows, (("rank", "#"), ("score", "SCORE"), ("id", "ID"), ("title", "TITLE"), ("use", "USE"), ("why", "WHY")))

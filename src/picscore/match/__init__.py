@@ -1,0 +1,1 @@
+"""Suggest: score the library's tracks against pictures, rerank, and explain."""

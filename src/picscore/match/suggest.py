@@ -1,0 +1,147 @@
+"""Suggestions: rank the library for pictures, steer by mood, filter, diversify and explain."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from picscore.audio.musicnn import model_tag_names
+from picscore.match.candidates import Candidates
+from picscore.match.scoring import DEFAULT_VARIANT, Pictures, score_tracks
+
+# Mood words a user can steer with: (valence, arousal) direction.
+MOODS: dict[str, tuple[float, float]] = {
+    "calmer": (0.0, -1.0), "calm": (0.0, -1.0), "peaceful": (0.5, -1.0), "relaxed": (0.3, -1.0),
+    "more energetic": (0.0, 1.0), "energetic": (0.0, 1.0), "exciting": (0.3, 1.0), "tense": (-0.7, 0.8), "epic": (0.2, 1.0),
+    "happier": (1.0, 0.0), "happy": (1.0, 0.3), "joyful": (1.0, 0.6), "romantic": (0.6, -0.4),
+    "sadder": (-1.0, 0.0), "sad": (-1.0, -0.3), "melancholic": (-0.8, -0.6), "dark": (-0.8, 0.2),
+}  # fmt: skip
+_MOOD_STRENGTH = 1.0  # in standard deviations of the score, per unit of direction
+_JITTER = 0.35  # Gumbel noise scale for --seed variety
+_VERSION_WORDS = re.compile(r"\s*[\(\[\-–].*?(remix|mix|edit|live|version|remaster(ed)?|acoustic|demo|radio).*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SuggestOptions:
+    """What a user can ask of a suggestion list."""
+
+    top: int = 10
+    mood: str | None = None
+    min_duration_seconds: float = 0.0
+    tempo_bpm: tuple[float, float] | None = None
+    exclude_ids: frozenset[int] = field(default_factory=frozenset)
+    seed: int | None = None
+    variant: str = DEFAULT_VARIANT
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested track: its library row, score, the part to use, and why."""
+
+    track: dict[str, Any]
+    score: float
+    start_seconds: float
+    end_seconds: float
+    reasons: str
+
+
+def suggest(pictures: Pictures, candidates: Candidates, options: SuggestOptions = SuggestOptions()) -> list[Suggestion]:
+    """The best tracks for all `pictures` together (an album), best first."""
+    if len(candidates) == 0:
+        return []
+    scores = score_tracks(pictures, candidates.space, variant=options.variant).mean(axis=0)
+    scores = (scores - scores.mean()) / max(scores.std(), 1e-12)
+    if options.mood:
+        scores = scores + _mood_push(options.mood, candidates)
+    if options.seed is not None:
+        scores = scores + _JITTER * np.random.default_rng(options.seed).gumbel(size=len(scores))
+    scores = np.where(_allowed(candidates, options), scores, -np.inf)
+    return [_explain(candidates, i, float(scores[i])) for i in _diverse_top(scores, candidates, k=options.top)]
+
+
+def mood_direction(mood: str) -> tuple[float, float]:
+    """The (valence, arousal) direction of a mood word; ValueError names the words known."""
+    key = mood.strip().lower().replace("-", " ")
+    if key not in MOODS:
+        raise ValueError(f"unknown mood {mood!r}; use one of: {', '.join(MOODS)}")
+    return MOODS[key]
+
+
+def _mood_push(mood: str, candidates: Candidates) -> np.ndarray:
+    valence, arousal = mood_direction(mood)
+    affect = candidates.tracks.affect
+    z = (affect - affect.mean(axis=0)) / np.maximum(affect.std(axis=0), 1e-12)
+    return _MOOD_STRENGTH * (valence * z[:, 0] + arousal * z[:, 1])
+
+
+def _allowed(candidates: Candidates, options: SuggestOptions) -> np.ndarray:
+    columns = candidates.columns
+    allowed = (columns["duration"] >= options.min_duration_seconds) & ~np.isin(columns["id"], list(options.exclude_ids))
+    if options.tempo_bpm:
+        low, high = options.tempo_bpm
+        allowed &= (columns["bpm"] >= low) & (columns["bpm"] <= high)
+    return allowed
+
+
+def _diverse_top(scores: np.ndarray, candidates: Candidates, *, k: int) -> list[int]:
+    """The k best allowed tracks, skipping other versions of a song already chosen (same
+    base title and artist, or near-identical tags and tempo)."""
+    tags = np.concatenate([candidates.tracks.tags[name] for name in sorted(candidates.tracks.tags)], axis=1)
+    pool = min(len(scores), 8 * k)  # enough spares for the versions skipped
+    best = np.argpartition(-scores, pool - 1)[:pool]
+    chosen: list[int] = []
+    for i in best[np.argsort(-scores[best], kind="stable")]:
+        if len(chosen) == k or not np.isfinite(scores[i]):
+            break
+        if not any(_same_song(candidates, int(i), j, tags) for j in chosen):
+            chosen.append(int(i))
+    return chosen
+
+
+def _same_song(candidates: Candidates, i: int, j: int, tags: np.ndarray) -> bool:
+    a, b = candidates.rows[i], candidates.rows[j]
+    if a["title"] and b["title"] and _base_title(a["title"]) == _base_title(b["title"]) and a["artist"] == b["artist"]:
+        return True
+    if candidates.untagged[i] or candidates.untagged[j]:
+        return False
+    cosine = float(tags[i] @ tags[j]) / max(float(np.linalg.norm(tags[i]) * np.linalg.norm(tags[j])), 1e-12)
+    return cosine > 0.995 and abs((a["bpm"] or 0) - (b["bpm"] or 0)) < 1.5
+
+
+def _base_title(title: str) -> str:
+    return _VERSION_WORDS.sub("", title).strip().lower()
+
+
+def _explain(candidates: Candidates, i: int, score: float) -> Suggestion:
+    row = candidates.rows[i]
+    reasons = ", ".join(_mood_words(row)) + f": {row['bpm']:.0f} BPM, {_key_words(row['initial_key'])}"
+    if not candidates.untagged[i]:
+        reasons += ", tags: " + ", ".join(_distinctive_tags(candidates, i))
+    return Suggestion(row, score, row["highlight_start"] or 0.0, row["highlight_end"] or row["duration"], reasons)
+
+
+def _distinctive_tags(candidates: Candidates, i: int, *, per_encoder: int = 2) -> list[str]:
+    """The tags most above their library average for track i, from each tagger."""
+    words = []
+    for source, names in (("mtt", model_tag_names("MTT_musicnn")), ("msd", model_tag_names("MSD_musicnn"))):
+        tags = candidates.tracks.tags[source]
+        lift = tags[i] - tags.mean(axis=0) if len(tags) > 1 else tags[i]
+        words += [names[j].lower() for j in np.argsort(-lift)[:per_encoder] if names[j].lower() not in words]
+    return words
+
+
+def _mood_words(row: dict[str, Any]) -> list[str]:
+    arousal, valence, bpm = row["arousal"], row["valence"], row["bpm"] or 0
+    words = ["energetic" if arousal > 0.3 else "calm" if arousal < -0.3 else "moderate"]
+    words.append("bright" if valence > 0.3 else "dark" if valence < -0.3 else "mixed")
+    words.append("fast" if bpm >= 120 else "slow" if bpm < 90 else "mid-tempo")
+    return words
+
+
+def _key_words(initial_key: str | None) -> str:
+    if not initial_key:
+        return "key unknown"
+    return f"{initial_key[:-1]} minor" if initial_key.endswith("m") else f"{initial_key} major"

@@ -1,0 +1,1 @@
+"""Training and evaluation: pair data sets, metrics, and (later) the training loop."""
