@@ -23,7 +23,7 @@ from picscore.vision.colour_affect import colour_descriptors
 IMAGE_ENCODER = "efficientnet-lite0"
 IMAGE_ENCODER_VERSION = 1
 COLOUR_ENCODER = "colour-descriptors"
-COLOUR_ENCODER_VERSION = 1
+COLOUR_ENCODER_VERSION = 2
 # JPEGs decode at a reduced scale while their shorter side stays above the model's crop.
 _DECODE_MIN_SIDE = 256
 

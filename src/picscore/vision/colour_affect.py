@@ -6,14 +6,15 @@ Descriptors (all on a 0-1 scale, from the picture shrunk to at most 160 px):
   colourfulness  Hasler & Süsstrunk (2003) M = sigma_rgyb + 0.3 mu_rgyb, divided by 150
   contrast       standard deviation of luma Y (BT.601)
   edges          mean gradient magnitude of luma (busy, detailed scenes score high)
-  warmth         share of saturated pixels whose hue is red-orange-yellow minus blue-cyan
+  warmth         mean over pixels of saturation x value where the hue is red-orange-yellow,
+                 minus the same for blue-cyan (grey or dark pictures are neutral)
 
 Affect (each in [-1, 1]): Valdez & Mehrabian (1994) found pleasure = .69 V + .22 S and
 arousal = -.31 V + .60 S on standardised colour samples; colourfulness and edges add arousal,
 warmth adds pleasure (Wexner 1954; Jonauskaite et al. 2020 warm hues read positive). Centres
 are typical photograph values:
 
-  valence = tanh(2.5 * (0.69 (V - 0.45) + 0.22 (S - 0.35) + 0.25 warmth))
+  valence = tanh(2.5 * (0.69 (V - 0.45) + 0.22 (S - 0.35) + 0.5 warmth))
   arousal = tanh(2.5 * (-0.31 (V - 0.45) + 0.60 (S - 0.35) + 0.5 (colourfulness - 0.3) + 0.5 (edges - 0.08)))
 """
 
@@ -53,13 +54,13 @@ def colour_descriptors(image: Image.Image) -> np.ndarray:
     warm = (degrees < 70) | (degrees > 330)
     cool = (degrees > 170) & (degrees < 260)
     weight = saturation * value
-    warmth = float((weight * warm).sum() - (weight * cool).sum()) / max(float(weight.sum()), 1e-6)
+    warmth = float((weight * warm).mean() - (weight * cool).mean())
     return np.array([value.mean(), saturation.mean(), colourfulness, luma.std(), np.hypot(gx, gy).mean(), warmth], dtype=np.float32)
 
 
 def picture_affect(descriptors: np.ndarray) -> PictureAffect:
     """Valence and arousal from the descriptors, by the formula in the module docstring."""
     brightness, saturation, colourfulness, _, edges, warmth = (float(v) for v in descriptors)
-    pleasure = 0.69 * (brightness - 0.45) + 0.22 * (saturation - 0.35) + 0.25 * warmth
+    pleasure = 0.69 * (brightness - 0.45) + 0.22 * (saturation - 0.35) + 0.5 * warmth
     activation = -0.31 * (brightness - 0.45) + 0.60 * (saturation - 0.35) + 0.5 * (colourfulness - 0.3) + 0.5 * (edges - 0.08)
     return PictureAffect(descriptors, float(np.tanh(2.5 * pleasure)), float(np.tanh(2.5 * activation)))

@@ -1,0 +1,87 @@
+"""Filters, exclusions, variety, diversity and explanations of suggest(), on a hand-made table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from picscore.match.candidates import Candidates
+from picscore.match.scoring import VARIANTS, Pictures, Tracks, component_scores
+from picscore.match.suggest import SuggestOptions, mood_direction, suggest
+
+
+def _candidates(rng: np.random.Generator, n: int = 30) -> Candidates:
+    rows = [
+        {
+            "id": i + 1,
+            "path": f"/m/{i}.mp3",
+            "title": f"Song {i}",
+            "artist": "A",
+            "duration": 60.0 + 10 * i,
+            "bpm": 70.0 + 3 * i,
+            "initial_key": "Am" if i % 2 else "C",
+            "valence": float(np.sin(i)),
+            "arousal": float(np.cos(i)),
+            "highlight_start": 5.0,
+            "highlight_end": 35.0,
+        }
+        for i in range(n)
+    ]
+    tags = {name: rng.beta(0.5, 5.0, size=(n, 50)) for name in ("mtt", "msd")}
+    affect = np.array([[r["valence"], r["arousal"]] for r in rows])
+    return Candidates(rows=rows, tracks=Tracks(affect=affect, tags=tags), untagged=np.zeros(n, dtype=bool))
+
+
+def _pictures(rng: np.random.Generator, n: int = 1) -> Pictures:
+    probabilities = rng.dirichlet(np.full(1000, 0.05), size=n)
+    return Pictures(colour_affect=rng.uniform(-1, 1, size=(n, 2)), class_probabilities=probabilities)
+
+
+def test_components_and_variants_have_one_score_per_picture_and_track(rng: np.random.Generator) -> None:
+    components = component_scores(_pictures(rng, 3), _candidates(rng).tracks)
+    assert set(components) == {"colour-affect", "text-affect", "semantic"}
+    assert all(c.shape == (3, 30) and np.isfinite(c).all() for c in components.values())
+    assert set(VARIANTS["full"]) == set(components)
+
+
+def test_filters_and_exclusions(rng: np.random.Generator) -> None:
+    candidates = _candidates(rng)
+    found = suggest(
+        _pictures(rng), candidates, SuggestOptions(top=30, min_duration_seconds=200, tempo_bpm=(100, 140), exclude_ids=frozenset({20}))
+    )
+    assert found and all(s.track["duration"] >= 200 and 100 <= s.track["bpm"] <= 140 and s.track["id"] != 20 for s in found)
+    assert len(found) == sum(1 for r in candidates.rows if r["duration"] >= 200 and 100 <= r["bpm"] <= 140 and r["id"] != 20)
+
+
+def test_seed_gives_variety_reproducibly(rng: np.random.Generator) -> None:
+    candidates, pictures = _candidates(rng), _pictures(rng)
+    plain = [s.track["id"] for s in suggest(pictures, candidates, SuggestOptions(top=10))]
+    seeded = [[s.track["id"] for s in suggest(pictures, candidates, SuggestOptions(top=10, seed=seed))] for seed in (1, 1, 2)]
+    assert seeded[0] == seeded[1] and seeded[0] != seeded[2] and seeded[0] != plain
+    assert plain == [s.track["id"] for s in suggest(pictures, candidates, SuggestOptions(top=10))]
+
+
+def test_other_versions_of_a_song_are_skipped(rng: np.random.Generator) -> None:
+    candidates = _candidates(rng, n=6)
+    for i, title in enumerate(["Harbour", "Harbour (Live)", "Harbour - 2011 Remaster", "Other", "Harbour (Radio Edit)", "Last"]):
+        candidates.rows[i]["title"] = title
+    candidates.tracks.tags["mtt"][5] = candidates.tracks.tags["mtt"][3]  # "Last" sounds like "Other"...
+    candidates.tracks.tags["msd"][5] = candidates.tracks.tags["msd"][3]
+    candidates.rows[5]["bpm"] = candidates.rows[3]["bpm"]  # ...at the same tempo
+    titles = [s.track["title"] for s in suggest(_pictures(rng), candidates, SuggestOptions(top=6))]
+    assert sum(t.startswith("Harbour") for t in titles) == 1
+    assert len(titles) == 2 and ("Other" in titles) != ("Last" in titles)
+
+
+def test_explanations_name_mood_tempo_key_and_the_part_to_use(rng: np.random.Generator) -> None:
+    (first,) = suggest(_pictures(rng), _candidates(rng), SuggestOptions(top=1))
+    bpm, key = first.track["bpm"], first.track["initial_key"]
+    assert f": {bpm:.0f} BPM, " in first.reasons and ("A minor" if key == "Am" else "C major") in first.reasons
+    assert first.reasons.split(",")[0] in ("energetic", "calm", "moderate") and ", tags: " in first.reasons
+    assert (first.start_seconds, first.end_seconds) == (5.0, 35.0)
+
+
+def test_mood_words() -> None:
+    assert mood_direction("Calmer") == (0.0, -1.0) and mood_direction("more-energetic") == (0.0, 1.0)
+    with pytest.raises(ValueError, match="unknown mood 'grumpy'"):
+        mood_direction("grumpy")
