@@ -103,6 +103,8 @@ def test_empty_library_says_how_to_fill_it(tmp_path: Path, capsys) -> None:
         [],
         ["index"],
         ["tags"],
+        ["suggest"],
+        ["evaluate"],
         ["library"],
         ["library", "list"],
         ["library", "show"],
@@ -167,3 +169,83 @@ def test_library_show_includes_named_tags(tmp_path: Path, music_folder: Path, ca
     assert len(tags) == 50 and "piano" in tags and len(shown["encodings"]["musicnn-mtt"]["embedding"]) == 200
     assert main(["--library", lib, "library", "show", "1"]) == 0
     assert "         musicnn-mtt  " in capsys.readouterr().out
+
+
+def test_evaluate_on_pairs_whose_moods_match(tmp_path: Path, capsys) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from tests.conftest import write_song
+
+    write_song(tmp_path / "fast_major.flac", seconds=15.0, tonic="D", mode="major", bpm=140, seed=5)
+    write_song(tmp_path / "slow_minor.flac", seconds=15.0, tonic="D", mode="minor", bpm=70, seed=5)
+    y, x = np.mgrid[0:120, 0:160]
+    lines = ["image\taudio"]
+    for i in range(4):
+        sunny = np.stack([np.full_like(x, 250), 150 + 60 * np.sin(x / (9 + i)) ** 2, np.full_like(x, 40)], axis=-1)
+        gloomy = np.stack([np.full_like(x, 30 + 5 * i), 35 + 10 * np.sin(y / (7 + i)) ** 2, np.full_like(x, 45)], axis=-1)
+        Image.fromarray(sunny.astype(np.uint8)).save(tmp_path / f"sunny{i}.png")
+        Image.fromarray(gloomy.astype(np.uint8)).save(tmp_path / f"gloomy{i}.png")
+        lines += [f"sunny{i}.png\tfast_major.flac", f"gloomy{i}.png\tslow_minor.flac"]
+    lines.append("missing.png\tfast_major.flac")
+    (tmp_path / "pairs.tsv").write_text("\n".join(lines) + "\n")
+    args = ["evaluate", "--pairs", str(tmp_path / "pairs.tsv"), "--cache", str(tmp_path / "cache.db"), "--variant", "all", "-j", "1"]
+    assert main([*args, "--json", "--permutations", "500"]) == 0
+    result = _json(capsys)
+    assert result["skipped_pairs"] == 1
+    colour = result["reports"]["colour-affect"]
+    assert colour["n_queries"] == 8 and colour["n_candidates"] == 2
+    assert colour["mrr"] == 1.0 and colour["random_mrr"] == 0.75 and colour["mrr_p_value"] < 0.05
+    assert set(result["reports"]) == {"colour-affect", "text-affect", "semantic", "affect", "full"}
+
+    assert main(args[:-2]) == 0  # cached now; the table for people
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "8 pictures, each ranking 2 tracks (1 unreadable pairs left out)"
+    assert out[1].split() == ["variant", "R@1", "R@5", "R@10", "MRR", "median", "p(MRR)"]
+    assert out[-1].split()[0] == "random"
+
+
+def test_evaluate_rejects_a_bad_pair_list(tmp_path: Path, capsys) -> None:
+    (tmp_path / "bad.tsv").write_text("img\tsong\n")
+    assert main(["evaluate", "--pairs", str(tmp_path / "bad.tsv"), "--cache", str(tmp_path / "c.db")]) == 1
+    assert (
+        capsys.readouterr().err == f"picscore: error: {tmp_path / 'bad.tsv'}: no audio and no image column in the header (tab-separated)\n"
+    )
+
+
+def test_suggest_lists_album_and_per_photo(tmp_path: Path, music_folder: Path, capsys) -> None:
+    from PIL import Image
+    from skimage import data as samples
+
+    lib = str(tmp_path / "lib.db")
+    cat, coffee = tmp_path / "cat.jpg", tmp_path / "coffee.png"
+    Image.fromarray(samples.chelsea()).save(cat)
+    Image.fromarray(samples.coffee()).save(coffee)
+    assert main(["--library", lib, "suggest", str(cat)]) == 1
+    assert "is empty: add music with `picscore index FOLDER` first" in capsys.readouterr().err
+    main(["--library", lib, "index", str(music_folder), "-q", "-j", "1"])
+    capsys.readouterr()
+
+    assert main(["--library", lib, "suggest", str(cat), str(coffee), "--top", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "for 2 photos:" and out[1].split() == ["#", "SCORE", "ID", "TITLE", "USE", "WHY"] and len(out) == 5
+
+    assert main(["--library", lib, "suggest", str(cat), str(coffee), "--per-photo", "--json", "--tempo", "95-125", "--mood", "calmer"]) == 0
+    lists = _json(capsys)
+    assert [group["photos"] for group in lists] == [[str(cat)], [str(coffee)]]
+    for group in lists:
+        assert {Path(s["track"]["path"]).name for s in group["suggestions"]} == {"a.mp3", "d.wav"}  # 120 and 100 BPM
+        first = group["suggestions"][0]
+        assert first["end_seconds"] - first["start_seconds"] == pytest.approx(12.0, abs=0.1) and "BPM" in first["reasons"]
+
+
+def test_suggest_errors(tmp_path: Path, music_folder: Path, capsys) -> None:
+    lib = str(tmp_path / "lib.db")
+    main(["--library", lib, "index", str(music_folder / "a.mp3"), "-q", "--encoders", "none"])
+    capsys.readouterr()
+    assert main(["--library", lib, "suggest", str(tmp_path / "none.jpg")]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == f"picscore: error: {tmp_path / 'none.jpg'}: file not found"
+    assert main(["--library", lib, "suggest", str(tmp_path / "none.jpg"), "--mood", "grumpy"]) == 1
+    assert "unknown mood 'grumpy'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["suggest", "x.jpg", "--tempo", "fast"])
