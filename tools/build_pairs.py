@@ -14,30 +14,36 @@ reuses the downloaded and unpacked packages.
 
 SuperTux (supertux-data)
   Each *.stl level has sectors; a sector's `(music ...)` names a .ogg file or a .music file, a small S-expression
-  `(supertux-music (file "x.ogg") ...)` whose file is relative to the .music file. Its `(background ...)` objects name
-  images (`image`, `image-top`, `image-middle`, `image-bottom`; old levels `(background "x.jpg")`). Many names point to
-  where files were before the data was sorted into sub-folders ("/images/background/fog.png" is now in misc/), so a name
-  that does not exist is looked up by file name (then by stem, for a changed extension) under images/background or
-  music. A sector's backgrounds are parallax layers, most of them partly transparent overlays (fog, vignettes, tree
-  rows); the pair keeps one layer: an opaque one if there is one (it is a whole picture, not a strip over nothing), and
-  among those the largest in pixels. The intro and extro text screens (levels/*/*.txt, `(supertux-text (background
-  ...) (music ...))`) are pictures with music too and are included; the developers' levels/test folder is not.
-  One pair per sector, identical pairs of one level kept once.
+  `(supertux-music (file "x.ogg") ...)` whose file is relative to the .music file (and not always of the same stem:
+  forest-map.music plays forestmap.ogg). Names are written with or without a leading slash, sometimes with a backslash,
+  and many point to where files were before the data was sorted into sub-folders ("/images/background/fog.png" is now
+  in misc/, "/music/chipdisko.ogg" in antarctic/); a name that does not exist is looked up by file name, then by stem
+  (for a changed extension), under images/background or music. A sector's `(background ...)` objects are parallax
+  layers; each has an `image` (its picture) and may add `image-top`/`image-bottom`, plain sky and ground tiles that
+  extend it, which are not used. Overlay layers (fog, vignettes, transparent or black fills, see OVERLAY_LAYERS) are
+  left out, and of the rest the largest picture in pixels stands for the sector: it is usually the backdrop the level
+  was drawn for (a forest, mountains, a night sky), the smaller ones being strips in front of it. The intro and extro
+  text screens (levels/*/*.txt, `(supertux-text (background "x.jpg") (music ...))`) are pictures with music too and are
+  included; the developers' levels/test folder is not. One pair per sector, identical pairs of one level kept once.
 
 Wesnoth (wesnoth-1.16-data for core story images and macros, wesnoth-1.16-music, the 16 campaign packages)
   Each scenario .cfg (WML) is preprocessed here much as the game does it: comments are removed, #ifdef takes the
-  NORMAL difficulty and the campaign's own define, and {MACROS} from data/core/macros and the campaign's .cfg files are
-  expanded with their arguments (file inclusions are dropped). Story pictures are `background=` of a `[story] [part]`
-  and `image=` of its `[background_layer]`s (the first one that is a picture, see SKIPPED_WESNOTH_IMAGES); image
-  path functions (`~BLEND(...)`) are cut off. A picture is paired with the music playing under it: the last `music=`
-  of its part or an earlier part of the same story, else the scenario's first track. The music macros are replaced
-  by definitions that keep only the tracks the scenario names (see MUSIC_MACROS): {SCENARIO_MUSIC x} puts a generic
-  revelation.ogg under every story screen, which would pair half the pictures with one track, so its x counts as the
-  first track; {INTRO_AND_SCENARIO_MUSIC intro x} makes intro (really played under the story) first;
-  {EXTRA_SCENARIO_MUSIC}/{APPEND_MUSIC} only append, {DEFAULT_MUSIC_PLAYLIST} names no track. Without these macros the
-  first `[music] name=` of the scenario (outside events, else anywhere) is its first track. Campaign maps (a journey
-  drawn on the campaign's map, the same picture in most scenarios) and blank layers are skipped. Images resolve
-  against the campaign's images/, data/core/images/ and images/; tracks against data/core/music/.
+  NORMAL difficulty and the campaign's own define (#ifver/#ifhave count as false), and {MACROS} from data/core/macros
+  and the campaign's other .cfg files, and the scenario's own #defines, are expanded with their arguments (file and
+  folder inclusions are dropped). Story pictures are `background=` of a `[story] [part]` and `image=` of its
+  `[background_layer]`s, image path functions (`~BLEND(...)`) cut off but pictures drawn with `~BLIT(x)` kept; the
+  first that is not the campaign map (a journey drawn on it, the same picture in most scenarios), a black fill or a
+  blank canvas is used, see SKIPPED_WESNOTH_IMAGES. Many
+  pictures are character portraits (portraits/, story/characters/, story/portraits/), which come back in several
+  scenarios with different music. A picture is paired with the music playing under it: the last `music=` of its part
+  or an earlier part of the same story, else the scenario's first track. The music macros are replaced by definitions
+  that keep only the tracks the scenario names (see MUSIC_MACROS): the core {SCENARIO_MUSIC x} puts a generic
+  revelation.ogg under every story screen, which would pair most pictures with one track, so its x counts as the first
+  track; {INTRO_AND_SCENARIO_MUSIC intro x} makes intro (really played under the story) first; {EXTRA_SCENARIO_MUSIC}
+  and {APPEND_MUSIC} only append; {DEFAULT_MUSIC_PLAYLIST} names no track, and such scenarios (all of Secrets of the
+  Ancients) give no pairs. Scenarios without these macros (Dead Water) have their first `[music] name=` outside
+  events, else in a prestart or start event (later events play incidental music). Images resolve against the
+  campaign's images/, data/core/images/ and images/; tracks against data/core/music/.
 
 Usage: python tools/build_pairs.py [--cache DIR] [--out DIR]
 """
@@ -54,6 +60,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 DEFAULT_CACHE = Path.home() / ".cache" / "picscore" / "pairs"
 SUPERTUX_PACKAGES = ("supertux-data",)
@@ -82,11 +89,22 @@ class Skips:
     def add(self, reason: str, example: str) -> None:
         self.counts[reason] += 1
         shown = self.examples.setdefault(reason, [])
-        if len(shown) < 3:
+        if len(shown) < 3 and example not in shown:
             shown.append(example)
 
 
 # ---------------------------------------------------------------------------------------------------- Debian packages
+
+
+def run_tool(command: list[str], cwd: Path | None = None) -> str | None:
+    """Run a Debian tool; None when it succeeds, else the last line it wrote to stderr."""
+    try:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return f"{command[0]} not found: this needs a Debian or Ubuntu system"
+    if result.returncode == 0:
+        return None
+    return (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
 
 
 def fetch_packages(packages: Iterable[str], debs: Path) -> list[Path]:
@@ -94,10 +112,9 @@ def fetch_packages(packages: Iterable[str], debs: Path) -> list[Path]:
     debs.mkdir(parents=True, exist_ok=True)
     missing = [p for p in packages if not list(debs.glob(f"{p}_*.deb"))]
     if missing:
-        result = subprocess.run(["apt-get", "download", *missing], cwd=debs, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
-            sys.exit(f"error: apt-get download failed ({last}); if a package is not found, run `apt-get update` as root first")
+        error = run_tool(["apt-get", "download", *missing], cwd=debs)
+        if error:
+            sys.exit(f"error: apt-get download failed ({error}); if a package is not found, run `apt-get update` as root first")
     return [sorted(debs.glob(f"{p}_*.deb"))[-1] for p in packages]
 
 
@@ -106,9 +123,8 @@ def unpack(deb: Path, root: Path) -> None:
     marker = root / ".unpacked" / deb.name
     if marker.exists():
         return
-    result = subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"error: dpkg-deb -x {deb.name} failed: {result.stderr.strip()}")
+    if error := run_tool(["dpkg-deb", "-x", str(deb), str(root)]):
+        sys.exit(f"error: dpkg-deb -x {deb} failed ({error}); delete the file to download it again")
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
 
@@ -116,44 +132,34 @@ def unpack(deb: Path, root: Path) -> None:
 # ---------------------------------------------------------------------------------------------------- image headers
 
 
-def image_info(path: Path) -> tuple[int, int, bool] | None:
-    """(width, height, has_alpha) read from a PNG or JPEG header, or None when the file is neither."""
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) read from a PNG or JPEG header, or None when the file is neither."""
     with path.open("rb") as f:
         head = f.read(8)
         if head == b"\x89PNG\r\n\x1a\n":
-            return _png_info(f)
+            return _png_size(f)
         if head[:2] == b"\xff\xd8":
             f.seek(2)
-            return _jpeg_info(f)
+            return _jpeg_size(f)
     return None
 
 
-def _png_info(f) -> tuple[int, int, bool] | None:
-    width = height = color_type = 0
-    while chunk := f.read(8):
-        if len(chunk) < 8:
-            return None
-        length, kind = struct.unpack(">I4s", chunk)
-        if kind == b"IHDR":
-            width, height, _, color_type = struct.unpack(">IIBB", f.read(10))
-            f.seek(length - 10 + 4, 1)
-        elif kind == b"tRNS":
-            return width, height, True
-        elif kind in (b"IDAT", b"IEND"):
-            return (width, height, color_type in (4, 6)) if width else None
-        else:
-            f.seek(length + 4, 1)
-    return None
+def _png_size(f: BinaryIO) -> tuple[int, int] | None:
+    chunk = f.read(16)
+    if len(chunk) < 16 or chunk[4:8] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", chunk[8:16])
+    return width, height
 
 
-def _jpeg_info(f) -> tuple[int, int, bool] | None:
+def _jpeg_size(f: BinaryIO) -> tuple[int, int] | None:
     while (marker := f.read(2)) and marker[0] == 0xFF:
         if marker[1] in (0xD8, 0x01) or 0xD0 <= marker[1] <= 0xD7:
             continue
         (length,) = struct.unpack(">H", f.read(2))
         if 0xC0 <= marker[1] <= 0xCF and marker[1] not in (0xC4, 0xC8, 0xCC):
             height, width = struct.unpack(">xHH", f.read(5))
-            return width, height, False
+            return width, height
         f.seek(length - 2, 1)
     return None
 
@@ -221,10 +227,14 @@ def children(expr: list, head: str) -> list[list]:
     return [e for e in expr if isinstance(e, list) and e and e[0] == head and isinstance(e[0], Symbol)]
 
 
+def _is_string(atom: object) -> bool:
+    return isinstance(atom, str) and not isinstance(atom, Symbol)
+
+
 def string_value(expr: list, head: str) -> str | None:
     """The string of the first `(head "...")` in `expr`, or of `(head (file "..."))` as the newer music entries have it."""
     for e in children(expr, head):
-        if len(e) > 1 and isinstance(e[1], str) and not isinstance(e[1], Symbol):
+        if len(e) > 1 and _is_string(e[1]):
             return e[1]
         if len(e) > 1 and isinstance(e[1], list):
             return string_value(e[1:], "file")
@@ -233,17 +243,22 @@ def string_value(expr: list, head: str) -> str | None:
 
 # ---------------------------------------------------------------------------------------------------- SuperTux
 
-BACKGROUND_KEYS = ("image", "image-middle", "image-top", "image-bottom")
+# Layers that are effects over the picture rather than a picture: mist, darkened edges, blank or transparent fills.
+OVERLAY_LAYERS = re.compile(r"(^|/)(fog|vignette|transparent_up|black_800px|leaves|grid|heatshimmer[\w-]*)\.\w+$")
 
 
 def sector_images(sector: list) -> list[str]:
-    """Image names of a sector's background objects (or of an old-style `(background "x.jpg")`), in file order."""
+    """The picture of each background object of a sector (or of an old-style `(background "x.jpg")`), overlays left out.
+
+    An object's `image` is its picture; `image-top` and `image-bottom` only extend it upwards and downwards with plain sky
+    or ground, so they are not used.
+    """
     names = []
     for background in children(sector, "background"):
-        if len(background) > 1 and isinstance(background[1], str) and not isinstance(background[1], Symbol):
-            names.append(background[1])
-        names.extend(v for key in BACKGROUND_KEYS if (v := string_value(background, key)))
-    return names
+        direct = background[1] if len(background) > 1 and _is_string(background[1]) else None
+        if name := direct or string_value(background, "image"):
+            names.append(name)
+    return [name for name in names if not OVERLAY_LAYERS.search(name.replace("\\", "/"))]
 
 
 def music_target(music_file: Path) -> str | None:
@@ -278,25 +293,17 @@ class SuperTuxData:
         return resolve(target, [path.parent], self.music) if target else None
 
 
-def representative_image(paths: Iterable[Path]) -> Path | None:
-    """The layer that best stands for the whole background: opaque before transparent, then the most pixels."""
-    best, best_key = None, None
-    for path in paths:
-        info = image_info(path)
-        if info is None:
-            continue
-        width, height, alpha = info
-        key = (not alpha, width * height)
-        if best_key is None or key > best_key:
-            best, best_key = path, key
-    return best
+def largest_image(paths: Iterable[Path]) -> Path | None:
+    """The picture with the most pixels (the first of equals), skipping files that are no PNG or JPEG."""
+    sized = [(size[0] * size[1], -n, path) for n, path in enumerate(paths) if (size := image_size(path))]
+    return max(sized)[2] if sized else None
 
 
 def screen_pair(screen: list, data: SuperTuxData, source: str, skips: Skips) -> Pair | None:
-    """The pair of one sector or text screen: its representative background and its music, or None (counted in skips)."""
+    """The pair of one sector or text screen: its largest background picture and its music, or None (counted in skips)."""
     image_names, music_name = sector_images(screen), string_value(screen, "music")
     if not image_names:
-        skips.add("no background image", source)
+        skips.add("no background picture (none, or only overlays)", source)
         return None
     if not music_name:
         skips.add("no music", source)
@@ -305,13 +312,17 @@ def screen_pair(screen: list, data: SuperTuxData, source: str, skips: Skips) -> 
     found = [path for path in layers.values() if path]
     for name in (name for name, path in layers.items() if path is None):
         skips.add("background layer not found (others used)" if found else "background image not found", f"{source}: {name}")
-    image = representative_image(found)
+    image = largest_image(found)
     track = data.track(music_name)
     if track is None:
         skips.add("music not found", f"{source}: {music_name}")
     if image is None or track is None:
         return None
     return Pair(image, track, source)
+
+
+# A tilemap's `(tiles 0 0 12 ...)` is most of a level file and nothing of it is needed; it is cut before parsing.
+TILE_DATA = re.compile(r"\(tiles\b[^()\"]*\)")
 
 
 def supertux_pairs(data: SuperTuxData, skips: Skips) -> list[Pair]:
@@ -324,7 +335,7 @@ def supertux_pairs(data: SuperTuxData, skips: Skips) -> list[Pair]:
         rel = path.relative_to(levels).as_posix()
         source = rel.removesuffix(".stl")
         try:
-            exprs = parse_sexpr(path.read_text(encoding="utf-8", errors="replace"))
+            exprs = parse_sexpr(TILE_DATA.sub("", path.read_text(encoding="utf-8", errors="replace")))
         except ValueError as e:
             skips.add("unparsable file", f"{rel}: {e}")
             continue
@@ -391,6 +402,13 @@ def strip_comment(line: str, quote: str | None) -> tuple[str, str | None, str]:
     return line, quote, ""
 
 
+def _condition(word: str, arg: str, defines: frozenset[str]) -> bool:
+    """Whether the first branch of `#word arg` is kept: #ifdef/#ifndef test `defines`, #ifver/#ifhave count as false."""
+    if word in ("ifdef", "ifndef"):
+        return ((arg.split() or [""])[0] in defines) == (word == "ifdef")
+    return word.startswith("ifn")
+
+
 def preprocess(text: str, macros: dict[str, Macro], defines: frozenset[str]) -> str:
     """`text` without comments and false #ifdef branches; #define adds to and #undef removes from `macros`."""
     out: list[str] = []
@@ -402,9 +420,8 @@ def preprocess(text: str, macros: dict[str, Macro], defines: frozenset[str]) -> 
         m = DIRECTIVE.match(line) if quote is None else None
         if m:
             word, arg = m.groups()
-            if word in ("ifdef", "ifndef", "ifver", "ifnver", "ifhave", "ifnhave"):
-                symbol = arg.split()[0] if arg.split() else ""
-                branches.append((symbol in defines) == (word == "ifdef") if word in ("ifdef", "ifndef") else word.startswith("ifn"))
+            if word.startswith("if"):
+                branches.append(_condition(word, arg, defines))
             elif word == "else" and branches:
                 branches[-1] = not branches[-1]
             elif word == "endif" and branches:
@@ -585,65 +602,70 @@ def _wml_value(tokens: list[str]) -> str:
 # ---------------------------------------------------------------------------------------------------- Wesnoth
 
 # Story layers that are no picture of the story: the campaign's map with the journey drawn on it (the same picture in
-# most scenarios), and blank or decorative layers under a text.
-SKIPPED_WESNOTH_IMAGES = re.compile(r"(^|/)maps/|(^|/)[\w-]*map\.png$|black-background|story/book\.png")
+# most scenarios), a black fill, and a blank canvas (misc/blank-hex.png~SCALE(...)~BLIT(story/x.jpg) is the picture x).
+SKIPPED_WESNOTH_IMAGES = re.compile(r"(^|/)maps/|(^|/)[\w-]*map\.png$|(^|/)black-background\.png$|(^|/)misc/blank")
+BLITTED_IMAGE = re.compile(r"~BLIT\(([^,~()]+)")
 
 
-def part_image(part: Node) -> str | None:
-    """The picture of a story part: its `background=`, else the first `[background_layer] image=` that is a picture."""
-    names = [part.attrs.get("background", ""), *(layer.attrs.get("image", "") for layer in part.all("background_layer"))]
-    for name in names:
-        name = name.split("~", 1)[0].strip()
-        if name and not SKIPPED_WESNOTH_IMAGES.search(name):
-            return name
-    return None
+def part_backgrounds(part: Node) -> list[str]:
+    """Image names of a story part's `background=` and `[background_layer] image=`s; image path functions are cut
+    off, and the images they draw on (`~BLIT(image,x,y)`) follow the one drawn on."""
+    values = [part.attrs.get("background", ""), *(layer.attrs.get("image", "") for layer in part.all("background_layer"))]
+    names = [name for value in values for name in (value.split("~", 1)[0], *BLITTED_IMAGE.findall(value))]
+    return [name.strip() for name in names if name.strip()]
+
+
+def story_picture(names: list[str]) -> str | None:
+    """The first of a part's backgrounds that is a picture of the story."""
+    return next((name for name in names if not SKIPPED_WESNOTH_IMAGES.search(name)), None)
 
 
 def scenario_track(scenario: Node) -> str | None:
-    """The scenario's first track: the first [music] name= outside events, else the first one anywhere."""
-    for node in (*scenario.all("music"), *scenario.walk("music")):
+    """The scenario's first track: the first [music] name= outside events, else in a prestart or start event."""
+    starting = [event for event in scenario.all("event") if event.attrs.get("name") in ("prestart", "start")]
+    for node in (*scenario.all("music"), *(music for event in starting for music in event.all("music"))):
         if name := node.attrs.get("name", "").split(",")[0].strip():
             return name
     return None
 
 
-def story_entries(scenario: Node) -> Iterator[tuple[str | None, str | None]]:
-    """(image name, track name) for every story part: a part's music= plays from it on, else the scenario's track."""
+def story_entries(scenario: Node) -> Iterator[tuple[list[str], str | None]]:
+    """(background names, track name) of every story part: a part's music= plays from it on, else the scenario's track."""
     main = scenario_track(scenario)
     for story in scenario.walk("story"):
         playing = main
         for part in story.all("part"):
             playing = part.attrs.get("music") or playing
-            yield part_image(part), playing
+            yield part_backgrounds(part), playing
 
 
 @dataclass
 class Campaign:
-    """One campaign folder: its scenarios, its macros on top of the core ones, and where its images are."""
+    """The macros and #ifdef symbols one campaign's scenarios are preprocessed with."""
 
-    folder: Path
     defines: frozenset[str]
     macros: dict[str, Macro]
 
     @classmethod
     def load(cls, folder: Path, core_macros: dict[str, Macro]) -> Campaign:
+        """The core macros, those of the campaign's .cfg files outside scenarios/, and MUSIC_MACROS over both."""
         main = (folder / "_main.cfg").read_text(encoding="utf-8", errors="replace")
         defines = frozenset({"NORMAL", *re.findall(r"^\s*define\s*=\s*\"?(\w+)", main, re.M)})
         macros = dict(core_macros)
         for path in sorted(folder.rglob("*.cfg")):
             if "scenarios" not in path.relative_to(folder).parts:
                 preprocess(path.read_text(encoding="utf-8", errors="replace"), macros, defines)
-        macros.update(MUSIC_MACROS)
-        return cls(folder, defines, macros)
+        return cls(defines, macros | MUSIC_MACROS)
 
     def scenario(self, path: Path) -> Node:
+        """The WML tree of a scenario file, preprocessed and with its macros expanded."""
         macros = dict(self.macros)
         text = preprocess(path.read_text(encoding="utf-8", errors="replace"), macros, self.defines)
-        macros.update(MUSIC_MACROS)
         return parse_wml(expand(text, macros))
 
 
 def core_macros(data: Path) -> dict[str, Macro]:
+    """The macros of data/core/macros, which every campaign can use."""
     macros: dict[str, Macro] = {}
     for path in sorted((data / "core" / "macros").glob("*.cfg")):
         preprocess(path.read_text(encoding="utf-8", errors="replace"), macros, frozenset({"NORMAL"}))
@@ -659,7 +681,7 @@ def wesnoth_pairs(root: Path, skips: Skips) -> list[Pair]:
         campaign = Campaign.load(folder, macros)
         image_roots = [folder / "images", data / "core" / "images", root / "images"]
         for path in sorted((folder / "scenarios").rglob("*.cfg")):
-            source = f"{folder.name}/{path.stem}"
+            source = f"{folder.name}/{path.relative_to(folder / 'scenarios').with_suffix('').as_posix()}"
             seen: set[Pair] = set()
             for scenario in campaign.scenario(path).all("scenario"):
                 for pair in _scenario_pairs(scenario, image_roots, data / "core" / "music", source, skips):
@@ -673,16 +695,20 @@ def _scenario_pairs(scenario: Node, image_roots: list[Path], music: Path, source
     entries = list(story_entries(scenario))
     if not entries:
         skips.add("scenario without story", source)
-    for image_name, track_name in entries:
+    for backgrounds, track_name in entries:
+        image_name = story_picture(backgrounds)
         if image_name is None:
-            skips.add("story part without picture (none, map or blank)", source)
+            reason = "story part with only a map, black fill or blank" if backgrounds else "story part without background (text only)"
+            skips.add(reason, source)
             continue
         image = resolve(image_name, image_roots)
         track = resolve(track_name, [music]) if track_name else None
-        if image is None or image_info(image) is None:
+        if image is None or image_size(image) is None:
             skips.add("story picture not found", f"{source}: {image_name}")
+        elif not track_name:
+            skips.add("scenario names no track (e.g. DEFAULT_MUSIC_PLAYLIST)", source)
         elif track is None:
-            skips.add("no music for story picture" if not track_name else "music not found", f"{source}: {track_name}")
+            skips.add("music not found", f"{source}: {track_name}")
         else:
             yield Pair(image, track, source)
 
@@ -691,15 +717,22 @@ def _scenario_pairs(scenario: Node, image_roots: list[Path], music: Path, source
 
 
 def write_tsv(pairs: list[Pair], path: Path) -> None:
+    """Write the pairs with a header line; paths are absolute and hold no tab."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["\t".join(TSV_HEADER)] + [f"{p.image}\t{p.audio}\t{p.source}" for p in pairs]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def summary(name: str, pairs: list[Pair], skips: Skips, tsv: Path) -> str:
+    """Counts of a set, what was skipped and why, with examples."""
     images, tracks, sources = ({getattr(p, a) for p in pairs} for a in ("image", "audio", "source"))
+    tracks_of: dict[Path, set[Path]] = {}
+    for pair in pairs:
+        tracks_of.setdefault(pair.image, set()).add(pair.audio)
+    several = sum(len(t) > 1 for t in tracks_of.values())
     lines = [
-        f"{name}: {len(pairs)} pairs from {len(sources)} sources, {len(images)} distinct images, {len(tracks)} distinct tracks -> {tsv}"
+        f"{name}: {len(pairs)} pairs from {len(sources)} sources, {len(images)} distinct images ({several} with several tracks), "
+        f"{len(tracks)} distinct tracks -> {tsv}"
     ]
     for reason, count in skips.counts.most_common():
         lines.append(f"  skipped {count:4d} {reason} (e.g. {'; '.join(skips.examples[reason])})")
@@ -708,11 +741,15 @@ def summary(name: str, pairs: list[Pair], skips: Skips, tsv: Path) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Download SuperTux and Wesnoth data with apt-get (no installation) and write picture-to-music pair lists "
-        "supertux.tsv and wesnoth.tsv (image, audio, source). About 600 MB of packages, 800 MB unpacked.",
+        description="Build picture-to-music development pairs from SuperTux levels and Wesnoth campaign stories. Downloads about "
+        "600 MB of Debian packages with apt-get download (unpacked with dpkg-deb, about 800 MB, nothing installed) and writes "
+        "supertux.tsv and wesnoth.tsv (image, audio, source; absolute paths). A second run reuses the downloads. "
+        "If apt-get cannot find the packages, run `apt-get update` as root first.",
     )
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"where packages are downloaded and unpacked (default {DEFAULT_CACHE})")
-    parser.add_argument("--out", type=Path, help="where the .tsv files go (default: the cache folder)")
+    parser.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, metavar="DIR", help=f"where packages are downloaded and unpacked ({DEFAULT_CACHE})"
+    )
+    parser.add_argument("--out", type=Path, metavar="DIR", help="where the .tsv files are written (default: the cache folder)")
     return parser.parse_args(argv)
 
 
@@ -725,7 +762,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(debs)} packages, {sum(d.stat().st_size for d in debs) / 1e6:.0f} MB in {cache / 'debs'}")
     for deb in debs:
         unpack(deb, root)
-    for name, build in (("supertux", lambda s: supertux_pairs(SuperTuxData(root / SUPERTUX_DATA), s)), ("wesnoth", lambda s: wesnoth_pairs(root / WESNOTH_DATA, s))):
+    sets = {
+        "supertux": lambda skips: supertux_pairs(SuperTuxData(root / SUPERTUX_DATA), skips),
+        "wesnoth": lambda skips: wesnoth_pairs(root / WESNOTH_DATA, skips),
+    }
+    for name, build in sets.items():
         skips = Skips()
         pairs = build(skips)
         write_tsv(pairs, out / f"{name}.tsv")
