@@ -57,20 +57,44 @@ class Tracks:
 
 @dataclass(frozen=True, eq=False)
 class TrackSpace:
-    """The tracks' side of every component, computed once per library and reused for every query."""
+    """The tracks' side of every component, computed once per library and reused for every query.
+
+    A track's text vector is a weighted sum of the tag names' vectors, so all of them lie in the
+    span of those (at most 100) vectors: `text` keeps each track's coordinates in an orthonormal
+    `basis` of that span instead of the 384-d vector itself (`text @ basis.T`), which holds the same
+    scores in a quarter of the memory and lets a query read a quarter of the bytes.
+    """
 
     affect: np.ndarray  # [m, 2] z-scored over the library, halved
     mood: np.ndarray  # [m, 2] position on the text space's mood axes, standardised
-    text: np.ndarray  # [m, 384] unit distinctive-tag vector, centred on the library
+    text: np.ndarray  # [m, k] unit distinctive-tag vector, centred on the library, in `basis` coordinates (k <= 100)
+    basis: np.ndarray  # [384, k] orthonormal columns spanning the tag-name vectors
+    tag_means: dict[str, np.ndarray]  # "mtt" / "msd" -> [50] each tag's mean probability over the library
+    affect_norms: np.ndarray  # [m] squared length of each `affect` row, for the distances
+    mood_norms: np.ndarray  # [m] squared length of each `mood` row
 
 
 def prepare_tracks(tracks: Tracks, *, vocabulary: Vocabulary | None = None) -> TrackSpace:
     """Project the tracks into the joint space (see the module docstring)."""
     vocabulary = vocabulary or load_vocabulary()
-    words = {name: _distinctive(tags) for name, tags in tracks.tags.items()}
+    tag_means = {name: tags.mean(axis=0) for name, tags in tracks.tags.items()}
+    words = {name: _distinctive(tags, tag_means[name]) for name, tags in tracks.tags.items()}
     mood = sum(_standardise(w @ vocabulary.mood(name), vocabulary.mood(name)) for name, w in words.items()) / len(words)
-    text = sum(w @ vocabulary.vectors[name] for name, w in words.items())
-    return TrackSpace(affect=_zscore_columns(tracks.affect) / 2.0, mood=mood, text=_unit_rows(text - text.mean(axis=0)))
+    # sum_s w_s @ V_s, centred, is (W - mean W) @ V with W, V the sources side by side; V.T = basis @ r.
+    basis, r = np.linalg.qr(np.concatenate([vocabulary.vectors[name] for name in words]).T.astype(np.float64))
+    weights = np.concatenate(list(words.values()), axis=1)
+    weights -= weights.mean(axis=0)
+    text = _unit_rows_in_place(weights @ r.T.astype(weights.dtype))
+    affect = _zscore_columns(tracks.affect) / 2.0
+    return TrackSpace(
+        affect=affect,
+        mood=mood,
+        text=text,
+        basis=basis.astype(text.dtype),
+        tag_means=tag_means,
+        affect_norms=(affect**2).sum(axis=1),
+        mood_norms=(mood**2).sum(axis=1),
+    )
 
 
 def component_scores(pictures: Pictures, tracks: Tracks | TrackSpace, *, vocabulary: Vocabulary | None = None) -> dict[str, np.ndarray]:
@@ -82,16 +106,27 @@ def component_scores(pictures: Pictures, tracks: Tracks | TrackSpace, *, vocabul
     picture_mood = _standardise(picture_words @ class_mood, class_mood)
     class_vectors = vocabulary.vectors["imagenet"]
     picture_text = _unit_rows(picture_words @ class_vectors - class_vectors.mean(axis=0))
+    # In the tracks' dtype: mixing float64 in would copy the whole [m, k] table every query.
+    semantic = (picture_text @ space.basis).astype(space.text.dtype) @ space.text.T
+    colour = _distances(pictures.colour_affect, space.affect, space.affect_norms)
+    mood = _distances(picture_mood, space.mood, space.mood_norms)
     return {
-        "colour-affect": -_distances(pictures.colour_affect, space.affect),
-        "text-affect": -_distances(picture_mood, space.mood),
-        "semantic": picture_text @ space.text.T,
+        "colour-affect": np.negative(colour, out=colour),
+        "text-affect": np.negative(mood, out=mood),
+        "semantic": semantic.astype(np.float64),
     }
 
 
 def combine(components: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    """Weighted sum of the per-picture z-scored components."""
-    return sum(weight * _zscore_rows(components[name]) for name, weight in weights.items())
+    """Weighted sum of the per-picture z-scored components (at least one weight)."""
+    if not weights:
+        raise ValueError("a variant needs at least one weighted component")
+    total = None
+    for name, weight in weights.items():  # in place: at a million tracks each [n, m] temporary costs a millisecond
+        scores = _zscore_rows(components[name])
+        scores *= weight
+        total = scores if total is None else np.add(total, scores, out=total)
+    return total
 
 
 def score_tracks(pictures: Pictures, tracks: Tracks | TrackSpace, *, variant: str = DEFAULT_VARIANT) -> np.ndarray:
@@ -110,19 +145,26 @@ def _top_classes(probabilities: np.ndarray) -> np.ndarray:
     return kept / np.maximum(kept.sum(axis=1, keepdims=True), 1e-12)
 
 
-def _distinctive(tags: np.ndarray) -> np.ndarray:
+def _distinctive(tags: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Per track, how much more probable each tag is than its library mean (negatives dropped), normalised."""
-    lift = np.maximum(tags - tags.mean(axis=0), 0.0)
-    return lift / np.maximum(lift.sum(axis=1, keepdims=True), 1e-12)
+    lift = tags - mean
+    np.maximum(lift, 0.0, out=lift)
+    lift /= np.maximum(lift.sum(axis=1, keepdims=True), 1e-12)
+    return lift
 
 
 def _standardise(positions: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return (positions - reference.mean(axis=0)) / np.maximum(reference.std(axis=0), 1e-12)
 
 
-def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Euclidean distances [len(a), len(b)] between rows of low-dimensional points."""
-    return np.sqrt(np.maximum((a**2).sum(axis=1)[:, None] - 2 * a @ b.T + (b**2).sum(axis=1)[None, :], 0.0))
+def _distances(a: np.ndarray, b: np.ndarray, b_norms: np.ndarray) -> np.ndarray:
+    """Euclidean distances [len(a), len(b)] between rows of low-dimensional points; b_norms: (b**2).sum(axis=1)."""
+    # In place, in this order: (|a|² - 2 a·b + |b|²), clipped at 0, square root.
+    squared = 2 * a @ b.T
+    np.subtract((a**2).sum(axis=1)[:, None], squared, out=squared)
+    squared += b_norms[None, :]
+    np.maximum(squared, 0.0, out=squared)
+    return np.sqrt(squared, out=squared)
 
 
 def _zscore_columns(values: np.ndarray) -> np.ndarray:
@@ -131,8 +173,16 @@ def _zscore_columns(values: np.ndarray) -> np.ndarray:
 
 def _zscore_rows(values: np.ndarray) -> np.ndarray:
     centred = values - values.mean(axis=1, keepdims=True)
-    return centred / np.maximum(values.std(axis=1, keepdims=True), 1e-12)
+    centred /= np.maximum(values.std(axis=1, keepdims=True), 1e-12)
+    return centred
 
 
 def _unit_rows(values: np.ndarray) -> np.ndarray:
     return values / np.maximum(np.linalg.norm(values, axis=1, keepdims=True), 1e-12)
+
+
+def _unit_rows_in_place(values: np.ndarray, *, block: int = 65536) -> np.ndarray:
+    """_unit_rows(values), overwriting values; the norms a block of rows at a time, without a temporary as large as values."""
+    norms = np.concatenate([np.linalg.norm(values[start : start + block], axis=1) for start in range(0, len(values), block)])
+    values /= np.maximum(norms.reshape(-1, 1), 1e-12)
+    return values

@@ -89,11 +89,14 @@ def _allowed(candidates: Candidates, options: SuggestOptions) -> np.ndarray:
 def _diverse_top(scores: np.ndarray, candidates: Candidates, *, k: int) -> list[int]:
     """The k best allowed tracks, skipping other versions of a song already chosen (same
     base title and artist, or near-identical tags and tempo)."""
-    tags = np.concatenate([candidates.tracks.tags[name] for name in sorted(candidates.tracks.tags)], axis=1)
     pool = min(len(scores), 8 * k)  # enough spares for the versions skipped
     best = np.argpartition(-scores, pool - 1)[:pool]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    # Both taggers' tags side by side, for the pool only (best[r] -> row r): the whole table is large.
+    pool_tags = np.concatenate([candidates.tracks.tags[name][best] for name in sorted(candidates.tracks.tags)], axis=1)
+    tags = dict(zip(best.tolist(), pool_tags, strict=True))
     chosen: list[int] = []
-    for i in best[np.argsort(-scores[best], kind="stable")]:
+    for i in best:
         if len(chosen) == k or not np.isfinite(scores[i]):
             break
         if not any(_same_song(candidates, int(i), j, tags) for j in chosen):
@@ -101,7 +104,7 @@ def _diverse_top(scores: np.ndarray, candidates: Candidates, *, k: int) -> list[
     return chosen
 
 
-def _same_song(candidates: Candidates, i: int, j: int, tags: np.ndarray) -> bool:
+def _same_song(candidates: Candidates, i: int, j: int, tags: dict[int, np.ndarray]) -> bool:
     a, b = candidates.rows[i], candidates.rows[j]
     if a["title"] and b["title"] and _base_title(a["title"]) == _base_title(b["title"]) and a["artist"] == b["artist"]:
         return True
@@ -128,7 +131,7 @@ def _distinctive_tags(candidates: Candidates, i: int, *, per_encoder: int = 2) -
     words = []
     for source, names in (("mtt", model_tag_names("MTT_musicnn")), ("msd", model_tag_names("MSD_musicnn"))):
         tags = candidates.tracks.tags[source]
-        lift = tags[i] - tags.mean(axis=0) if len(tags) > 1 else tags[i]
+        lift = tags[i] - candidates.space.tag_means[source] if len(tags) > 1 else tags[i]
         words += [names[j].lower() for j in np.argsort(-lift)[:per_encoder] if names[j].lower() not in words]
     return words
 
