@@ -1,10 +1,12 @@
-"""The built-in demo: synthetic tracks in every format, indexed with the moods they were made with."""
+"""The built-in demo: synthetic tracks in every format, indexed with the moods they were made with,
+and suggestions that follow its two photos' moods."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from picscore.cli import main
@@ -24,6 +26,10 @@ def test_demo_builds_and_indexes_its_library(tmp_path: Path, capsys) -> None:
     assert by_title["Festival Lights"]["arousal"] > by_title["Rain on the Window"]["arousal"]
     assert by_title["Sunny Parade"]["valence"] > by_title["Old Letters"]["valence"]
     assert {p.suffix for p in (tmp_path / "music").iterdir()} == {".mp3", ".ogg", ".m4a", ".flac", ".opus", ".wav", ".aiff"}
+    beach, night = (result["suggestions"][str(tmp_path / "photos" / name)] for name in ("sunny_beach.png", "night_street.png"))
+    valence = {t["id"]: t["valence"] for t in result["tracks"]}
+    assert len(beach) == len(night) == 3
+    assert np.mean([valence[s["track"]["id"]] for s in beach]) > np.mean([valence[s["track"]["id"]] for s in night]) + 0.5
 
     assert main(["demo", "--workdir", str(tmp_path)]) == 0
     assert "0 indexed, 0 failed (8 unchanged)" in capsys.readouterr().out

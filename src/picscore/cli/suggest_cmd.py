@@ -10,7 +10,7 @@ from typing import Any
 
 from picscore.cli.index_cmd import positive_int
 from picscore.cli.output import CliError, format_duration, print_json, print_table
-from picscore.library.image_features import picture_features
+from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
 from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
@@ -97,21 +97,23 @@ def run(args: argparse.Namespace) -> int:
     groups = [[p] for p in readable] if args.per_photo else [readable]
     results = [(group, suggest(as_pictures(group), candidates, options)) for group in groups]
     if args.json:
-        print_json([{"photos": [p.path for p in group], "suggestions": [_as_json(s) for s in found]} for group, found in results])
+        print_json([{"photos": [p.path for p in group], "suggestions": [suggestion_json(s) for s in found]} for group, found in results])
     else:
         for group, found in results:
-            _print(group, found)
+            print_suggestions(group, found)
     return 0 if len(readable) == len(photos) else 1
 
 
-def _as_json(suggestion: Suggestion) -> dict[str, Any]:
+def suggestion_json(suggestion: Suggestion) -> dict[str, Any]:
+    """A suggestion for JSON output: score, part to use, reasons and the track's main fields."""
     return {
         **replace(suggestion, track={}).__dict__,
         "track": {k: suggestion.track[k] for k in ("id", "path", "title", "artist", "duration", "bpm", "initial_key")},
     }
 
 
-def _print(photos: list, found: list[Suggestion]) -> None:
+def print_suggestions(photos: list[PictureFeatures], found: list[Suggestion]) -> None:
+    """The suggestion table for a group of photos."""
     label = photos[0].path if len(photos) == 1 else f"{len(photos)} photos"
     print(f"for {label}:")
     rows = [
