@@ -125,21 +125,9 @@ def render_song(spec: SongSpec, *, seconds: float, sr: int) -> np.ndarray:
                     sr=sr,
                     gain=0.18,
                 )
-            mix_at(
-                out,
-                tone(hz=midi_to_hz(pitches[0] - 12), seconds=2 * beat, sr=sr, harmonics=3, decay_seconds=beat),
-                seconds=at,
-                sr=sr,
-                gain=0.35,
-            )
-        if beat_in_bar == 2:
-            mix_at(
-                out,
-                tone(hz=midi_to_hz(pitches[0] - 12), seconds=2 * beat, sr=sr, harmonics=3, decay_seconds=beat),
-                seconds=at,
-                sr=sr,
-                gain=0.3,
-            )
+        if beat_in_bar in (0, 2):  # bass on beats 1 and 3, the downbeat a little louder
+            bass = tone(hz=midi_to_hz(pitches[0] - 12), seconds=2 * beat, sr=sr, harmonics=3, decay_seconds=beat)
+            mix_at(out, bass, seconds=at, sr=sr, gain=0.35 if beat_in_bar == 0 else 0.3)
         if spec.arpeggio:
             for half in range(2):
                 pitch = pitches[(2 * beat_in_bar + half) % 3] + 24
