@@ -49,7 +49,7 @@ def encode_music(samples: np.ndarray, *, sr: int, encoder: str) -> dict[str, Any
 
 def tag_names(encoder: str) -> tuple[str, ...]:
     """The names of an encoder's tags, in the order of its stored vectors."""
-    from picscore.audio.musicnn import model_tag_names
+    from picscore.audio.musicnn_tags import model_tag_names
 
     return model_tag_names(MUSIC_ENCODERS[encoder].model)
 

@@ -22,21 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from picscore.audio import spectral
-
-MTT_TAGS: tuple[str, ...] = (
-    "guitar", "classical", "slow", "techno", "strings", "drums", "electronic", "rock", "fast", "piano",
-    "ambient", "beat", "violin", "vocal", "synth", "female", "indian", "opera", "male", "singing",
-    "vocals", "no vocals", "harpsichord", "loud", "quiet", "flute", "woman", "male vocal", "no vocal", "pop",
-    "soft", "sitar", "solo", "man", "classic", "choir", "voice", "new age", "dance", "male voice",
-    "female vocal", "beats", "harp", "cello", "no voice", "weird", "country", "metal", "female voice", "choral",
-)  # fmt: skip
-MSD_TAGS: tuple[str, ...] = (
-    "rock", "pop", "alternative", "indie", "electronic", "female vocalists", "dance", "00s", "alternative rock", "jazz",
-    "beautiful", "metal", "chillout", "male vocalists", "classic rock", "soul", "indie rock", "Mellow", "electronica", "80s",
-    "folk", "90s", "chill", "instrumental", "punk", "oldies", "blues", "hard rock", "ambient", "acoustic",
-    "experimental", "female vocalist", "guitar", "Hip-Hop", "70s", "party", "country", "easy listening", "sexy", "catchy",
-    "funk", "electro", "heavy metal", "Progressive rock", "60s", "rnb", "indie pop", "sad", "House", "happy",
-)  # fmt: skip
+from picscore.audio.musicnn_tags import MSD_TAGS, MTT_TAGS
 
 SR = 16000
 N_FFT = 512
@@ -168,11 +154,6 @@ class Musicnn(nn.Module):
         """Normalised log-mel [N, 1, time, 96] -> front-end features [N, 561, time]."""
         branches = (self.timbral_74, self.timbral_77, self.temporal_128, self.temporal_64, self.temporal_32)
         return torch.cat([branch(x) for branch in branches], dim=1)
-
-
-def model_tag_names(model: str) -> tuple[str, ...]:
-    """The 50 tag names of a musicnn model ("MTT_musicnn" or "MSD_musicnn"), in output order."""
-    return _MODELS[model][1]
 
 
 @lru_cache(maxsize=len(_MODELS))

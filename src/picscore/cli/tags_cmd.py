@@ -16,7 +16,6 @@ from picscore.library.store import Library
 from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.image_load import IMAGE_EXTENSIONS
 from picscore.paths import library_path
-from picscore.vision.efficientnet import top_classes
 
 NAME = "tags"
 SUMMARY = "show a track's top tags or a picture's top ImageNet classes"
@@ -67,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
 def _picture_result(picture: PictureFeatures, *, top: int) -> dict[str, Any]:
     if picture.error:
         return {"kind": "picture", "error": picture.error}
+    from picscore.vision.efficientnet import top_classes  # torch loads only for this verb, not at every start
+
     return {"kind": "picture", "tags": {IMAGE_ENCODER: top_classes(picture.probabilities, k=top)}}
 
 

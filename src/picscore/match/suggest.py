@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from picscore.audio.musicnn import model_tag_names
+from picscore.audio.musicnn_tags import model_tag_names
 from picscore.match.candidates import Candidates
 from picscore.match.scoring import DEFAULT_VARIANT, Pictures, score_tracks
 
