@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from picscore.library.store import Library
 from picscore.media.files import file_problem
@@ -24,8 +25,6 @@ IMAGE_ENCODER = "efficientnet-lite0"
 IMAGE_ENCODER_VERSION = 1
 COLOUR_ENCODER = "colour-descriptors"
 COLOUR_ENCODER_VERSION = 2
-# JPEGs decode at a reduced scale while their shorter side stays above the model's crop.
-_DECODE_MIN_SIDE = 256
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,7 +41,7 @@ class PictureFeatures:
 def picture_features(library: Library, paths: list[str | Path], *, batch_size: int = 32) -> list[PictureFeatures]:
     """Features of each picture in `paths` order, from the cache or freshly encoded (then cached)."""
     results: dict[int, PictureFeatures] = {}
-    pending: list[tuple[int, str, object]] = []
+    new: list[tuple[int, str]] = []  # (position, content hash) of pictures not cached yet
     for i, path in enumerate(map(str, paths)):
         if problem := file_problem(path):
             results[i] = PictureFeatures(path, error=problem)
@@ -52,23 +51,37 @@ def picture_features(library: Library, paths: list[str | Path], *, batch_size: i
         colour = library.image_features(content_hash, encoder=COLOUR_ENCODER, encoder_version=COLOUR_ENCODER_VERSION)
         if cached is not None and colour is not None:
             results[i] = PictureFeatures(path, *cached, colour=colour[0])
-            continue
+        else:
+            new.append((i, content_hash))
+    if new:
+        results.update(_encode_new(library, [(i, str(paths[i]), content_hash) for i, content_hash in new], batch_size=batch_size))
+    return [results[i] for i in range(len(paths))]
+
+
+def _encode_new(library: Library, pictures: list[tuple[int, str, str]], *, batch_size: int) -> dict[int, PictureFeatures]:
+    """Load, encode and cache (position, path, content hash) pictures; failures keep their reason."""
+    # torch loads only when a picture is new.
+    from picscore.vision.efficientnet import MIN_SOURCE_SIDE, load_image_encoder
+
+    results: dict[int, PictureFeatures] = {}
+    loaded: list[tuple[int, str, str, Image.Image]] = []
+    for i, path, content_hash in pictures:
         try:
-            pending.append((i, content_hash, load_image(path, min_side=_DECODE_MIN_SIDE)))
+            # JPEGs decode at a reduced scale while their shorter side stays above the model's crop.
+            loaded.append((i, path, content_hash, load_image(path, min_side=MIN_SOURCE_SIDE)))
         except ImageLoadError as err:
             results[i] = PictureFeatures(path, error=str(err))
-    if pending:
-        from picscore.vision.efficientnet import load_image_encoder  # torch loads only when a picture is new
-
-        encoded = load_image_encoder().encode([image for _, _, image in pending], batch_size=batch_size)
-        for row, (i, content_hash, image) in enumerate(pending):
-            features, probabilities = encoded.features[row], encoded.probabilities[row]
-            colour = colour_descriptors(image)
-            library.save_image_features(
-                content_hash, encoder=IMAGE_ENCODER, encoder_version=IMAGE_ENCODER_VERSION, features=features, probabilities=probabilities
-            )
-            library.save_image_features(
-                content_hash, encoder=COLOUR_ENCODER, encoder_version=COLOUR_ENCODER_VERSION, features=colour, probabilities=np.zeros(0)
-            )
-            results[i] = PictureFeatures(str(paths[i]), features, probabilities, colour)
-    return [results[i] for i in range(len(paths))]
+    if not loaded:
+        return results
+    encoded = load_image_encoder().encode([image for *_, image in loaded], batch_size=batch_size)
+    for row, (i, path, content_hash, image) in enumerate(loaded):
+        features, probabilities = encoded.features[row], encoded.probabilities[row]
+        colour = colour_descriptors(image)
+        library.save_image_features(
+            content_hash, encoder=IMAGE_ENCODER, encoder_version=IMAGE_ENCODER_VERSION, features=features, probabilities=probabilities
+        )
+        library.save_image_features(
+            content_hash, encoder=COLOUR_ENCODER, encoder_version=COLOUR_ENCODER_VERSION, features=colour, probabilities=np.zeros(0)
+        )
+        results[i] = PictureFeatures(path, features, probabilities, colour)
+    return results

@@ -12,8 +12,8 @@ from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library
 from picscore.match.scoring import Tracks, TrackSpace, prepare_tracks
 
-# Text-space vocabulary names of the encoders whose tags the matcher reads.
-_TAG_SOURCES = {"musicnn-mtt": "mtt", "musicnn-msd": "msd"}
+# The music encoders whose tags the matcher reads -> their name in the text-space vocabulary.
+TAG_SOURCES = {"musicnn-mtt": "mtt", "musicnn-msd": "msd"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +49,7 @@ def load_candidates(library: Library, *, paths: list[str] | None = None) -> Cand
         rows = [by_path[p] for p in paths]
     ids = [row["id"] for row in rows]
     tags, untagged = {}, np.zeros(len(rows), dtype=bool)
-    for encoder, words in _TAG_SOURCES.items():
+    for encoder, words in TAG_SOURCES.items():
         stored = library.tags_of_all_tracks(encoder, encoder_version=MUSIC_ENCODERS[encoder].version)
         tags[words] = np.stack([stored.get(i, np.zeros(50, dtype=np.float32)) for i in ids]) if ids else np.zeros((0, 50))
         untagged |= np.array([i not in stored for i in ids], dtype=bool)

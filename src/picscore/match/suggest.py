@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from picscore.audio.musicnn_tags import model_tag_names
-from picscore.match.candidates import Candidates
+from picscore.audio.music_encoders import tag_names
+from picscore.match.candidates import TAG_SOURCES, Candidates
 from picscore.match.scoring import DEFAULT_VARIANT, Pictures, score_tracks
 
 # Mood words a user can steer with: (valence, arousal) direction.
@@ -129,7 +129,8 @@ def _explain(candidates: Candidates, i: int, score: float) -> Suggestion:
 def _distinctive_tags(candidates: Candidates, i: int, *, per_encoder: int = 2) -> list[str]:
     """The tags most above their library average for track i, from each tagger."""
     words = []
-    for source, names in (("mtt", model_tag_names("MTT_musicnn")), ("msd", model_tag_names("MSD_musicnn"))):
+    for encoder, source in TAG_SOURCES.items():
+        names = tag_names(encoder)
         tags = candidates.tracks.tags[source]
         lift = tags[i] - candidates.space.tag_means[source] if len(tags) > 1 else tags[i]
         words += [names[j].lower() for j in np.argsort(-lift)[:per_encoder] if names[j].lower() not in words]
