@@ -12,7 +12,9 @@ from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
 from picscore.paths import library_path
 
-EPILOG = """\
+_ENCODER_LINES = "\n".join(f"  {e.name:<12}  {e.summary}" for e in MUSIC_ENCODERS.values())
+
+EPILOG = f"""\
 Each track gets its descriptors (tempo, beats, key, loudness, highlight, mood estimate) and
 the tags and embeddings of the musicnn networks (MagnaTagATune and Million Song Dataset
 taggers). Only new or changed files are analysed (size and mtime, then a content
@@ -22,6 +24,9 @@ recorded (see `picscore library errors`) and skipped. Ctrl-C stops cleanly: fini
 tracks are kept and the next run continues from there.
 
 formats: MP3, AAC/M4A, OGG Vorbis, Opus, FLAC, WAV, AIFF, WMA and whatever else FFmpeg reads.
+
+encoders:
+{_ENCODER_LINES}
 
 examples:
   picscore index ~/Music
