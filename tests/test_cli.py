@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from picscore.cli import build_parser, main
+from picscore.match.scoring import VARIANTS
+from picscore.media.audio_decode import decode_audio
 
 
 def _json(capsys) -> object:
@@ -112,6 +114,13 @@ def test_empty_library_says_how_to_fill_it(tmp_path: Path, capsys) -> None:
         ["library", "errors"],
         ["library", "prune"],
         ["demo"],
+        ["render"],
+        ["compose"],
+        ["feedback"],
+        ["dataset", "from-videos"],
+        ["train"],
+        ["models", "list"],
+        ["models", "use"],
     ],
 )
 def test_every_verb_has_help(verb: list[str], capsys) -> None:
@@ -196,7 +205,7 @@ def test_evaluate_on_pairs_whose_moods_match(tmp_path: Path, capsys) -> None:
     colour = result["reports"]["colour-affect"]
     assert colour["n_queries"] == 8 and colour["n_candidates"] == 2
     assert colour["mrr"] == 1.0 and colour["random_mrr"] == 0.75 and colour["mrr_p_value"] < 0.05
-    assert set(result["reports"]) == {"colour-affect", "text-affect", "semantic", "affect", "full"}
+    assert set(result["reports"]) == set(VARIANTS)
 
     assert main(args[:-2]) == 0  # cached now; the table for people
     out = capsys.readouterr().out.splitlines()
@@ -237,6 +246,15 @@ def test_suggest_lists_album_and_per_photo(tmp_path: Path, music_folder: Path, c
         assert {Path(s["track"]["path"]).name for s in group["suggestions"]} == {"a.mp3", "d.wav"}  # 120 and 100 BPM
         first = group["suggestions"][0]
         assert first["end_seconds"] - first["start_seconds"] == pytest.approx(12.0, abs=0.1) and "BPM" in first["reasons"]
+        assert group["composed"] is None
+
+    # Nothing reaches a score of 99: a piece is composed for the photo's mood instead.
+    fallback = tmp_path / "fallback.flac"
+    assert main(["--library", lib, "suggest", str(coffee), "--compose-fallback", str(fallback), "--fallback-below", "99", "--json"]) == 0
+    (group,) = _json(capsys)
+    assert group["composed"]["path"] == str(fallback) and decode_audio(fallback).duration_seconds == pytest.approx(60.0, abs=0.1)
+    assert main(["--library", lib, "suggest", str(coffee), "--compose-fallback", str(tmp_path / "no.flac"), "--fallback-below", "-99"]) == 0
+    assert not (tmp_path / "no.flac").exists()
 
 
 def test_suggest_errors(tmp_path: Path, music_folder: Path, capsys) -> None:

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageEnhance
 from skimage import data as samples
 
-from picscore.compose.demo_library import write_demo_library
+from picscore.compose.demo_library import DEMO_TRACKS, write_demo_library
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
 from picscore.library.store import Library
@@ -25,7 +25,7 @@ def demo_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_demo_library(folder / "music", seconds=20.0, sr=22050)
     with Library(folder / "library.db") as library:
         summary = index_paths(library, [folder / "music"], jobs=2, progress=False)
-    assert summary.indexed == 8
+    assert summary.indexed == len(DEMO_TRACKS)
     return folder / "library.db"
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from picscore.match.candidates import Candidates
-from picscore.match.scoring import VARIANTS, Pictures, Tracks, component_scores
+from picscore.match.scoring import VARIANTS, Pictures, Tracks, component_scores, score_tracks
 from picscore.match.suggest import SuggestOptions, mood_direction, suggest
 
 
@@ -37,11 +37,17 @@ def _pictures(rng: np.random.Generator, n: int = 1) -> Pictures:
     return Pictures(colour_affect=rng.uniform(-1, 1, size=(n, 2)), class_probabilities=probabilities)
 
 
-def test_components_and_variants_have_one_score_per_picture_and_track(rng: np.random.Generator) -> None:
-    components = component_scores(_pictures(rng, 3), _candidates(rng).tracks)
-    assert set(components) == {"colour-affect", "text-affect", "semantic"}
-    assert all(c.shape == (3, 30) and np.isfinite(c).all() for c in components.values())
-    assert set(VARIANTS["full"]) == set(components)
+def test_a_variant_is_its_components_zscored_per_picture_and_weighted(rng: np.random.Generator) -> None:
+    pictures, space = _pictures(rng, 3), _candidates(rng).space
+    components = component_scores(pictures, space)
+    assert set(components) == set(VARIANTS["full"]) and all(c.shape == (3, 30) for c in components.values())
+    for variant, weights in VARIANTS.items():
+        expected = sum(weight * _zscore_rows(components[name]) for name, weight in weights.items())
+        np.testing.assert_allclose(score_tracks(pictures, space, variant=variant), expected, atol=1e-4)
+
+
+def _zscore_rows(scores: np.ndarray) -> np.ndarray:
+    return (scores - scores.mean(axis=1, keepdims=True)) / scores.std(axis=1, keepdims=True)
 
 
 def test_filters_and_exclusions(rng: np.random.Generator) -> None:

@@ -183,6 +183,7 @@ class MusicTags:
     tags: np.ndarray  # [50], mean over patches
     tag_curve: np.ndarray  # [n_patches, 50], one row per patch_seconds
     embedding: np.ndarray  # [200], mean over patches
+    embedding_curve: np.ndarray  # [n_patches, 200], one row per patch
     patch_seconds: float
 
     def top(self, k: int = 5) -> list[tuple[str, float]]:
@@ -199,4 +200,4 @@ def tag_music(samples: np.ndarray, *, sr: int, model: str = "MTT_musicnn", batch
         outputs = [net(patches[start : start + batch_size]) for start in range(0, len(patches), batch_size)]
     tag_curve = torch.cat([tags for tags, _ in outputs]).numpy()
     embeddings = torch.cat([embedding for _, embedding in outputs]).numpy()
-    return MusicTags(net.tag_names, tag_curve.mean(axis=0), tag_curve, embeddings.mean(axis=0), PATCH_SECONDS)
+    return MusicTags(net.tag_names, tag_curve.mean(axis=0), tag_curve, embeddings.mean(axis=0), embeddings, PATCH_SECONDS)

@@ -9,11 +9,28 @@ import argparse
 import sys
 
 from picscore import __version__
-from picscore.cli import demo_cmd, evaluate_cmd, index_cmd, library_cmd, suggest_cmd, tags_cmd
+from picscore.cli import (
+    compose_cmd,
+    dataset_cmd,
+    demo_cmd,
+    evaluate_cmd,
+    feedback_cmd,
+    index_cmd,
+    library_cmd,
+    models_cmd,
+    render_cmd,
+    suggest_cmd,
+    tags_cmd,
+    train_cmd,
+)
 from picscore.cli.output import CliError, fail
 from picscore.library.store import LibraryError
 
-_VERBS = (index_cmd, library_cmd, suggest_cmd, tags_cmd, evaluate_cmd, demo_cmd)
+# In the order `picscore --help` lists them: the main job, then making music, then training.
+_VERBS = (
+    index_cmd, library_cmd, suggest_cmd, render_cmd, tags_cmd, demo_cmd,
+    compose_cmd, feedback_cmd, dataset_cmd, train_cmd, models_cmd, evaluate_cmd,
+)  # fmt: skip
 
 _DESCRIPTION = """\
 picscore puts music from your own library to your pictures.
@@ -22,12 +39,18 @@ Start by indexing your music; every verb takes --library (or $PICSCORE_LIBRARY) 
 the library file, which otherwise lives in your data folder.
 
 examples:
-  picscore index ~/Music            analyse new and changed tracks into the library
-  picscore library list             what is in the library
-  picscore library show 3 --json    every stored field of track 3, for scripts
-  picscore suggest beach.jpg        the tracks that fit a photo, and why
-  picscore tags song.mp3 photo.jpg  what the networks hear and see
-  picscore demo                     build and index the built-in demo library
+  picscore index ~/Music                      analyse new and changed tracks into the library
+  picscore library list                       what is in the library
+  picscore suggest beach.jpg                  the tracks that fit a photo, and why
+  picscore render trip/ -o trip.mp4 --auto    a beat-synced slideshow with the best track
+  picscore tags song.mp3 photo.jpg            what the networks hear and see
+  picscore demo                               all of it on a built-in demo library
+  picscore compose --valence 0.7 --arousal 0.3 -o calm.wav    music composed for a mood
+  picscore feedback beach.jpg --keep 4 --reject 9             remember what fits
+  picscore dataset from-videos ~/Videos -o pairs              training pairs from videos
+  picscore train --pairs pairs.tsv            train the matching on your own pairs
+  picscore models use RUN                     suggest with a trained model from now on
+  picscore evaluate --pairs pairs.tsv         how well the matching works on real pairs
 """
 
 

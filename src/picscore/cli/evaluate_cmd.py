@@ -10,6 +10,7 @@ import numpy as np
 
 from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.cli.index_cmd import positive_int
+from picscore.cli.model_option import add_model_argument, matcher_or_fail
 from picscore.cli.output import CliError, print_json
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
@@ -17,7 +18,7 @@ from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
 from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
-from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS, combine, component_scores
+from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS, score_tracks
 from picscore.paths import data_dir
 from picscore.train.pairs import PairsError, read_pairs
 from picscore.train.retrieval_metrics import RECALL_KS, RetrievalReport, retrieval_report
@@ -37,6 +38,7 @@ Pairs whose picture or track cannot be read are left out and counted.
 examples:
   picscore evaluate --pairs supertux.tsv
   picscore evaluate --pairs wesnoth.tsv --variant all --json
+  picscore evaluate --pairs wesnoth.tsv --model supertux
 """
 
 
@@ -47,8 +49,9 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "--variant",
         default=DEFAULT_VARIANT,
         choices=[*VARIANTS, "all"],
-        help=f"which matcher (default: %(default)s); 'all' reports each: {', '.join(VARIANTS)}",
+        help=f"which zero-shot matcher (default: %(default)s); 'all' reports each: {', '.join(VARIANTS)}",
     )
+    add_model_argument(parser)
     parser.add_argument(
         "--cache", type=Path, default=None, help="cache library for the pairs' files (default: evaluate.db in your data folder)"
     )
@@ -74,17 +77,19 @@ def run(args: argparse.Namespace) -> int:
         tracks = [p for p in audio_paths if p in indexed]
         pictures = {f.path: f for f in picture_features(library, image_paths) if f.error is None}
         candidates = load_candidates(library, paths=tracks)
+        matcher, model_file = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
     usable = [p for p in pairs if p.audio in indexed and p.image in pictures]
     if len(tracks) < 2 or not usable:
         raise CliError(f"{args.pairs}: too few readable pairs to evaluate ({len(usable)} pairs, {len(tracks)} tracks)")
     query_images = [pictures[p.image] for p in usable]
     targets = np.array([tracks.index(p.audio) for p in usable])
-    components = component_scores(as_pictures(query_images), candidates.tracks)
-    variants = VARIANTS if args.variant == "all" else {args.variant: VARIANTS[args.variant]}
-    reports = {
-        name: retrieval_report(combine(components, weights), targets, n_permutations=args.permutations)
-        for name, weights in variants.items()
-    }
+    query = as_pictures(query_images)
+    if model_file is not None:
+        scores = {Path(model_file).parent.name: matcher.form(query).scores(matcher.space)}
+    else:
+        variants = list(VARIANTS) if args.variant == "all" else [args.variant]
+        scores = {name: score_tracks(query, candidates.space, variant=name) for name in variants}
+    reports = {name: retrieval_report(s, targets, n_permutations=args.permutations) for name, s in scores.items()}
     skipped = len(pairs) - len(usable)
     if args.json:
         print_json({"pairs": str(args.pairs), "skipped_pairs": skipped, "reports": {n: r.as_dict() for n, r in reports.items()}})

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from picscore.cli.index_cmd import positive_int
+from picscore.cli.model_option import add_model_argument, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, print_json, print_table
 from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
@@ -49,7 +50,19 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument("--tempo", type=_tempo_range, metavar="LOW-HIGH", help="only tracks whose tempo is in this BPM range, e.g. 90-130")
     parser.add_argument("--exclude", type=int, action="append", default=[], metavar="ID", help="leave out this track id (repeatable)")
     parser.add_argument("--seed", type=int, help="shuffle near-equal tracks for variety; the same seed gives the same list")
-    parser.add_argument("--variant", default=DEFAULT_VARIANT, choices=list(VARIANTS), help="matcher variant (default: %(default)s)")
+    parser.add_argument(
+        "--variant", default=DEFAULT_VARIANT, choices=list(VARIANTS), help="zero-shot matcher variant (default: %(default)s)"
+    )
+    add_model_argument(parser)
+    parser.add_argument(
+        "--compose-fallback",
+        type=Path,
+        metavar="PATH",
+        help="when no track scores --fallback-below or more, compose a piece for the photos' mood into PATH (e.g. fallback.flac)",
+    )
+    parser.add_argument(
+        "--fallback-below", type=float, default=1.0, metavar="SCORE", help="the score under which to compose (default: %(default)s)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(run=run)
 
@@ -83,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         candidates = load_candidates(library)
         if len(candidates) == 0:
             raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
+        matcher, _ = matcher_or_fail(args.model, candidates, library, variant=args.variant)
         photos = picture_features(library, [Path(p) for p in args.photos])
     for photo in photos:
         if photo.error:
@@ -95,13 +109,38 @@ def run(args: argparse.Namespace) -> int:
             f"picscore: note: {int(candidates.untagged.sum())} tracks have no musicnn tags yet: `picscore index` adds them", file=sys.stderr
         )
     groups = [[p] for p in readable] if args.per_photo else [readable]
-    results = [(group, suggest(as_pictures(group), candidates, options)) for group in groups]
+    results = [(group, suggest(as_pictures(group), candidates, options, matcher=matcher)) for group in groups]
+    fallbacks = [_fallback(args, group, found, index=i, of=len(groups)) for i, (group, found) in enumerate(results)]
     if args.json:
-        print_json([{"photos": [p.path for p in group], "suggestions": [suggestion_json(s) for s in found]} for group, found in results])
+        print_json(
+            [
+                {"photos": [p.path for p in group], "suggestions": [suggestion_json(s) for s in found], "composed": composed}
+                for (group, found), composed in zip(results, fallbacks, strict=True)
+            ]
+        )
     else:
-        for group, found in results:
+        for (group, found), composed in zip(results, fallbacks, strict=True):
             print_suggestions(group, found)
+            if composed:
+                print(
+                    f"nothing scores {args.fallback_below:+.2f} or more: composed {composed['path']} for these photos"
+                    f" ({composed['key']}, {composed['bpm']:g} BPM, valence {composed['valence']:+.2f}, arousal {composed['arousal']:+.2f})"
+                )
     return 0 if len(readable) == len(photos) else 1
+
+
+def _fallback(args: argparse.Namespace, group: list[PictureFeatures], found: list[Suggestion], *, index: int, of: int) -> dict | None:
+    """With --compose-fallback, when the best score is under --fallback-below: compose for the group's colour mood; its description."""
+    if args.compose_fallback is None or (found and found[0].score >= args.fallback_below):
+        return None
+    from picscore.cli.compose_cmd import write_piece  # the composer loads only when it is needed
+    from picscore.compose.composer import compose
+
+    path = args.compose_fallback if of == 1 else args.compose_fallback.with_stem(f"{args.compose_fallback.stem}-{index + 1}")
+    valence, arousal = as_pictures(group).colour_affect.mean(axis=0)
+    piece = compose(valence=float(valence), arousal=float(arousal), seconds=60.0, seed=args.seed or 0)
+    write_piece(path, piece)
+    return {"path": str(path), **piece.describe()}
 
 
 def suggestion_json(suggestion: Suggestion) -> dict[str, Any]:

@@ -11,13 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
-HARMONIC_MINOR_SCALE = (0, 2, 3, 5, 7, 8, 11)
-
-
-def midi_to_hz(midi: float) -> float:
-    return 440.0 * 2.0 ** ((midi - 69) / 12)
+from picscore.compose.theory import HARMONIC_MINOR_SCALE, MAJOR_SCALE, PITCH_CLASSES, midi_to_hz
 
 
 @lru_cache(maxsize=512)
@@ -51,10 +45,11 @@ def snare(*, sr: int, rng: np.random.Generator) -> np.ndarray:
     return (0.6 * (body + 0.6 * noise)).astype(np.float32)
 
 
-def hihat(*, sr: int, rng: np.random.Generator) -> np.ndarray:
-    t = np.arange(int(0.05 * sr)) / sr
+def hihat(*, sr: int, rng: np.random.Generator, seconds: float = 0.05, decay_per_second: float = 90.0) -> np.ndarray:
+    """A closed hi-hat; longer `seconds` and slower `decay_per_second` make an open one."""
+    t = np.arange(int(seconds * sr)) / sr
     noise = np.diff(rng.standard_normal(len(t) + 1))  # first difference: a crude high-pass
-    return (0.25 * noise * np.exp(-t * 90)).astype(np.float32)
+    return (0.25 * noise * np.exp(-t * decay_per_second)).astype(np.float32)
 
 
 def mix_at(buffer: np.ndarray, sound: np.ndarray, *, seconds: float, sr: int, gain: float = 1.0) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from picscore.audio.analysis import ANALYSIS_VERSION
 
-SCHEMA_VERSION = 2  # 2: track_encodings and image_features
+SCHEMA_VERSION = 3  # 2: track_encodings and image_features; 3: feedback
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,6 +58,15 @@ CREATE TABLE IF NOT EXISTS image_features (
     features BLOB NOT NULL,
     probabilities BLOB NOT NULL,
     PRIMARY KEY (content_hash, encoder)
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY,
+    photo_path TEXT NOT NULL,
+    photo_hash TEXT NOT NULL,
+    track_id INTEGER REFERENCES tracks (id) ON DELETE SET NULL,
+    track_path TEXT NOT NULL,
+    kept INTEGER NOT NULL,
+    created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS errors (
     path TEXT PRIMARY KEY,
@@ -226,12 +235,15 @@ class Library:
             ],
         )
 
-    def tags_of_all_tracks(self, encoder: str, *, encoder_version: int) -> dict[int, np.ndarray]:
-        """Track id -> its tag probabilities from one encoder at one version (tracks without them are absent)."""
+    def tags_of_all_tracks(self, encoder: str, *, encoder_version: int, output: str = "tags") -> dict[int, np.ndarray]:
+        """Track id -> its tag probabilities (or `output="embedding"`: its mean embedding) from one encoder at one
+        version (tracks without them are absent)."""
+        if output not in ("tags", "embedding"):
+            raise ValueError(f"output is tags or embedding, not {output!r}")
         rows = self._db.execute(
-            "SELECT track_id, tags FROM track_encodings WHERE encoder = ? AND encoder_version = ?", (encoder, encoder_version)
+            f"SELECT track_id, {output} FROM track_encodings WHERE encoder = ? AND encoder_version = ?", (encoder, encoder_version)
         )
-        return {r["track_id"]: decode_array(r["tags"]) for r in rows}
+        return {r["track_id"]: decode_array(r[output]) for r in rows}
 
     def get_encodings(self, track_id: int) -> dict[str, dict[str, Any]]:
         """Encoder name -> its stored tags, tag curve (n_patches x n_tags), embedding and version."""
@@ -310,6 +322,23 @@ class Library:
             " loudness_lufs, valence, arousal, highlight_start, highlight_end FROM tracks ORDER BY path"
         )
         return [dict(r) for r in rows]
+
+    def add_feedback(self, *, photo_path: str, photo_hash: str, track_id: int, kept: bool) -> None:
+        """Record that the user kept (or rejected) a track for a photo; the latest word on a photo and track wins."""
+        track = self.get_track(track_id)
+        if track is None:
+            raise LibraryError(f"{self.path}: no track {track_id}")
+        with self.transaction() as db:
+            db.execute("DELETE FROM feedback WHERE photo_hash = ? AND track_path = ?", (photo_hash, track["path"]))
+            db.execute(
+                "INSERT INTO feedback (photo_path, photo_hash, track_id, track_path, kept, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (photo_path, photo_hash, track_id, track["path"], int(kept), utc_now()),
+            )
+
+    def feedback(self) -> list[dict[str, Any]]:
+        """Every feedback row, oldest first: photo_path, photo_hash, track_id, track_path, kept (bool), created_at."""
+        rows = self._db.execute("SELECT photo_path, photo_hash, track_id, track_path, kept, created_at FROM feedback ORDER BY id")
+        return [{**dict(r), "kept": bool(r["kept"])} for r in rows]
 
     def errors(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._db.execute("SELECT path, error, failed_at FROM errors ORDER BY path")]

@@ -15,4 +15,5 @@ def as_pictures(features: list[PictureFeatures]) -> Pictures:
     return Pictures(
         colour_affect=np.array([[a.valence, a.arousal] for a in affects], dtype=np.float64).reshape(-1, 2),
         class_probabilities=np.stack([f.probabilities for f in features]).astype(np.float64),
+        features=np.stack([f.features for f in features]).astype(np.float32),
     )

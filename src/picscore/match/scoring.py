@@ -3,21 +3,34 @@
 Components, each a [n_pictures, n_tracks] matrix (higher fits better):
 
   colour-affect  pictures' colour valence/arousal (picture_affect) against tracks' descriptor
-                 valence/arousal (audio/affect): minus the Euclidean distance, after tracks are
-                 z-scored over the library and halved (so ±2 sd spans the pictures' [-1, 1]).
+                 valence/arousal (audio/affect): minus the squared Euclidean distance, after
+                 tracks are z-scored over the library and halved (so ±2 sd spans the pictures'
+                 [-1, 1]).
   text-affect    both sides' positions on the shared text space's mood axes: a picture's
                  probability-weighted ImageNet class names, a track's tag names weighted by how
                  much more probable the tag is for it than on average in the library; each side
-                 z-scored against its own vocabulary's spread. Minus the distance.
+                 z-scored against its own vocabulary's spread. Minus the squared distance.
+  valence-tags   the picture's colour valence times the track's valence by its MSD tags: happy, party
+                 and catchy minus sad and mellow, each z-scored over the library, summed and
+                 z-scored (after Palmer et al. 2013, PNAS: lighter, warmer, more saturated colours
+                 go with happier music). Added after a study of the SuperTux and Wesnoth pairs
+                 (see README, evaluate), so those figures flatter it.
   semantic       cosine in the text space between the picture's class-name vector and the
                  track's distinctive-tag vector, both centred (classes on their uniform mean,
-                 tags on the library mean).
+                 tags on the library mean); the tracks' vectors keep their TEXT_DIMENSIONS
+                 principal directions.
 
 A variant is a weighted sum of components, each first z-scored per picture over the tracks
 so that no component dominates by its scale. Weights are fixed, not fitted to any data set:
 in "full" the colour affect leads (weight 1) because it is the only component that follows
 a picture's light and colour (a darker, greyer version of a photo must move the list), and
 the two text components (0.4 each) refine by what is in the picture.
+
+Every component is linear in one feature row per track: -|p - t|² = 2 p·t - |t|² - |p|², so
+a track is [affect, |affect|², mood, |mood|², text] and a picture is a weight vector over it.
+Z-scoring over the library is linear too, with the features' mean and covariance kept from
+when the library was loaded, so a whole variant, for one picture or an album, is a single
+matrix-vector product over the tracks.
 """
 
 from __future__ import annotations
@@ -26,17 +39,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from picscore.audio.musicnn_tags import MSD_TAGS
 from picscore.match.vocabulary import Vocabulary, load_vocabulary
 
 VARIANTS: dict[str, dict[str, float]] = {
     "colour-affect": {"colour-affect": 1.0},
     "text-affect": {"text-affect": 1.0},
     "semantic": {"semantic": 1.0},
+    "valence-tags": {"valence-tags": 1.0},
     "affect": {"colour-affect": 1.0, "text-affect": 1.0},
     "full": {"colour-affect": 1.0, "text-affect": 0.4, "semantic": 0.4},
 }
 DEFAULT_VARIANT = "full"
+# The tracks' text vectors keep this many principal directions: the query reads a third of the
+# bytes of the full (up to 100) directions, which is most of a query's time at a million tracks.
+TEXT_DIMENSIONS = 32
 _TOP_CLASSES = 20
+_CONSTANT_SD = 1e-6  # a score varying less than this over the library is treated as constant (float32 features)
+# Columns of TrackSpace.features.
+AFFECT, AFFECT_NORM, MOOD, MOOD_NORM, TAG_VALENCE, TEXT = slice(0, 2), 2, slice(3, 5), 5, 6, slice(7, None)
+# MSD tags and their sign on the valence-tags axis.
+_VALENCE_TAGS = {"happy": 1.0, "party": 1.0, "catchy": 1.0, "sad": -1.0, "Mellow": -1.0}
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +68,10 @@ class Pictures:
 
     colour_affect: np.ndarray
     class_probabilities: np.ndarray
+    features: np.ndarray | None = None  # [n, 1280] EfficientNet-Lite0 features, for trained models
+
+    def __len__(self) -> int:
+        return len(self.colour_affect)
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,21 +84,42 @@ class Tracks:
 
 @dataclass(frozen=True, eq=False)
 class TrackSpace:
-    """The tracks' side of every component, computed once per library and reused for every query.
+    """The tracks' side of every component, computed once per library and reused for every query."""
 
-    A track's text vector is a weighted sum of the tag names' vectors, so all of them lie in the
-    span of those (at most 100) vectors: `text` keeps each track's coordinates in an orthonormal
-    `basis` of that span instead of the 384-d vector itself (`text @ basis.T`), which holds the same
-    scores in a quarter of the memory and lets a query read a quarter of the bytes.
-    """
-
-    affect: np.ndarray  # [m, 2] z-scored over the library, halved
-    mood: np.ndarray  # [m, 2] position on the text space's mood axes, standardised
-    text: np.ndarray  # [m, k] unit distinctive-tag vector, centred on the library, in `basis` coordinates (k <= 100)
-    basis: np.ndarray  # [384, k] orthonormal columns spanning the tag-name vectors
+    features: np.ndarray  # [m, d] float32, columns AFFECT, AFFECT_NORM, MOOD, MOOD_NORM, TEXT
+    mean: np.ndarray  # [d] float64, the features' mean over the library
+    covariance: np.ndarray  # [d, d] float64, their covariance (population), for z-scoring any linear score
+    text_basis: np.ndarray  # [384, k] maps a centred text-space vector to the TEXT columns
     tag_means: dict[str, np.ndarray]  # "mtt" / "msd" -> [50] each tag's mean probability over the library
-    affect_norms: np.ndarray  # [m] squared length of each `affect` row, for the distances
-    mood_norms: np.ndarray  # [m] squared length of each `mood` row
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def extended(self, columns: np.ndarray) -> TrackSpace:
+        """This space with more feature columns [m, k] after its own (a trained model's track embeddings)."""
+        features = np.concatenate([self.features, columns.astype(self.features.dtype)], axis=1)
+        mean, covariance = _moments(features)
+        return TrackSpace(features, mean, covariance, text_basis=self.text_basis, tag_means=self.tag_means)
+
+
+@dataclass(frozen=True, eq=False)
+class LinearScores:
+    """Scores as features @ weights.T + offsets: weights [n, d], offsets [n]."""
+
+    weights: np.ndarray
+    offsets: np.ndarray
+
+    def standardised(self, space: TrackSpace) -> LinearScores:
+        """The same scores z-scored per row over the library's tracks (population sd); a row constant over them becomes 0."""
+        means = self.weights @ space.mean + self.offsets
+        sds = np.sqrt(np.maximum(np.einsum("nd,de,ne->n", self.weights, space.covariance, self.weights), 0.0))
+        scale = np.divide(1.0, sds, out=np.zeros_like(sds), where=sds > _CONSTANT_SD)
+        return LinearScores(self.weights * scale[:, None], (self.offsets - means) * scale)
+
+    def scores(self, space: TrackSpace) -> np.ndarray:
+        """[n, m] the scores of every track."""
+        weights = self.weights.astype(space.features.dtype)
+        return (space.features @ weights.T).T.astype(np.float64) + self.offsets[:, None]
 
 
 def prepare_tracks(tracks: Tracks, *, vocabulary: Vocabulary | None = None) -> TrackSpace:
@@ -85,55 +133,74 @@ def prepare_tracks(tracks: Tracks, *, vocabulary: Vocabulary | None = None) -> T
     weights = np.concatenate(list(words.values()), axis=1)
     weights -= weights.mean(axis=0)
     text = _unit_rows_in_place(weights @ r.T.astype(weights.dtype))
+    directions = _principal_directions(text, count=TEXT_DIMENSIONS)
     affect = _zscore_columns(tracks.affect) / 2.0
-    return TrackSpace(
-        affect=affect,
-        mood=mood,
-        text=text,
-        basis=basis.astype(text.dtype),
-        tag_means=tag_means,
-        affect_norms=(affect**2).sum(axis=1),
-        mood_norms=(mood**2).sum(axis=1),
-    )
+    features = np.empty((len(text), TEXT.start + directions.shape[1]), dtype=np.float32)
+    features[:, AFFECT], features[:, AFFECT_NORM] = affect, (affect**2).sum(axis=1)
+    features[:, MOOD], features[:, MOOD_NORM] = mood, (mood**2).sum(axis=1)
+    features[:, TAG_VALENCE] = _tag_valence(tracks.tags["msd"])
+    features[:, TEXT] = text @ directions.astype(text.dtype)
+    mean, covariance = _moments(features)
+    return TrackSpace(features, mean, covariance, text_basis=basis @ directions, tag_means=tag_means)
 
 
-def component_scores(pictures: Pictures, tracks: Tracks | TrackSpace, *, vocabulary: Vocabulary | None = None) -> dict[str, np.ndarray]:
-    """Every component's [n_pictures, n_tracks] scores (see the module docstring)."""
+def component_forms(pictures: Pictures, space: TrackSpace, *, vocabulary: Vocabulary | None = None) -> dict[str, LinearScores]:
+    """Every component's scores as a linear form over the tracks' features (see the module docstring)."""
     vocabulary = vocabulary or load_vocabulary()
-    space = tracks if isinstance(tracks, TrackSpace) else prepare_tracks(tracks, vocabulary=vocabulary)
     picture_words = _top_classes(pictures.class_probabilities)
     class_mood = vocabulary.mood("imagenet")
-    picture_mood = _standardise(picture_words @ class_mood, class_mood)
     class_vectors = vocabulary.vectors["imagenet"]
-    picture_text = _unit_rows(picture_words @ class_vectors - class_vectors.mean(axis=0))
-    # In the tracks' dtype: mixing float64 in would copy the whole [m, k] table every query.
-    semantic = (picture_text @ space.basis).astype(space.text.dtype) @ space.text.T
-    colour = _distances(pictures.colour_affect, space.affect, space.affect_norms)
-    mood = _distances(picture_mood, space.mood, space.mood_norms)
+    semantic = np.zeros((len(pictures), space.features.shape[1]))
+    semantic[:, TEXT] = _unit_rows(picture_words @ class_vectors - class_vectors.mean(axis=0)) @ space.text_basis
     return {
-        "colour-affect": np.negative(colour, out=colour),
-        "text-affect": np.negative(mood, out=mood),
-        "semantic": semantic.astype(np.float64),
+        "colour-affect": _minus_squared_distance(pictures.colour_affect, AFFECT, AFFECT_NORM, space),
+        "text-affect": _minus_squared_distance(_standardise(picture_words @ class_mood, class_mood), MOOD, MOOD_NORM, space),
+        "semantic": LinearScores(semantic, np.zeros(len(pictures))),
+        "valence-tags": _product(pictures.colour_affect[:, 0], TAG_VALENCE, space),
     }
 
 
-def combine(components: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    """Weighted sum of the per-picture z-scored components (at least one weight)."""
-    if not weights:
-        raise ValueError("a variant needs at least one weighted component")
-    total = None
-    for name, weight in weights.items():  # in place: at a million tracks each [n, m] temporary costs a millisecond
-        scores = _zscore_rows(components[name])
-        scores *= weight
-        total = scores if total is None else np.add(total, scores, out=total)
-    return total
+def component_scores(pictures: Pictures, tracks: Tracks | TrackSpace) -> dict[str, np.ndarray]:
+    """Every component's [n_pictures, n_tracks] scores (see the module docstring)."""
+    space = tracks if isinstance(tracks, TrackSpace) else prepare_tracks(tracks)
+    return {name: form.scores(space) for name, form in component_forms(pictures, space).items()}
+
+
+def variant_form(pictures: Pictures, space: TrackSpace, *, variant: str = DEFAULT_VARIANT) -> LinearScores:
+    """A named variant (see VARIANTS): its components z-scored per picture, weighted and summed, as one linear form."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    forms = component_forms(pictures, space)
+    parts = [(weight, forms[name].standardised(space)) for name, weight in VARIANTS[variant].items()]
+    return LinearScores(sum(w * f.weights for w, f in parts), sum(w * f.offsets for w, f in parts))
 
 
 def score_tracks(pictures: Pictures, tracks: Tracks | TrackSpace, *, variant: str = DEFAULT_VARIANT) -> np.ndarray:
     """[n_pictures, n_tracks] scores of a named variant (see VARIANTS)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
-    return combine(component_scores(pictures, tracks), VARIANTS[variant])
+    space = tracks if isinstance(tracks, TrackSpace) else prepare_tracks(tracks)
+    return variant_form(pictures, space, variant=variant).scores(space)
+
+
+def _minus_squared_distance(points: np.ndarray, columns: slice, norm_column: int, space: TrackSpace) -> LinearScores:
+    """-|p - t|² for points p [n, 2] against the tracks' columns t: 2 p·t - |t|² - |p|²."""
+    weights = np.zeros((len(points), space.features.shape[1]))
+    weights[:, columns] = 2.0 * points
+    weights[:, norm_column] = -1.0
+    return LinearScores(weights, -(points**2).sum(axis=1))
+
+
+def _product(values: np.ndarray, column: int, space: TrackSpace) -> LinearScores:
+    """values [n] times the tracks' `column`."""
+    weights = np.zeros((len(values), space.features.shape[1]))
+    weights[:, column] = values
+    return LinearScores(weights, np.zeros(len(values)))
+
+
+def _tag_valence(msd_tags: np.ndarray) -> np.ndarray:
+    """[m] the valence-tags axis: signed sum of the _VALENCE_TAGS z-scored over the library, z-scored."""
+    columns = [MSD_TAGS.index(name) for name in _VALENCE_TAGS]
+    signs = np.array(list(_VALENCE_TAGS.values()))
+    return _zscore_columns((_zscore_columns(msd_tags[:, columns]) @ signs)[:, None])[:, 0]
 
 
 def _top_classes(probabilities: np.ndarray) -> np.ndarray:
@@ -153,28 +220,35 @@ def _distinctive(tags: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return lift
 
 
+def _principal_directions(rows: np.ndarray, *, count: int, block: int = 65536) -> np.ndarray:
+    """[k, <=count] orthonormal directions best keeping the rows' dot products (uncentred PCA, float64)."""
+    gram = np.zeros((rows.shape[1], rows.shape[1]))
+    for start in range(0, len(rows), block):
+        chunk = rows[start : start + block].astype(np.float64)
+        gram += chunk.T @ chunk
+    values, vectors = np.linalg.eigh(gram)
+    return vectors[:, np.argsort(-values)[:count]]
+
+
+def _moments(features: np.ndarray, *, block: int = 65536) -> tuple[np.ndarray, np.ndarray]:
+    """Mean [d] and population covariance [d, d] of the rows, accumulated in float64 a block at a time."""
+    count = max(len(features), 1)
+    total = np.zeros(features.shape[1])
+    products = np.zeros((features.shape[1], features.shape[1]))
+    for start in range(0, len(features), block):
+        chunk = features[start : start + block].astype(np.float64)
+        total += chunk.sum(axis=0)
+        products += chunk.T @ chunk
+    mean = total / count
+    return mean, products / count - np.outer(mean, mean)
+
+
 def _standardise(positions: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return (positions - reference.mean(axis=0)) / np.maximum(reference.std(axis=0), 1e-12)
 
 
-def _distances(a: np.ndarray, b: np.ndarray, b_norms: np.ndarray) -> np.ndarray:
-    """Euclidean distances [len(a), len(b)] between rows of low-dimensional points; b_norms: (b**2).sum(axis=1)."""
-    # In place, in this order: (|a|² - 2 a·b + |b|²), clipped at 0, square root.
-    squared = 2 * a @ b.T
-    np.subtract((a**2).sum(axis=1)[:, None], squared, out=squared)
-    squared += b_norms[None, :]
-    np.maximum(squared, 0.0, out=squared)
-    return np.sqrt(squared, out=squared)
-
-
 def _zscore_columns(values: np.ndarray) -> np.ndarray:
     return (values - values.mean(axis=0)) / np.maximum(values.std(axis=0), 1e-12)
-
-
-def _zscore_rows(values: np.ndarray) -> np.ndarray:
-    centred = values - values.mean(axis=1, keepdims=True)
-    centred /= np.maximum(values.std(axis=1, keepdims=True), 1e-12)
-    return centred
 
 
 def _unit_rows(values: np.ndarray) -> np.ndarray:

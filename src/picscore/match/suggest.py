@@ -10,7 +10,8 @@ import numpy as np
 
 from picscore.audio.music_encoders import tag_names
 from picscore.match.candidates import TAG_SOURCES, Candidates
-from picscore.match.scoring import DEFAULT_VARIANT, Pictures, score_tracks
+from picscore.match.matchers import Matcher, ZeroShotMatcher
+from picscore.match.scoring import AFFECT, DEFAULT_VARIANT, LinearScores, Pictures
 
 # Mood words a user can steer with: (valence, arousal) direction.
 MOODS: dict[str, tuple[float, float]] = {
@@ -48,17 +49,27 @@ class Suggestion:
     reasons: str
 
 
-def suggest(pictures: Pictures, candidates: Candidates, options: SuggestOptions = SuggestOptions()) -> list[Suggestion]:
-    """The best tracks for all `pictures` together (an album), best first."""
+def suggest(
+    pictures: Pictures, candidates: Candidates, options: SuggestOptions = SuggestOptions(), *, matcher: Matcher | None = None
+) -> list[Suggestion]:
+    """The best tracks for all `pictures` together (an album), best first; by the zero-shot `options.variant`
+    unless a `matcher` (e.g. a trained model's) is given."""
     if len(candidates) == 0:
         return []
-    scores = score_tracks(pictures, candidates.space, variant=options.variant).mean(axis=0)
-    scores = (scores - scores.mean()) / max(scores.std(), 1e-12)
+    matcher = matcher or ZeroShotMatcher(candidates, variant=options.variant)
+    space = matcher.space
+    form = matcher.form(pictures)
+    # The album's score is the pictures' mean score, in standard deviations over the library.
+    album = LinearScores(form.weights.mean(axis=0, keepdims=True), form.offsets.mean(keepdims=True)).standardised(space)
     if options.mood:
-        scores = scores + _mood_push(options.mood, candidates)
+        # Track affect columns hold z-scores halved: a push of _MOOD_STRENGTH sd per unit of direction.
+        album.weights[0, AFFECT] += 2.0 * _MOOD_STRENGTH * np.array(mood_direction(options.mood))
+    scores = album.scores(space)[0]
     if options.seed is not None:
-        scores = scores + _JITTER * np.random.default_rng(options.seed).gumbel(size=len(scores))
-    scores = np.where(_allowed(candidates, options), scores, -np.inf)
+        scores += _JITTER * np.random.default_rng(options.seed).gumbel(size=len(scores))
+    blocked = _blocked(candidates, options)
+    if blocked is not None:
+        scores[blocked] = -np.inf
     return [_explain(candidates, i, float(scores[i])) for i in _diverse_top(scores, candidates, k=options.top)]
 
 
@@ -70,20 +81,22 @@ def mood_direction(mood: str) -> tuple[float, float]:
     return MOODS[key]
 
 
-def _mood_push(mood: str, candidates: Candidates) -> np.ndarray:
-    valence, arousal = mood_direction(mood)
-    affect = candidates.tracks.affect
-    z = (affect - affect.mean(axis=0)) / np.maximum(affect.std(axis=0), 1e-12)
-    return _MOOD_STRENGTH * (valence * z[:, 0] + arousal * z[:, 1])
-
-
-def _allowed(candidates: Candidates, options: SuggestOptions) -> np.ndarray:
+def _blocked(candidates: Candidates, options: SuggestOptions) -> np.ndarray | None:
+    """Which tracks the options' filters leave out (None when no filter is set: a million-track mask costs milliseconds)."""
     columns = candidates.columns
-    allowed = (columns["duration"] >= options.min_duration_seconds) & ~np.isin(columns["id"], list(options.exclude_ids))
+    blocked = None
+    if options.min_duration_seconds > 0:
+        blocked = ~(columns["duration"] >= options.min_duration_seconds)
+    if options.exclude_ids:
+        blocked = _either(blocked, np.isin(columns["id"], list(options.exclude_ids)))
     if options.tempo_bpm:
         low, high = options.tempo_bpm
-        allowed &= (columns["bpm"] >= low) & (columns["bpm"] <= high)
-    return allowed
+        blocked = _either(blocked, ~((columns["bpm"] >= low) & (columns["bpm"] <= high)))
+    return blocked
+
+
+def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
+    return b if a is None else a | b
 
 
 def _diverse_top(scores: np.ndarray, candidates: Candidates, *, k: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""Decode any audio file FFmpeg understands to mono float32 at a chosen sample rate.
+"""Decode any audio file FFmpeg understands to mono (or, for the renderer, stereo) float32 at a chosen sample rate.
 
 One decode per file: every analysis is derived from the array this returns.
 """
@@ -35,7 +35,7 @@ class StreamInfo:
 
 @dataclass(frozen=True)
 class DecodedAudio:
-    """Mono float32 samples in [-1, 1] at `sr`, plus stream info and tags."""
+    """Float32 samples in [-1, 1] at `sr` (mono: shape (n,); stereo: (n, 2)), plus stream info and tags."""
 
     samples: np.ndarray
     sr: int
@@ -61,8 +61,11 @@ def read_tags(metadata: dict[str, str]) -> dict[str, str]:
     return tags
 
 
-def decode_audio(path: str | Path, *, sr: int = 22050) -> DecodedAudio:
+def decode_audio(path: str | Path, *, sr: int = 22050, stereo: bool = False) -> DecodedAudio:
     """Decode the first audio stream of `path`, downmixed to mono and resampled to `sr` Hz.
+
+    `stereo=True` keeps two channels instead (samples of shape (n, 2)), for playback: the
+    renderer's soundtrack. Mono sources are duplicated, other layouts mixed by FFmpeg.
 
     Raises AudioDecodeError with a one-line cause for files that are missing, not audio,
     corrupt, or hold no samples.
@@ -86,7 +89,7 @@ def decode_audio(path: str | Path, *, sr: int = 22050) -> DecodedAudio:
             bit_rate=stream.codec_context.bit_rate or container.bit_rate or None,
         )
         tags = read_tags({**dict(stream.metadata), **dict(container.metadata)})
-        samples = _decode_stream(container, stream, sr=sr)
+        samples = _decode_stream(container, stream, sr=sr, stereo=stereo)
     if samples.size == 0:
         raise AudioDecodeError("the audio stream holds no samples")
     if not np.isfinite(samples).all():
@@ -94,16 +97,17 @@ def decode_audio(path: str | Path, *, sr: int = 22050) -> DecodedAudio:
     return DecodedAudio(samples=samples, sr=sr, info=info, tags=tags)
 
 
-def _decode_stream(container: av.container.InputContainer, stream, *, sr: int) -> np.ndarray:
+def _decode_stream(container: av.container.InputContainer, stream, *, sr: int, stereo: bool) -> np.ndarray:
     # Keep the channel layout through resampling and average the planes ourselves: FFmpeg's
     # mono downmix adds channels at -3 dB, which lifts correlated stereo above full scale.
     # Large output frames cut the per-frame Python overhead by about a third.
-    resampler = av.AudioResampler(format="fltp", rate=sr, frame_size=_RESAMPLED_FRAME_SIZE)
+    resampler = av.AudioResampler(format="fltp", layout="stereo" if stereo else None, rate=sr, frame_size=_RESAMPLED_FRAME_SIZE)
+    samples_of = _stereo if stereo else _mono
     chunks: list[np.ndarray] = []
     try:
         for frame in container.decode(stream):
-            chunks.extend(_mono(out) for out in resampler.resample(frame))
-        chunks.extend(_mono(out) for out in resampler.resample(None))
+            chunks.extend(samples_of(out) for out in resampler.resample(frame))
+        chunks.extend(samples_of(out) for out in resampler.resample(None))
     except av.FFmpegError as err:
         if not chunks:
             raise AudioDecodeError(f"corrupt audio data ({_short(err)})") from None
@@ -116,6 +120,10 @@ def _decode_stream(container: av.container.InputContainer, stream, *, sr: int) -
 def _mono(frame: av.AudioFrame) -> np.ndarray:
     planes = frame.to_ndarray()
     return planes.mean(axis=0) if planes.shape[0] > 1 else planes[0]
+
+
+def _stereo(frame: av.AudioFrame) -> np.ndarray:
+    return frame.to_ndarray().T
 
 
 def _short(err: BaseException) -> str:

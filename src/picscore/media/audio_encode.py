@@ -1,4 +1,4 @@
-"""Encode mono float32 audio to a file whose format follows its extension.
+"""Encode mono or stereo float32 audio to a file whose format follows its extension.
 
 Used to write the demo library and test media in every format a music library holds.
 """
@@ -34,7 +34,10 @@ def encode_audio(
     tags: dict[str, str] | None = None,
     channels: int = 2,
 ) -> Path:
-    """Write `samples` (mono float32, [-1, 1]) to `path`, duplicated to `channels` channels.
+    """Write `samples` (float32 in [-1, 1]) to `path` with `channels` channels.
+
+    Mono samples (n,) are duplicated to every channel; stereo samples (n, 2) are written
+    as they are, or averaged when `channels` is 1.
 
     The container and codec follow the extension (see ENCODABLE_EXTENSIONS); Opus is
     resampled to 48 kHz, the only rate its encoder takes.
@@ -64,8 +67,11 @@ def encode_audio(
 
 
 def _input_frame(samples: np.ndarray, *, sr: int, layout: str) -> av.AudioFrame:
-    mono = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
-    planes = np.tile(mono, (2 if layout == "stereo" else 1, 1))
+    clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    if clipped.ndim == 2:
+        planes = clipped.T if layout == "stereo" else clipped.mean(axis=1, keepdims=True).T
+    else:
+        planes = np.tile(clipped, (2 if layout == "stereo" else 1, 1))
     frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planes), format="fltp", layout=layout)
     frame.sample_rate = sr
     frame.time_base = Fraction(1, sr)

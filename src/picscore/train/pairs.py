@@ -1,8 +1,9 @@
-"""Pair lists: a TSV of pictures and the music that goes with them."""
+"""Pair lists: a TSV of pictures and the music that goes with them, optionally an excerpt of it."""
 
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,14 +14,29 @@ class PairsError(Exception):
 
 @dataclass(frozen=True)
 class Pair:
+    """A picture and its music: the whole track, or the excerpt from `start_seconds` to `end_seconds`.
+
+    `source` names the item the pair came from (a video, a game level), so that a train/validation
+    split can keep all pairs of one source on the same side; it defaults to the audio path.
+    """
+
     image: str
     audio: str
+    start_seconds: float | None = None
+    end_seconds: float | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.source:
+            object.__setattr__(self, "source", self.audio)
 
 
 def read_pairs(path: str | Path) -> list[Pair]:
-    """Pairs from a TSV with a header holding `image` and `audio` columns (other columns ignored).
+    """Pairs from a TSV with a header holding `image` and `audio` columns.
 
-    Relative paths are relative to the TSV's folder; returned paths are absolute.
+    Optional columns: `start` and `end` (seconds into the audio, both or neither on a row, end >
+    start >= 0) choose an excerpt; `source` names the item the pair came from. Other columns are
+    ignored. Relative paths are relative to the TSV's folder; returned paths are absolute.
     """
     path = Path(path)
     try:
@@ -36,10 +52,44 @@ def read_pairs(path: str | Path) -> list[Pair]:
         raise PairsError(f"{path}: not a UTF-8 text file") from None
     pairs = []
     for line, row in rows:
-        image, audio = (row.get("image") or "").strip(), (row.get("audio") or "").strip()
+        image, audio = _cell(row, "image"), _cell(row, "audio")
         if not image or not audio:
             raise PairsError(f"{path}:{line}: a pair needs both an image and an audio path")
-        pairs.append(Pair(str((path.parent / image).resolve()), str((path.parent / audio).resolve())))
+        try:
+            start, end = _excerpt(_cell(row, "start"), _cell(row, "end"))
+        except ValueError as err:
+            raise PairsError(f"{path}:{line}: {err}") from None
+        audio_path = str((path.parent / audio).resolve())
+        pairs.append(Pair(str((path.parent / image).resolve()), audio_path, start, end, _cell(row, "source")))
     if not pairs:
         raise PairsError(f"{path}: no pairs in the file")
     return pairs
+
+
+def _cell(row: dict[str, str | None], column: str) -> str:
+    """The stripped text of a column; empty for a missing column or a short row."""
+    return (row.get(column) or "").strip()
+
+
+def _excerpt(start_text: str, end_text: str) -> tuple[float | None, float | None]:
+    """The (start, end) seconds of an excerpt, (None, None) for the whole track; ValueError names the problem."""
+    if not start_text and not end_text:
+        return None, None
+    if not start_text or not end_text:
+        raise ValueError(f"an excerpt needs both start and end (got only {'start' if start_text else 'end'})")
+    start, end = _seconds("start", start_text), _seconds("end", end_text)
+    if start < 0:
+        raise ValueError(f"start {start_text} is before the beginning of the audio (negative)")
+    if end <= start:
+        raise ValueError(f"end {end_text} is not after start {start_text}")
+    return start, end
+
+
+def _seconds(column: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{column} {text!r} is not a number of seconds") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{column} {text!r} is not a number of seconds")
+    return value

@@ -1,0 +1,137 @@
+"""`picscore compose`: compose a piece of music for a mood, or for the mood of photos."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from picscore.cli.output import CliError, print_json
+from picscore.compose.composer import Piece, compose
+from picscore.compose.effects import mid_loudness
+from picscore.compose.theory import MODES, tonic_index
+from picscore.media.audio_encode import ENCODABLE_EXTENSIONS, encode_audio
+from picscore.media.image_load import ImageLoadError, load_image
+from picscore.vision.colour_affect import colour_descriptors, picture_affect
+
+NAME = "compose"
+SUMMARY = "compose music for a mood or for photos"
+DESCRIPTION = (
+    "Compose a piece for a mood (valence and arousal, each from -1 to 1) or for the colour mood "
+    "of PHOTO... and write it as audio; the format follows the extension of --output."
+)
+EPILOG = f"""\
+Arousal sets the tempo (72-150 BPM unless --bpm), how busy the parts are, the drums and the
+loudness; valence sets the mode (major, mixolydian, dorian or minor unless --mode) and how
+fast the chords change. The same options and --seed always give the same audio.
+
+formats: {", ".join(ENCODABLE_EXTENSIONS)}
+
+examples:
+  picscore compose --valence 0.7 --arousal 0.3 --seconds 60 -o calm.wav
+  picscore compose --for beach.jpg sunset.jpg -o holiday.flac --seed 4
+  picscore compose --valence -0.5 --arousal 0.6 --bpm 128 --key F# --mode minor -o tense.mp3 --json
+"""
+
+
+def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """Add this verb's arguments to its sub-parser."""
+    parser.add_argument("--valence", type=_unit_interval, help="how pleasant, -1 (sad) to 1 (happy)")
+    parser.add_argument("--arousal", type=_unit_interval, help="how energetic, -1 (calm) to 1 (excited)")
+    parser.add_argument("--for", dest="photos", nargs="+", metavar="PHOTO", help="take the mood from these photos' colours")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="PATH", help="audio file to write")
+    parser.add_argument("--seconds", type=_positive_float, default=30.0, help="length in seconds (default: %(default)s)")
+    parser.add_argument("--bpm", type=_positive_float, help="tempo instead of the mood's")
+    parser.add_argument("--key", help="tonic instead of a random one: C, F#, Bb, ...")
+    parser.add_argument("--mode", choices=list(MODES), help="mode instead of the mood's")
+    parser.add_argument("--seed", type=int, default=0, help="another seed gives another piece for the same mood (default: %(default)s)")
+    parser.add_argument(
+        "--sr", type=int, default=44100, choices=(22050, 32000, 44100, 48000), help="sample rate in Hz (default: %(default)s)"
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(run=run)
+
+
+def _unit_interval(text: str) -> float:
+    value = float(text)
+    if not -1.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between -1 and 1, not {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def photo_mood(paths: list[str]) -> tuple[float, float, list[dict[str, Any]]]:
+    """Mean valence and arousal of the photos' colour mood, and each photo's own."""
+    moods = []
+    for path in paths:
+        try:
+            affect = picture_affect(colour_descriptors(load_image(path)))
+        except ImageLoadError as err:
+            raise CliError(f"{path}: {err}") from None
+        moods.append({"path": path, "valence": round(affect.valence, 3), "arousal": round(affect.arousal, 3)})
+    return float(np.mean([m["valence"] for m in moods])), float(np.mean([m["arousal"] for m in moods])), moods
+
+
+def run(args: argparse.Namespace) -> int:
+    output: Path = args.output
+    if output.suffix.lower() not in ENCODABLE_EXTENSIONS:
+        raise CliError(
+            f"{output}: cannot write {output.suffix or 'files without an extension'}; use one of {', '.join(ENCODABLE_EXTENSIONS)}"
+        )
+    if output.exists() and not args.force:
+        raise CliError(f"{output} exists: use --force to overwrite it")
+    if args.key is not None:
+        try:
+            tonic_index(args.key)
+        except ValueError as err:
+            raise CliError(str(err)) from None
+    photos: list[dict[str, Any]] = []
+    valence, arousal = args.valence, args.arousal
+    if args.photos:
+        photo_valence, photo_arousal, photos = photo_mood(args.photos)
+        valence = photo_valence if valence is None else valence
+        arousal = photo_arousal if arousal is None else arousal
+    if valence is None or arousal is None:
+        raise CliError("give the mood with --valence and --arousal, or --for PHOTO...")
+    piece = compose(
+        valence=valence, arousal=arousal, seconds=args.seconds, sr=args.sr, seed=args.seed, bpm=args.bpm, key=args.key, mode=args.mode
+    )
+    write_piece(output, piece)
+    _report(piece, output=output, photos=photos, as_json=args.json)
+    return 0
+
+
+def write_piece(output: Path, piece: Piece) -> None:
+    """Encode `piece` to `output` (format from its extension) through a temporary file, so a failure leaves none."""
+    partial = output.with_name(f".partial-{output.name}")
+    try:
+        encode_audio(partial, piece.samples, sr=piece.sr, tags={"title": _title(piece), "artist": "picscore compose"})
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _title(piece: Piece) -> str:
+    return f"{piece.plan.key_name} at {piece.plan.bpm:g} BPM"
+
+
+def _report(piece: Piece, *, output: Path, photos: list[dict[str, Any]], as_json: bool) -> None:
+    info = {"path": str(output), **piece.describe(), "measured_lufs": round(mid_loudness(piece.samples.T, sr=piece.sr), 1)}
+    if as_json:
+        print_json({**info, "photos": photos})
+        return
+    for photo in photos:
+        print(f"{photo['path']}: valence {photo['valence']:+.2f}, arousal {photo['arousal']:+.2f}")
+    print(f"wrote {output}: {info['seconds']:g} s, {info['key']}, {info['bpm']:g} BPM")
+    print(f"  mood valence {info['valence']:+.2f}, arousal {info['arousal']:+.2f}")
+    print(f"  form {info['form']}; {', '.join(info['instruments'])}; {info['accompaniment']} accompaniment, {info['drums']} drums")
+    print(f"  loudness {info['measured_lufs']:.1f} LUFS (target {info['loudness_lufs']:.1f})")

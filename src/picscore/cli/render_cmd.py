@@ -1,0 +1,219 @@
+"""`picscore render`: a beat-synced slideshow MP4 of your photos to a track from your library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from picscore.cli.output import CliError, format_duration, print_json
+from picscore.library.image_features import picture_features
+from picscore.library.store import Library
+from picscore.match.candidates import load_candidates
+from picscore.match.pictures import as_pictures
+from picscore.match.suggest import SuggestOptions, suggest
+from picscore.media.files import file_problem
+from picscore.paths import library_path
+from picscore.render.photos import ORDERS, expand_photos, look_at, order_photos
+from picscore.render.plan import TRANSITIONS, Plan, PlanError, plan_slideshow
+from picscore.render.slideshow import RenderError, render_slideshow
+
+NAME = "render"
+SUMMARY = "render a beat-synced slideshow MP4 of photos to a track"
+DESCRIPTION = (
+    "Render PHOTO... (files, folders or glob patterns) as an H.264/AAC MP4 slideshow cut on the beats of a "
+    "track from your library: --track ID, or --auto for the top suggestion for the photos."
+)
+EPILOG = """\
+Cuts fall on the track's beats: about one photo a second at fast tempi, a whole bar per
+photo below 90 BPM, and longer on the first and last photo. The music is the track's
+highlight (or --start), ends on a downbeat, is faded in and out and brought to --loudness.
+Photos keep their EXIF orientation, drift gently (Ken Burns, towards what stands out) and
+sit on a blurred fill of themselves when their shape differs from the frame's. Bars are
+counted as four beats from the excerpt's first beat (the library stores no downbeats).
+
+--plan-only prints the timeline as JSON; edit it and render it with --plan FILE.
+
+examples:
+  picscore render holiday/ -o holiday.mp4 --auto
+  picscore render 'beach/*.jpg' -o beach.mp4 --track 12 --duration 30 --aspect 9:16 --fps 60
+  picscore render a.jpg b.jpg c.jpg --track 12 --plan-only > plan.json
+  picscore render --plan plan.json -o edited.mp4 --force
+"""
+
+ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+RESOLUTIONS = {"720p": 720, "1080p": 1080}
+FPS_CHOICES = (24, 30, 60)
+
+
+def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """Add this verb's arguments to its sub-parser."""
+    parser.add_argument("photos", nargs="*", metavar="PHOTO", help="pictures, folders of pictures or glob patterns like 'trip/*.jpg'")
+    parser.add_argument("-o", "--output", type=Path, metavar="OUT.mp4", help="the MP4 to write")
+    track = parser.add_mutually_exclusive_group()
+    track.add_argument("--track", type=int, metavar="ID", help="the library track to use (see `picscore library list`)")
+    track.add_argument("--auto", action="store_true", help="use the top suggestion for the photos (the default without --track)")
+    parser.add_argument("--plan", type=Path, metavar="FILE", help="render this plan (JSON from --plan-only, perhaps edited) instead")
+    parser.add_argument("--plan-only", action="store_true", help="print the timeline as JSON and render nothing")
+    timing = parser.add_mutually_exclusive_group()
+    timing.add_argument("--duration", type=_positive_seconds, metavar="SECONDS", help="fit the slideshow to about this long")
+    timing.add_argument("--per-photo", type=_positive_seconds, metavar="SECONDS", help="show every photo this long (cuts off the beat)")
+    parser.add_argument(
+        "--start", type=_seconds, metavar="SECONDS", help="start the music at the beat nearest this time (default: highlight)"
+    )
+    parser.add_argument(
+        "--order", choices=ORDERS, default="name", help="photo order: file name, EXIF date or as given (default: %(default)s)"
+    )
+    parser.add_argument("--aspect", choices=list(ASPECTS), default="16:9", help="frame shape (default: %(default)s)")
+    parser.add_argument("--resolution", choices=list(RESOLUTIONS), default="1080p", help="the frame's shorter side (default: %(default)s)")
+    parser.add_argument("--size", type=_frame_size, metavar="WIDTHxHEIGHT", help="any even frame size instead of --aspect/--resolution")
+    parser.add_argument("--fps", type=int, choices=FPS_CHOICES, default=30, help="frames per second (default: %(default)s)")
+    parser.add_argument("--transition", choices=TRANSITIONS, default="crossfade", help="between photos (default: %(default)s)")
+    parser.add_argument(
+        "--transition-seconds", type=_seconds, default=0.25, metavar="SECONDS", help="transition length (default: %(default)s)"
+    )
+    parser.add_argument("--fade-in", type=_seconds, default=0.3, metavar="SECONDS", help="audio fade-in (default: %(default)s)")
+    parser.add_argument("--fade-out", type=_seconds, default=2.0, metavar="SECONDS", help="audio fade-out (default: %(default)s)")
+    parser.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS", help="target loudness of the music (default: %(default)s)")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT.mp4 if it exists")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 seconds or more")
+    return value
+
+
+def _frame_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x", 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, like 640x360, not {text!r}") from None
+    if width < 16 or height < 16 or width % 2 or height % 2:
+        raise argparse.ArgumentTypeError(f"width and height must be even and at least 16, not {text!r}")
+    return width, height
+
+
+def frame_size(*, aspect: str, resolution: str) -> tuple[int, int]:
+    """(width, height) with the shorter side at the resolution, e.g. 9:16 at 1080p is 1080x1920."""
+    short = RESOLUTIONS[resolution]
+    across, down = ASPECTS[aspect]
+    long_side = 2 * round(short * max(across, down) / min(across, down) / 2)
+    return (long_side, short) if across >= down else (short, long_side)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.plan_only:
+        _check_output(args.output, force=args.force)
+    if args.plan:
+        if args.photos:
+            raise CliError("give either photos or --plan FILE (the plan names its photos)")
+        plan, skipped = _read_plan(args.plan), 0
+    else:
+        plan, skipped = _plan_from_arguments(args)
+    if args.plan_only:
+        print_json(plan.to_json())
+        return 1 if skipped else 0
+    if problem := file_problem(plan.track_path):
+        raise CliError(f"the track's file is gone: {plan.track_path} ({problem}); `picscore index` updates the library")
+    try:
+        render_slideshow(plan, args.output, progress=not args.quiet)
+    except RenderError as err:
+        raise CliError(str(err)) from None
+    if not args.quiet:
+        size = f"{plan.width}x{plan.height} at {plan.fps} fps"
+        print(f"wrote {args.output} ({format_duration(plan.duration_seconds)}, {len(plan.shots)} photos, {size})")
+    return 1 if skipped else 0
+
+
+def _check_output(output: Path | None, *, force: bool) -> None:
+    if output is None:
+        raise CliError("say where to write the video with -o OUT.mp4 (or use --plan-only)")
+    if output.is_dir():
+        raise CliError(f"{output} is a folder; give a file name like {output / 'slideshow.mp4'}")
+    if output.exists() and not force:
+        raise CliError(f"{output} exists; use --force to overwrite it")
+    if not output.parent.is_dir():
+        raise CliError(f"{output.parent} does not exist")
+
+
+def _read_plan(path: Path) -> Plan:
+    try:
+        return Plan.from_json(json.loads(path.read_text()))
+    except OSError as err:
+        raise CliError(f"{path}: cannot read the plan ({err.strerror or err})") from None
+    except (ValueError, PlanError) as err:
+        raise CliError(f"{path}: {err}") from None
+
+
+def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
+    """The plan for the photos and options on the command line, and how many photos were skipped."""
+    if not args.photos:
+        raise CliError("give the photos to show (files, folders or glob patterns), or --plan FILE")
+    paths, unmatched = expand_photos(args.photos)
+    for argument in unmatched:
+        print(f"picscore: error: {argument}: no pictures found", file=sys.stderr)
+    looks = [look_at(path) for path in order_photos(paths, order=args.order)]
+    for look in looks:
+        if look.error:
+            print(f"picscore: skipped {look.path}: {look.error}", file=sys.stderr)
+    readable = [look for look in looks if look.error is None]
+    if not readable:
+        raise CliError(f"none of the {len(looks)} photos could be read" if looks else "no photos to show")
+    width, height = args.size or frame_size(aspect=args.aspect, resolution=args.resolution)
+    with Library(library_path(getattr(args, "library", None))) as library:
+        track = _chosen_track(library, args, [look.path for look in readable])
+    try:
+        plan = plan_slideshow(
+            [(str(Path(look.path).resolve()), look.focus) for look in readable],  # a saved plan works from any folder
+            track,
+            width=width,
+            height=height,
+            fps=args.fps,
+            start_seconds=args.start,
+            duration_seconds=args.duration,
+            per_photo_seconds=args.per_photo,
+            transition=args.transition,
+            transition_seconds=args.transition_seconds,
+            fade_in_seconds=args.fade_in,
+            fade_out_seconds=args.fade_out,
+            target_lufs=args.loudness,
+        )
+    except PlanError as err:
+        raise CliError(f"track {track['id']} ({Path(track['path']).name}): {err}") from None
+    return plan, len(looks) - len(readable) + len(unmatched)
+
+
+def _chosen_track(library: Library, args: argparse.Namespace, photos: list[str]) -> dict[str, Any]:
+    """The --track, or the top suggestion for the photos; its file must still be there."""
+    if args.track is not None:
+        track = library.get_track(args.track)
+        if track is None:
+            raise CliError(f"no track with id {args.track} in {library.path}")
+    else:
+        candidates = load_candidates(library)
+        if len(candidates) == 0:
+            raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
+        features = [p for p in picture_features(library, [Path(p) for p in photos]) if p.error is None]
+        if not features:
+            raise CliError("none of the photos could be read to suggest a track")
+        found = suggest(as_pictures(features), candidates, SuggestOptions(top=1))
+        if not found:
+            raise CliError("no track in the library fits these photos")
+        track = library.get_track(found[0].track["id"])
+        print(f"picscore: using track {track['id']}: {track['title'] or Path(track['path']).name} (the top suggestion)", file=sys.stderr)
+    if problem := file_problem(track["path"]):
+        raise CliError(f"track {track['id']}'s file is gone: {track['path']} ({problem}); `picscore index` updates the library")
+    return track

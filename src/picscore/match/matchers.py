@@ -1,0 +1,83 @@
+"""Matchers: what turns pictures into scores over a library's tracks, untrained or with a trained model.
+
+Both give a TrackSpace (one feature row per track) and, for pictures, a LinearScores over it, so
+suggestions (album mean, z-scoring, mood steering, filters) work the same with either.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from picscore.audio.music_encoders import MUSIC_ENCODERS
+from picscore.library.store import Library
+from picscore.match.candidates import Candidates
+from picscore.match.scoring import DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace, variant_form
+from picscore.models.shapes import MUSIC_SOURCES
+
+if TYPE_CHECKING:  # torch loads only when a trained model is used
+    from picscore.models.joint import JointModel
+
+
+class Matcher(Protocol):
+    space: TrackSpace
+
+    def form(self, pictures: Pictures) -> LinearScores:
+        """The pictures' scores over `space`'s tracks."""
+        ...
+
+
+class ZeroShotMatcher:
+    """The untrained matcher: a variant of match/scoring."""
+
+    def __init__(self, candidates: Candidates, *, variant: str = DEFAULT_VARIANT) -> None:
+        self.space = candidates.space
+        self.variant = variant
+
+    def form(self, pictures: Pictures) -> LinearScores:
+        return variant_form(pictures, self.space, variant=self.variant)
+
+
+class LearnedMatcher:
+    """A trained JointModel: its zero-shot variant plus the learned cosine, weighted as it learned.
+
+    The tracks' learned embeddings are computed once, from the musicnn embeddings the library
+    stores (a track without them gets the training mean, so only its zero-shot part speaks).
+    """
+
+    def __init__(self, model: JointModel, candidates: Candidates, library: Library, *, variant: str) -> None:
+        import torch
+
+        torch.set_flush_denormal(True)
+        self._model = model
+        self._base = candidates.space
+        self._variant = variant
+        inputs = _music_inputs(library, candidates, fill=model.music.embed.mean.numpy())
+        with torch.inference_mode():
+            embeddings = model.music(torch.from_numpy(inputs))["embedding"].numpy()
+        self.space = self._base.extended(embeddings)
+
+    def form(self, pictures: Pictures) -> LinearScores:
+        if pictures.features is None:
+            raise ValueError("a trained model needs the pictures' CNN features")
+        import torch
+
+        base = variant_form(pictures, self._base, variant=self._variant)
+        with torch.inference_mode():
+            learned = self._model.image(torch.from_numpy(pictures.features.astype(np.float32)))["embedding"].numpy()
+        weight = float(self._model.learned_weight)
+        return LinearScores(np.concatenate([base.weights, weight * learned.astype(np.float64)], axis=1), base.offsets)
+
+
+def _music_inputs(library: Library, candidates: Candidates, *, fill: np.ndarray) -> np.ndarray:
+    """[m, 400] each candidate's stored embeddings of MUSIC_SOURCES side by side; `fill` where one is missing."""
+    ids = [row["id"] for row in candidates.rows]
+    inputs = np.tile(fill.astype(np.float32), (len(ids), 1))
+    width = len(fill) // len(MUSIC_SOURCES)
+    for k, encoder in enumerate(MUSIC_SOURCES):
+        stored = library.tags_of_all_tracks(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, output="embedding")
+        for row, track_id in enumerate(ids):
+            if track_id in stored:
+                inputs[row, k * width : (k + 1) * width] = stored[track_id]
+    return inputs

@@ -1,0 +1,109 @@
+"""The photos of a slideshow: expanding folders and globs, ordering them, and a quick look at each.
+
+The quick look decodes a small version of every photo once, before planning: it finds the
+unreadable ones (reported and skipped) and the salient point a Ken Burns move should keep in
+frame, found by the spectral residual method (Hou & Zhang, CVPR 2007) on a 64x64 thumbnail.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import scipy.ndimage
+from PIL import Image, UnidentifiedImageError
+
+from picscore.media.image_load import IMAGE_EXTENSIONS, ImageLoadError, load_image
+
+ORDERS = ("name", "date", "given")
+_EXIF_IFD = 0x8769
+_DATE_TIME_ORIGINAL = 36867
+_DATE_TIME = 306
+_SALIENCY_SIDE = 64
+
+
+@dataclass(frozen=True)
+class PhotoLook:
+    """A photo's path and salient point (fractions of width and height), or why it cannot be read."""
+
+    path: str
+    focus: tuple[float, float] = (0.5, 0.5)
+    error: str | None = None
+
+
+def expand_photos(arguments: list[str]) -> tuple[list[Path], list[str]]:
+    """(photo paths, arguments that matched nothing): folders give the pictures directly inside them
+    (by name), glob patterns their matches (by name), anything else itself."""
+    paths: list[Path] = []
+    unmatched: list[str] = []
+    for argument in arguments:
+        path = Path(argument).expanduser()
+        if path.is_dir():
+            found = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()), key=_name_key)
+        elif not path.exists() and glob.has_magic(argument):
+            found = sorted((Path(p) for p in glob.glob(str(path)) if Path(p).is_file()), key=_name_key)
+        else:
+            found = [path]
+        if not found:
+            unmatched.append(argument)
+        paths.extend(found)
+    return paths, unmatched
+
+
+def order_photos(paths: list[Path], *, order: str) -> list[Path]:
+    """Sort by file name, by when they were taken (EXIF, else the file's time), or keep them as given."""
+    if order == "name":
+        return sorted(paths, key=_name_key)
+    if order == "date":
+        return sorted(paths, key=lambda p: (taken_at(p), _name_key(p)))
+    return list(paths)
+
+
+def _name_key(path: Path) -> tuple[str, str]:
+    return path.name.casefold(), str(path)
+
+
+def taken_at(path: Path) -> datetime:
+    """EXIF DateTimeOriginal, else EXIF DateTime, else the file's modification time (local time)."""
+    try:
+        with Image.open(path) as image:
+            exif = image.getexif()
+            text = exif.get_ifd(_EXIF_IFD).get(_DATE_TIME_ORIGINAL) or exif.get(_DATE_TIME)
+        if text:
+            return datetime.strptime(str(text).strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except (OSError, ValueError, UnidentifiedImageError, SyntaxError):
+        pass  # no usable date in the file: fall back to its time on disk
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime)
+    except OSError:
+        return datetime.max
+
+
+def look_at(path: Path) -> PhotoLook:
+    """Decode a small version of the photo (upright, as the renderer will see it) and find its salient point."""
+    try:
+        image = load_image(path, min_side=_SALIENCY_SIDE)
+    except ImageLoadError as err:
+        return PhotoLook(str(path), error=str(err))
+    return PhotoLook(str(path), focus=salient_point(image))
+
+
+def salient_point(image: Image.Image) -> tuple[float, float]:
+    """The centre of the most salient 5 % of the picture, as fractions (x, y); the middle if nothing stands out."""
+    grey = np.asarray(image.convert("L").resize((_SALIENCY_SIDE, _SALIENCY_SIDE), Image.Resampling.BILINEAR), dtype=np.float64)
+    if grey.std() < 1.0:  # a flat picture: nothing stands out
+        return 0.5, 0.5
+    spectrum = np.fft.fft2(grey)
+    log_amplitude = np.log(np.abs(spectrum) + 1e-9)
+    residual = log_amplitude - scipy.ndimage.uniform_filter(log_amplitude, size=3, mode="wrap")
+    saliency = np.abs(np.fft.ifft2(np.exp(residual + 1j * np.angle(spectrum)))) ** 2
+    saliency = scipy.ndimage.gaussian_filter(saliency, sigma=2.5)
+    weights = np.where(saliency >= np.quantile(saliency, 0.95), saliency, 0.0)
+    ys, xs = np.indices(weights.shape)
+    total = weights.sum()
+    x = (float((weights * xs).sum() / total) + 0.5) / _SALIENCY_SIDE
+    y = (float((weights * ys).sum() / total) + 0.5) / _SALIENCY_SIDE
+    return round(x, 3), round(y, 3)

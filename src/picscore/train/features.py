@@ -1,0 +1,227 @@
+"""Frozen-encoder features of training pairs, computed once and cached, so an epoch on CPU is fast.
+
+A picture becomes VIEWS feature rows of EfficientNet-Lite0: the picture as the matcher sees it
+and augmented copies (random resized crop, mirror, colour jitter), each drawn from a generator
+seeded by the picture's content, so the same picture always gets the same views. Its class
+probabilities and colour descriptors (for the zero-shot part of the model) come from the plain view.
+
+A piece of music (a whole file, or the excerpt `start`..`end` of a pair) becomes both musicnn
+taggers' per-patch embeddings side by side ([patches, 400]: a training step averages a random run
+of them, a different excerpt each epoch), their mean tag probabilities and its descriptor
+valence/arousal (audio/affect, the mood heads' targets).
+
+The cache is one SQLite file keyed by content fingerprint, excerpt and encoder versions.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance
+
+from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
+from picscore.audio.music_encoders import MUSIC_ENCODERS
+from picscore.library.image_features import IMAGE_ENCODER_VERSION
+from picscore.library.parallel import WorkerPool
+from picscore.media.audio_decode import AudioDecodeError, decode_audio
+from picscore.media.fingerprint import file_fingerprint
+from picscore.media.image_load import ImageLoadError, load_image
+from picscore.models.shapes import MUSIC_SOURCES
+from picscore.vision.colour_affect import colour_descriptors
+
+VIEWS = 4  # the plain picture and three augmented copies
+_AUGMENTATION_VERSION = 1
+_MIN_EXCERPT_SECONDS = 3.0  # one musicnn patch
+
+
+class FeatureError(Exception):
+    """A pair's file cannot be turned into features; the message is the one-line cause."""
+
+
+@dataclass(frozen=True, eq=False)
+class ImageItem:
+    """One picture's cached features."""
+
+    views: np.ndarray  # [VIEWS, 1280], row 0 the plain picture
+    probabilities: np.ndarray  # [1000] ImageNet class probabilities of the plain picture
+    colour: np.ndarray  # colour descriptors (vision.colour_affect) of the plain picture
+
+
+@dataclass(frozen=True, eq=False)
+class MusicItem:
+    """One piece of music's cached features."""
+
+    patches: np.ndarray  # [patches, 400] per 3 s patch, both taggers side by side
+    tags: np.ndarray  # [100] mean tag probabilities, MTT then MSD
+    affect: np.ndarray  # [2] descriptor valence, arousal
+
+    @property
+    def embedding(self) -> np.ndarray:
+        """The whole excerpt's embedding: the mean over its patches (what the library stores per track)."""
+        return self.patches.mean(axis=0)
+
+
+MusicKey = tuple[str, float | None, float | None]  # path, start and end seconds (None: the whole file)
+
+
+class FeatureCache:
+    """The cache file: picture and music features by content fingerprint and versions."""
+
+    def __init__(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path))
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, arrays BLOB NOT NULL)")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> FeatureCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, key: str) -> dict[str, np.ndarray] | None:
+        row = self._db.execute("SELECT arrays FROM items WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        with np.load(io.BytesIO(row[0])) as npz:
+            return {name: npz[name] for name in npz.files}
+
+    def put(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO items VALUES (?, ?)", (key, buffer.getvalue()))
+
+
+def image_items(
+    cache: FeatureCache, paths: list[str], *, progress: Callable[[int], None] | None = None
+) -> dict[str, ImageItem | FeatureError]:
+    """Features of each distinct picture (or why it failed), encoding only those not cached."""
+    found: dict[str, ImageItem | FeatureError] = {}
+    for path in dict.fromkeys(paths):
+        try:
+            key = f"image:{file_fingerprint(path)}:v{IMAGE_ENCODER_VERSION}.{_AUGMENTATION_VERSION}"
+        except OSError as err:
+            found[path] = FeatureError(f"{path}: cannot read the file ({err.strerror or err})")
+            continue
+        arrays = cache.get(key)
+        if arrays is None:
+            try:
+                arrays = _encode_image(path, seed=int(key.split(":")[1][:8], 16))
+            except ImageLoadError as err:
+                found[path] = FeatureError(f"{path}: {err}")
+                continue
+            cache.put(key, arrays)
+        found[path] = ImageItem(**arrays)
+        if progress:
+            progress(1)
+    return found
+
+
+def music_items(
+    cache: FeatureCache, keys: Iterable[MusicKey], *, jobs: int = 1, progress: Callable[[int], None] | None = None
+) -> dict[MusicKey, MusicItem | FeatureError]:
+    """Features of each distinct piece of music (or why it failed), the new ones computed over `jobs` processes."""
+    found: dict[MusicKey, MusicItem | FeatureError] = {}
+    new: list[tuple[MusicKey, str]] = []
+    for music in dict.fromkeys(keys):
+        try:
+            key = _music_cache_key(music)
+        except OSError as err:
+            found[music] = FeatureError(f"{music[0]}: cannot read the file ({err.strerror or err})")
+            continue
+        if (arrays := cache.get(key)) is not None:
+            found[music] = MusicItem(**arrays)
+            if progress:
+                progress(1)
+        else:
+            new.append((music, key))
+    with WorkerPool(jobs) as pool:
+        for music, key, outcome in pool.map_unordered(_encode_music_job, new):
+            if isinstance(outcome, str):
+                found[music] = FeatureError(f"{music[0]}: {outcome}")
+            else:
+                cache.put(key, outcome)
+                found[music] = MusicItem(**outcome)
+            if progress:
+                progress(1)
+    return found
+
+
+def _music_cache_key(music: MusicKey) -> str:
+    path, start, end = music
+    versions = ".".join(str(MUSIC_ENCODERS[name].version) for name in MUSIC_SOURCES)
+    return f"music:{file_fingerprint(path)}:{start}:{end}:a{ANALYSIS_VERSION}:e{versions}"
+
+
+def _encode_music_job(item: tuple[MusicKey, str]) -> tuple[MusicKey, str, dict[str, np.ndarray] | str]:
+    """Worker: one piece of music's arrays, or the one-line reason it failed."""
+    music, key = item
+    try:
+        return music, key, _encode_music(*music)
+    except (AudioDecodeError, FeatureError) as err:
+        return music, key, str(err)
+    except Exception as err:  # noqa: BLE001 - one bad file must never stop a batch
+        return music, key, f"encoding failed ({type(err).__name__}: {err})"
+
+
+def _encode_music(path: str, start_seconds: float | None, end_seconds: float | None) -> dict[str, np.ndarray]:
+    decoded = decode_audio(path, sr=DEFAULT_CONFIG.sr)
+    samples = decoded.samples
+    if start_seconds is not None and end_seconds is not None:
+        samples = samples[int(start_seconds * decoded.sr) : int(end_seconds * decoded.sr)]
+    if len(samples) < _MIN_EXCERPT_SECONDS * decoded.sr:
+        raise FeatureError(f"the excerpt is shorter than {_MIN_EXCERPT_SECONDS:g} s")
+    from picscore.audio.musicnn import tag_music  # torch loads only where music is encoded
+
+    tagged = [tag_music(samples, sr=decoded.sr, model=MUSIC_ENCODERS[name].model) for name in MUSIC_SOURCES]
+    patches = min(len(t.embedding_curve) for t in tagged)
+    analysis = analyse(samples, config=DEFAULT_CONFIG)
+    return {
+        "patches": np.concatenate([t.embedding_curve[:patches] for t in tagged], axis=1).astype(np.float32),
+        "tags": np.concatenate([t.tags for t in tagged]).astype(np.float32),
+        "affect": np.array([analysis.valence, analysis.arousal], dtype=np.float32),
+    }
+
+
+def _encode_image(path: str, *, seed: int) -> dict[str, np.ndarray]:
+    from picscore.vision.efficientnet import MIN_SOURCE_SIDE, load_image_encoder  # torch loads only when needed
+
+    image = load_image(path, min_side=MIN_SOURCE_SIDE)
+    rng = np.random.default_rng(seed)
+    views = [image] + [augment_image(image, rng=rng) for _ in range(VIEWS - 1)]
+    encoded = load_image_encoder().encode(views, batch_size=VIEWS)
+    return {"views": encoded.features, "probabilities": encoded.probabilities[0], "colour": colour_descriptors(image)}
+
+
+def augment_image(image: Image.Image, *, rng: np.random.Generator) -> Image.Image:
+    """A random resized crop (35-100 % of the area, aspect 3:4 to 4:3), a mirror half the time, and
+    brightness, contrast and saturation each jittered by up to ±25 %."""
+    width, height = image.size
+    area = rng.uniform(0.35, 1.0) * width * height
+    aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
+    crop_width = int(min(width, np.sqrt(area * aspect)))
+    crop_height = int(min(height, np.sqrt(area / aspect)))
+    left = int(rng.integers(0, width - crop_width + 1))
+    top = int(rng.integers(0, height - crop_height + 1))
+    view = image.crop((left, top, left + crop_width, top + crop_height))
+    if rng.random() < 0.5:
+        view = view.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    for enhancer in (ImageEnhance.Brightness, ImageEnhance.Contrast, ImageEnhance.Color):
+        view = enhancer(view).enhance(float(rng.uniform(0.75, 1.25)))
+    return view
+
+
+def feature_versions() -> dict[str, int]:
+    """The versions of everything that makes the features a model is trained on (recorded in model files)."""
+    return {"efficientnet-lite0": IMAGE_ENCODER_VERSION, "analysis": ANALYSIS_VERSION} | {
+        name: MUSIC_ENCODERS[name].version for name in MUSIC_SOURCES
+    }

@@ -1,0 +1,230 @@
+"""`picscore render` end to end: decode the MP4 and check timing, cuts, sound, size and the file itself."""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from picscore.cli import main
+from picscore.media.audio_decode import decode_audio
+from picscore.media.image_load import ImageLoadError
+from picscore.render import frames
+from picscore.render.soundtrack import stereo_loudness
+from tests.render.media import FRAME_SIZE, box_order, click_library, cut_times, luma_frames, write_photos
+
+
+@pytest.fixture(scope="module")
+def clicks(tmp_path_factory) -> tuple[Path, dict]:
+    """A library with a 120 BPM click track, indexed once for the module."""
+    return click_library(tmp_path_factory.mktemp("clicks"))
+
+
+def _render(library: Path, *arguments: str) -> int:
+    return main(["--library", str(library), "render", *arguments, "-q"])
+
+
+def _plan(library: Path, capsys, *arguments: str) -> dict:
+    capsys.readouterr()
+    assert _render(library, *arguments, "--plan-only") == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cuts_duration_audio_and_file_match_the_beats(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    write_photos(tmp_path / "photos", 7)
+    options = [str(tmp_path / "photos"), "--track", str(track["id"]), "--size", FRAME_SIZE, "--fps", "24", "--transition", "cut"]
+    plan = _plan(library, capsys, *options)
+    out = tmp_path / "show.mp4"
+    assert _render(library, *options, "-o", str(out)) == 0
+
+    fps = 24
+    with av.open(str(out)) as container:
+        video, sound = container.streams.video[0], container.streams.audio[0]
+        assert (video.codec_context.width, video.codec_context.height, video.average_rate) == (320, 180, fps)
+        assert video.codec_context.name == "h264" and video.codec_context.pix_fmt == "yuv420p"
+        assert sound.codec_context.name == "aac" and sound.codec_context.channels == 2
+        video_seconds = video.frames / fps
+    assert video_seconds == pytest.approx(plan["duration_seconds"], abs=1 / fps)
+    audio_seconds = decode_audio(out, sr=48000).duration_seconds
+    assert audio_seconds == pytest.approx(video_seconds, abs=1 / fps)
+    assert box_order(out).index("moov") < box_order(out).index("mdat")  # faststart
+
+    cuts = cut_times(out)
+    assert len(cuts) == 6  # one per change of photo, found in the pictures alone
+    beats = track["beats"] - plan["excerpt_start_seconds"]
+    assert np.abs(cuts[:, None] - beats[None, :]).min(axis=1).max() <= 1 / fps
+
+
+def test_a_real_size_and_frame_rate_with_crossfades_centred_on_beats(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    photos = write_photos(tmp_path / "photos", 3, size=(640, 480))
+    out = tmp_path / "tall.mp4"
+    arguments = [
+        *map(str, photos),
+        "--track",
+        str(track["id"]),
+        "--aspect",
+        "9:16",
+        "--resolution",
+        "720p",
+        "--fps",
+        "60",
+        "--duration",
+        "2",
+    ]
+    start = _plan(library, capsys, *arguments)["excerpt_start_seconds"]
+    assert _render(library, *arguments, "-o", str(out)) == 0
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height, video.average_rate) == (720, 1280, 60)
+        assert video.frames == 120
+    # Each crossfade's halfway point (the mean brightness halfway between the two photos') falls on a beat.
+    times, planes = luma_frames(out)
+    brightness = planes.mean(axis=(1, 2))
+    beats = track["beats"] - start
+    settled = [5, 60, len(brightness) - 5]  # frames well inside each photo's time on screen
+    for first, last in pairwise(settled):
+        halfway = (brightness[first] + brightness[last]) / 2
+        crossing = first + np.flatnonzero(np.diff(np.sign(brightness[first : last + 1] - halfway)) != 0)
+        assert len(crossing) == 1
+        instant = times[crossing[0] + 1]
+        assert np.abs(beats - instant).min() <= 1 / 60
+
+
+def test_the_music_is_normalised_and_faded(tmp_path: Path, capsys) -> None:
+    library, track = click_library(tmp_path, bpm=100.0)
+    write_photos(tmp_path / "photos", 4)
+    out = tmp_path / "loud.mp4"
+    arguments = [
+        str(tmp_path / "photos"),
+        "--track",
+        str(track["id"]),
+        "--size",
+        FRAME_SIZE,
+        "--fps",
+        "24",
+        "--fade-in",
+        "1",
+        "--fade-out",
+        "1",
+    ]
+    assert _render(library, *arguments, "--loudness", "-30", "-o", str(out)) == 0
+    samples = decode_audio(out, sr=48000, stereo=True).samples
+    assert samples.shape[1] == 2
+    assert stereo_loudness(samples, sr=48000) == pytest.approx(-30.0, abs=1.0)
+    second = 48000
+    middle = np.abs(samples[len(samples) // 2 - second : len(samples) // 2 + second]).max()
+    assert np.abs(samples[: second // 10]).max() < 0.05 * middle  # the first 0.1 s of a 1 s fade-in is almost silent
+    assert np.abs(samples[-second // 10 :]).max() < 0.05 * middle
+
+
+def test_unreadable_photos_are_reported_and_skipped(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    write_photos(tmp_path / "photos", 3)
+    broken = tmp_path / "photos" / "photo001.jpg"
+    broken.write_bytes(b"not a jpeg at all")
+    out = tmp_path / "show.mp4"
+    options = ["--track", str(track["id"]), "--size", FRAME_SIZE, "--transition", "cut"]
+    assert _render(library, str(tmp_path / "photos"), *options, "-o", str(out)) == 1
+    assert f"picscore: skipped {broken}: " in capsys.readouterr().err
+    assert len(cut_times(out)) == 1  # two photos shown
+
+    for photo in (tmp_path / "photos").iterdir():
+        photo.write_bytes(b"")
+    assert _render(library, str(tmp_path / "photos"), "--track", str(track["id"]), "-o", str(tmp_path / "none.mp4")) == 1
+    assert "picscore: error: none of the 3 photos could be read" in capsys.readouterr().err
+    assert not (tmp_path / "none.mp4").exists()
+
+
+def test_existing_output_is_kept_unless_forced(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    photos = write_photos(tmp_path / "photos", 2)
+    out = tmp_path / "show.mp4"
+    out.write_bytes(b"precious")
+    arguments = [*map(str, photos), "--track", str(track["id"]), "--size", FRAME_SIZE, "-o", str(out)]
+    assert _render(library, *arguments) == 1
+    assert f"picscore: error: {out} exists; use --force to overwrite it" in capsys.readouterr().err
+    assert out.read_bytes() == b"precious"
+    assert _render(library, *arguments, "--force") == 0
+    assert box_order(out)[0] == "ftyp"
+
+
+def test_a_failed_render_leaves_no_file_behind(clicks, tmp_path: Path, capsys, monkeypatch) -> None:
+    library, track = clicks
+    photos = write_photos(tmp_path / "photos", 4)
+    real_build = frames.build_canvas
+    built = []
+
+    def fail_on_the_third(path: str, **options):
+        built.append(path)
+        if len(built) == 3:
+            raise ImageLoadError("the image data is truncated or corrupt (simulated)")
+        return real_build(path, **options)
+
+    monkeypatch.setattr("picscore.render.slideshow.build_canvas", fail_on_the_third)
+    out = tmp_path / "out" / "show.mp4"
+    out.parent.mkdir()
+    assert _render(library, *map(str, photos), "--track", str(track["id"]), "--size", FRAME_SIZE, "-o", str(out)) == 1
+    assert f"picscore: error: {photos[2]}: the image data is truncated or corrupt (simulated)" in capsys.readouterr().err
+    assert list(out.parent.iterdir()) == []  # neither OUT.mp4 nor a temporary file
+
+
+def test_a_track_whose_file_has_gone_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    library, track = click_library(tmp_path)
+    photos = write_photos(tmp_path / "photos", 2)
+    Path(track["path"]).unlink()
+    assert _render(library, *map(str, photos), "--track", str(track["id"]), "-o", str(tmp_path / "x.mp4")) == 1
+    err = capsys.readouterr().err
+    assert f"track {track['id']}'s file is gone: {track['path']} (file not found)" in err
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_an_edited_plan_renders_as_written(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    photos = write_photos(tmp_path / "photos", 3)
+    plan = _plan(library, capsys, *map(str, photos), "--track", str(track["id"]), "--size", FRAME_SIZE, "--fps", "24")
+    plan["transition"] = "cut"
+    plan["shots"][1]["end_seconds"] = plan["shots"][2]["start_seconds"] = 2.5  # a cut moved by hand, half a second later
+    edited = tmp_path / "plan.json"
+    edited.write_text(json.dumps(plan))
+    out = tmp_path / "edited.mp4"
+    assert _render(library, "--plan", str(edited), "-o", str(out)) == 0
+    assert cut_times(out) == pytest.approx([plan["shots"][1]["start_seconds"], 2.5], abs=1 / 24)
+
+    edited.write_text(json.dumps({**plan, "shots": []}))
+    assert _render(library, "--plan", str(edited), "-o", str(tmp_path / "none.mp4")) == 1
+    assert f"picscore: error: {edited}: the plan has no shots" in capsys.readouterr().err
+
+
+def test_folders_globs_and_order_by_date(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    from PIL import Image
+
+    photos = write_photos(tmp_path / "photos", 3)
+    for photo, taken in zip(photos, ("2024:05:03 10:00:00", "2024:05:01 10:00:00", "2024:05:02 10:00:00"), strict=True):
+        image = Image.open(photo)
+        exif = image.getexif()
+        exif.get_ifd(0x8769)[36867] = taken
+        image.save(photo, exif=exif)
+    names = lambda plan: [Path(s["photo"]).name for s in plan["shots"]]  # noqa: E731
+    options = ["--track", str(track["id"]), "--size", FRAME_SIZE]
+    assert names(_plan(library, capsys, str(tmp_path / "photos" / "*.jpg"), *options)) == ["photo000.jpg", "photo001.jpg", "photo002.jpg"]
+    by_date = _plan(library, capsys, str(tmp_path / "photos"), *options, "--order", "date")
+    assert names(by_date) == ["photo001.jpg", "photo002.jpg", "photo000.jpg"]
+    given = _plan(library, capsys, str(photos[2]), str(photos[0]), *options, "--order", "given")
+    assert names(given) == ["photo002.jpg", "photo000.jpg"]
+
+
+def test_auto_takes_the_top_suggestion(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    photos = write_photos(tmp_path / "photos", 2)
+    capsys.readouterr()
+    assert _render(library, *map(str, photos), "--auto", "--size", FRAME_SIZE, "--plan-only") == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["track_id"] == track["id"]  # the only track in the library
+    assert f"picscore: using track {track['id']}: " in captured.err
