@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
 from picscore.cli import main
 from picscore.compose.demo_library import DEMO_TRACKS, write_demo_library
+from picscore.media.audio_decode import decode_audio
 
-SECONDS = 14.0
+SECONDS = 24.0  # long enough for the slideshow of the five photos at the slowest tempo
 
 
 def test_demo_tracks_cover_the_mood_plane_with_varied_music() -> None:
@@ -52,6 +54,13 @@ def test_demo_builds_and_indexes_its_library(tmp_path: Path, capsys) -> None:
     valence = {t["id"]: t["valence"] for t in result["tracks"]}
     assert len(beach) == len(night) == 3
     assert np.mean([valence[s["track"]["id"]] for s in beach]) > np.mean([valence[s["track"]["id"]] for s in night]) + 0.5
+
+    # The slideshow of the photos: its length, its soundtrack, and the demo's own photos.
+    video = decode_audio(result["video"])
+    assert result["video"] == str(tmp_path / "demo.mp4") and abs(result["video_seconds"] - 16.0) < 2.0  # whole bars
+    assert video.duration_seconds == pytest.approx(result["video_seconds"], abs=0.1)
+    with av.open(result["video"]) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (1280, 720)
 
     assert main(["demo", "--workdir", str(tmp_path)]) == 0
     assert f"0 indexed, 0 failed ({len(DEMO_TRACKS)} unchanged)" in capsys.readouterr().out

@@ -60,3 +60,12 @@ def test_bad_pair_lists(tmp_path: Path, text: str, message: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PairsError, match="cannot read the pair list"):
         read_pairs(tmp_path / "none.tsv")
+
+
+def test_label_column_marks_rejected_pairs(tmp_path: Path) -> None:
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("image\taudio\tlabel\na.jpg\tx.mp3\t1\nb.jpg\tx.mp3\t0\nc.jpg\tx.mp3\t\n")
+    assert [p.kept for p in read_pairs(tsv)] == [True, False, True]
+    tsv.write_text("image\taudio\tlabel\na.jpg\tx.mp3\tyes\n")
+    with pytest.raises(PairsError, match=r"pairs.tsv:2: label is 1 \(fits\) or 0"):
+        read_pairs(tsv)

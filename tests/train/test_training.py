@@ -39,7 +39,7 @@ def _picture(path: Path, colour: tuple[int, int, int], *, rng: np.random.Generat
     pixels = np.array(colour, dtype=np.float64) + rng.normal(0, 25, size=(size, size, 3))
     yy, xx = np.mgrid[:size, :size]
     for _ in range(4):
-        cy, cx, radius = rng.uniform(0, size, 2).tolist() + [rng.uniform(10, 40)]
+        cy, cx, radius = [*rng.uniform(0, size, 2).tolist(), rng.uniform(10, 40)]
         pixels[(yy - cy) ** 2 + (xx - cx) ** 2 < radius**2] *= rng.uniform(0.6, 1.4)
     Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path)
     return path
@@ -126,3 +126,37 @@ def test_train_on_videos_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert all(p.end_seconds - p.start_seconds == pytest.approx(6.0, abs=0.01) or p.start_seconds == 0 for p in pairs)
     assert [int(r["epoch"]) for r in csv.DictReader((run / "metrics.csv").open())] == [0, 1]
     assert json.loads((run / "split.json").read_text())["validation_sources"][0].endswith(".mp4")
+
+
+def test_rejected_music_is_an_extra_negative_of_the_contrastive_loss() -> None:
+    import torch
+
+    from picscore.train import losses
+
+    ids = torch.tensor([0, 1])
+    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
+    plain = losses.contrastive(logits[:, :2], ids, ids)
+    assert losses.contrastive(logits, ids, ids) > plain  # a third candidate takes probability from the positives
+    rejected_scores_high = logits.clone()
+    rejected_scores_high[:, 2] = 3.0
+    assert losses.contrastive(rejected_scores_high, ids, ids) > losses.contrastive(logits, ids, ids) + 0.5
+
+
+def test_feedback_export_reads_back_as_kept_and_rejected_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    for name, bpm in (("a.wav", 100), ("b.wav", 140)):
+        write_song(music / name, seconds=6.0, bpm=bpm)
+    photo = _picture(tmp_path / "photo.png", (200, 120, 40), rng=np.random.default_rng(1))
+    library = ["--library", str(tmp_path / "lib.db")]
+    assert main([*library, "index", str(music), "-q", "-j", "1", "--encoders", "none"]) == 0
+    assert main([*library, "feedback", str(photo), "--keep", "1", "--reject", "2"]) == 0
+    assert main([*library, "feedback", str(photo), "--keep", "2"]) == 0  # the latest word wins
+    assert main([*library, "feedback", "--export", str(tmp_path / "feedback.tsv")]) == 0
+    pairs = read_pairs(tmp_path / "feedback.tsv")
+    assert sorted((Path(p.audio).name, p.kept) for p in pairs) == [("a.wav", True), ("b.wav", True)]
+    assert main([*library, "feedback", str(photo), "--reject", "1"]) == 0
+    assert main([*library, "feedback", "--export", str(tmp_path / "feedback.tsv")]) == 0
+    assert sorted((Path(p.audio).name, p.kept) for p in read_pairs(tmp_path / "feedback.tsv")) == [("a.wav", False), ("b.wav", True)]
+    assert main([*library, "feedback", str(photo), "--keep", "7"]) == 1
+    assert "no track 7" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from picscore.cli.argtypes import positive_number, unit_interval
 from picscore.cli.output import CliError, print_json
 from picscore.compose.composer import Piece, compose
 from picscore.compose.effects import mid_loudness
@@ -38,12 +39,12 @@ examples:
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     """Add this verb's arguments to its sub-parser."""
-    parser.add_argument("--valence", type=_unit_interval, help="how pleasant, -1 (sad) to 1 (happy)")
-    parser.add_argument("--arousal", type=_unit_interval, help="how energetic, -1 (calm) to 1 (excited)")
+    parser.add_argument("--valence", type=unit_interval, help="how pleasant, -1 (sad) to 1 (happy)")
+    parser.add_argument("--arousal", type=unit_interval, help="how energetic, -1 (calm) to 1 (excited)")
     parser.add_argument("--for", dest="photos", nargs="+", metavar="PHOTO", help="take the mood from these photos' colours")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="PATH", help="audio file to write")
-    parser.add_argument("--seconds", type=_positive_float, default=30.0, help="length in seconds (default: %(default)s)")
-    parser.add_argument("--bpm", type=_positive_float, help="tempo instead of the mood's")
+    parser.add_argument("--seconds", type=positive_number, default=30.0, help="length in seconds (default: %(default)s)")
+    parser.add_argument("--bpm", type=positive_number, help="tempo instead of the mood's")
     parser.add_argument("--key", help="tonic instead of a random one: C, F#, Bb, ...")
     parser.add_argument("--mode", choices=list(MODES), help="mode instead of the mood's")
     parser.add_argument("--seed", type=int, default=0, help="another seed gives another piece for the same mood (default: %(default)s)")
@@ -53,20 +54,6 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(run=run)
-
-
-def _unit_interval(text: str) -> float:
-    value = float(text)
-    if not -1.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between -1 and 1, not {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-    return value
 
 
 def photo_mood(paths: list[str]) -> tuple[float, float, list[dict[str, Any]]]:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from picscore.cli.argtypes import positive_number
 from picscore.cli.output import CliError, print_json
 from picscore.train.videos import BLACK_LUMA, DUPLICATE_DIFFERENCE, DatasetSummary, Sampling, find_videos, pairs_from_videos
 
@@ -41,30 +42,20 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     videos.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="folder for frames/, pairs.tsv and errors.tsv")
     videos.add_argument(
         "--every",
-        type=_positive_seconds,
+        type=positive_number,
         default=Sampling.every_seconds,
         metavar="SECONDS",
         help="seconds between sampled frames (default: %(default)s)",
     )
     videos.add_argument(
         "--window",
-        type=_positive_seconds,
+        type=positive_number,
         default=Sampling.window_seconds,
         metavar="SECONDS",
         help="seconds of soundtrack per frame, centred on it (default: %(default)s)",
     )
     videos.add_argument("--json", action="store_true", help="print the summary as JSON")
     videos.set_defaults(run=_from_videos)
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, like 3 or 2.5, not {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
-    return value
 
 
 def _from_videos(args: argparse.Namespace) -> int:

@@ -17,20 +17,27 @@ from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.paths import data_dir
+from picscore.render.photos import look_at
+from picscore.render.plan import plan_slideshow
+from picscore.render.slideshow import render_slideshow
+
+_VIDEO_SECONDS = 16.0
 
 EPILOG = """\
-The demo needs no files of yours: it synthesises a small library of tracks of different
-moods, tempi and keys (in MP3, OGG, M4A, FLAC, Opus, WAV and AIFF) and two photos (a sunny
-beach, a night street), indexes the music, lists what picscore found, and suggests music
-for each photo. Running it again reuses what is there.
+The demo needs no files of yours: it composes 24 pieces spread over the moods (happy to
+sad, calm to excited) with varied tempi, keys and instruments (in MP3, OGG, M4A, FLAC, Opus,
+WAV and AIFF) and draws five photos of clear moods (a sunny beach, a night street, a neon
+party, a foggy lake, a stormy sea); indexes the music, lists what picscore found, suggests
+music for each photo, and renders a 16-second 720p slideshow of the photos cut on the beats
+of the best track for all of them (demo.mp4). Running it again reuses what is there.
 
 example:
   picscore demo --workdir /tmp/picscore-demo
 """
 
 NAME = "demo"
-SUMMARY = "build the built-in demo library and suggest music for its photos"
-DESCRIPTION = "Build the built-in demo music library and photos, index the music and suggest tracks for the photos."
+SUMMARY = "the whole job on a built-in demo: compose, index, suggest, render"
+DESCRIPTION = "Compose a demo music library and draw demo photos, index the music, suggest tracks for each photo and render a slideshow."
 
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -55,14 +62,38 @@ def run(args: argparse.Namespace) -> int:
         candidates = load_candidates(library)
         features = picture_features(library, photos)
         found = [(photo, suggest(as_pictures([photo]), candidates, SuggestOptions(top=3))) for photo in features]
-        if args.json:
-            suggestions = {photo.path: [suggestion_json(s) for s in listed] for photo, listed in found}
-            print_json({"summary": summary.as_dict(), "tracks": library.list_tracks(), "suggestions": suggestions})
-        else:
+        (album_choice,) = suggest(as_pictures(features), candidates, SuggestOptions(top=1))
+        track = library.get_track(album_choice.track["id"])
+        if not args.json:
             index_cmd.report(summary)
             print()
             library_cmd.print_track_list(library)
             for photo, listed in found:
                 print()
                 print_suggestions([photo], listed)
+            print(f"\nrendering the {len(photos)} photos to {track['title']} (the top track for all of them) ...")
+        video = workdir / "demo.mp4"
+        plan = plan_slideshow(
+            [(str(path), look_at(path).focus) for path in photos],
+            track,
+            width=1280,
+            height=720,
+            fps=30,
+            duration_seconds=min(_VIDEO_SECONDS, 0.8 * track["duration"]),
+        )
+        render_slideshow(plan, video, progress=not args.json)
+        if args.json:
+            suggestions = {photo.path: [suggestion_json(s) for s in listed] for photo, listed in found}
+            print_json(
+                {
+                    "summary": summary.as_dict(),
+                    "tracks": library.list_tracks(),
+                    "suggestions": suggestions,
+                    "video": str(video),
+                    "video_seconds": plan.duration_seconds,
+                }
+            )
+        else:
+            print(f"wrote {video} ({plan.duration_seconds:.1f} s, 1280x720, cuts on the beats of {track['title']})")
+            print(f"music: {music}\nphotos: {workdir / 'photos'}\nlibrary: {library_file}")
     return 1 if summary.failed else 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from picscore.audio.music_encoders import DEFAULT_ENCODERS
-from picscore.cli.index_cmd import positive_int
+from picscore.cli.argtypes import positive_int
 from picscore.cli.model_option import add_model_argument, matcher_or_fail
 from picscore.cli.output import CliError, print_json
 from picscore.library.image_features import picture_features

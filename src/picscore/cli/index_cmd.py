@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS
+from picscore.cli.argtypes import positive_int
 from picscore.cli.output import print_json
 from picscore.library.indexer import IndexSummary, index_paths
 from picscore.library.parallel import default_jobs
@@ -68,14 +69,6 @@ def _encoder_list(text: str) -> tuple[str, ...]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown encoder {unknown[0]!r}; choose from {', '.join(MUSIC_ENCODERS)} or none")
     return names
-
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,11 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from picscore.cli.argtypes import non_negative_number, positive_number
+from picscore.cli.model_option import add_model_argument, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, print_json
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
+from picscore.match.scoring import DEFAULT_VARIANT
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.media.files import file_problem
 from picscore.paths import library_path
@@ -55,13 +58,14 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     track = parser.add_mutually_exclusive_group()
     track.add_argument("--track", type=int, metavar="ID", help="the library track to use (see `picscore library list`)")
     track.add_argument("--auto", action="store_true", help="use the top suggestion for the photos (the default without --track)")
+    add_model_argument(parser)
     parser.add_argument("--plan", type=Path, metavar="FILE", help="render this plan (JSON from --plan-only, perhaps edited) instead")
     parser.add_argument("--plan-only", action="store_true", help="print the timeline as JSON and render nothing")
     timing = parser.add_mutually_exclusive_group()
-    timing.add_argument("--duration", type=_positive_seconds, metavar="SECONDS", help="fit the slideshow to about this long")
-    timing.add_argument("--per-photo", type=_positive_seconds, metavar="SECONDS", help="show every photo this long (cuts off the beat)")
+    timing.add_argument("--duration", type=positive_number, metavar="SECONDS", help="fit the slideshow to about this long")
+    timing.add_argument("--per-photo", type=positive_number, metavar="SECONDS", help="show every photo this long (cuts off the beat)")
     parser.add_argument(
-        "--start", type=_seconds, metavar="SECONDS", help="start the music at the beat nearest this time (default: highlight)"
+        "--start", type=non_negative_number, metavar="SECONDS", help="start the music at the beat nearest this time (default: highlight)"
     )
     parser.add_argument(
         "--order", choices=ORDERS, default="name", help="photo order: file name, EXIF date or as given (default: %(default)s)"
@@ -72,28 +76,16 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument("--fps", type=int, choices=FPS_CHOICES, default=30, help="frames per second (default: %(default)s)")
     parser.add_argument("--transition", choices=TRANSITIONS, default="crossfade", help="between photos (default: %(default)s)")
     parser.add_argument(
-        "--transition-seconds", type=_seconds, default=0.25, metavar="SECONDS", help="transition length (default: %(default)s)"
+        "--transition-seconds", type=non_negative_number, default=0.25, metavar="SECONDS", help="transition length (default: %(default)s)"
     )
-    parser.add_argument("--fade-in", type=_seconds, default=0.3, metavar="SECONDS", help="audio fade-in (default: %(default)s)")
-    parser.add_argument("--fade-out", type=_seconds, default=2.0, metavar="SECONDS", help="audio fade-out (default: %(default)s)")
+    parser.add_argument("--fade-in", type=non_negative_number, default=0.3, metavar="SECONDS", help="audio fade-in (default: %(default)s)")
+    parser.add_argument(
+        "--fade-out", type=non_negative_number, default=2.0, metavar="SECONDS", help="audio fade-out (default: %(default)s)"
+    )
     parser.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS", help="target loudness of the music (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT.mp4 if it exists")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
-
-
-def _positive_seconds(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 seconds or more")
-    return value
 
 
 def _frame_size(text: str) -> tuple[int, int]:
@@ -209,7 +201,8 @@ def _chosen_track(library: Library, args: argparse.Namespace, photos: list[str])
         features = [p for p in picture_features(library, [Path(p) for p in photos]) if p.error is None]
         if not features:
             raise CliError("none of the photos could be read to suggest a track")
-        found = suggest(as_pictures(features), candidates, SuggestOptions(top=1))
+        matcher, _ = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
+        found = suggest(as_pictures(features), candidates, SuggestOptions(top=1), matcher=matcher)
         if not found:
             raise CliError("no track in the library fits these photos")
         track = library.get_track(found[0].track["id"])

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from picscore.cli.index_cmd import positive_int
+from picscore.cli.argtypes import positive_int
 from picscore.cli.model_option import add_model_argument, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, print_json, print_table
 from picscore.library.image_features import PictureFeatures, picture_features

@@ -9,7 +9,7 @@ from typing import Any
 
 from picscore.audio.analysis import DEFAULT_CONFIG
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, encode_music, top_tags
-from picscore.cli.index_cmd import positive_int as _positive_int
+from picscore.cli.argtypes import positive_int as _positive_int
 from picscore.cli.output import format_scores, print_json
 from picscore.library.image_features import IMAGE_ENCODER, PictureFeatures, picture_features
 from picscore.library.store import Library

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from picscore.cli.index_cmd import positive_int
+from picscore.cli.argtypes import positive_int
 from picscore.cli.output import CliError, print_json
 from picscore.library.parallel import default_jobs
 from picscore.models.registry import runs_dir

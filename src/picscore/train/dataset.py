@@ -19,6 +19,7 @@ class PairSet:
 
     image_of_pair: np.ndarray  # [n_pairs] index into images
     music_of_pair: np.ndarray  # [n_pairs] index into music
+    kept: np.ndarray  # [n_pairs] bool: False for a pairing the user rejected (a negative)
     sources: list[str]  # [n_pairs] the source item of each pair
     images: list[ImageItem]
     music: list[MusicItem]
@@ -28,6 +29,16 @@ class PairSet:
     def __len__(self) -> int:
         return len(self.image_of_pair)
 
+    @property
+    def positives(self) -> np.ndarray:
+        """Positions of the kept pairs."""
+        return np.flatnonzero(self.kept)
+
+    def rejected_music(self, images: np.ndarray) -> np.ndarray:
+        """The distinct music rejected for any of `images` (indices into music)."""
+        rejected = ~self.kept & np.isin(self.image_of_pair, images)
+        return np.unique(self.music_of_pair[rejected])
+
     def subset(self, pairs: np.ndarray) -> PairSet:
         """The pairs at the given positions, with only the items they use (re-indexed)."""
         image_ids, image_of_pair = np.unique(self.image_of_pair[pairs], return_inverse=True)
@@ -35,6 +46,7 @@ class PairSet:
         return PairSet(
             image_of_pair=image_of_pair,
             music_of_pair=music_of_pair,
+            kept=self.kept[pairs],
             sources=[self.sources[i] for i in pairs],
             images=[self.images[i] for i in image_ids],
             music=[self.music[i] for i in music_ids],
@@ -72,6 +84,7 @@ def load_pair_set(
     pair_set = PairSet(
         image_of_pair=np.array([image_index[p.image] for p in usable], dtype=int),
         music_of_pair=np.array([music_index[music_of[id(p)]] for p in usable], dtype=int),
+        kept=np.array([p.kept for p in usable], dtype=bool),
         sources=[p.source for p in usable],
         images=[images[path] for path in image_paths],  # type: ignore[misc]  # failures were skipped
         music=[music[key] for key in music_keys],  # type: ignore[misc]
@@ -119,10 +132,11 @@ class SplitArrays:
         return form.weights[images] @ self.zero_shot_tracks[music].T + form.offsets[images, None]
 
     def music_excerpts(self, music: np.ndarray, *, rng: np.random.Generator) -> np.ndarray:
-        """[len(music), 400]: per item the mean of a random run of its patches (a third to all of them)."""
+        """[len(music), 400]: per item the mean of a random run of its patches (a third to all of them), at a random one of its gains."""
         rows = []
         for i in music:
-            patches = self.pairs.music[i].patches
+            views = self.pairs.music[i].patches
+            patches = views[rng.integers(len(views))]
             length = int(rng.integers(max(1, len(patches) // 3), len(patches) + 1))
             start = int(rng.integers(0, len(patches) - length + 1))
             rows.append(patches[start : start + length].mean(axis=0))

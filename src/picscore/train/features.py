@@ -6,9 +6,11 @@ seeded by the picture's content, so the same picture always gets the same views.
 probabilities and colour descriptors (for the zero-shot part of the model) come from the plain view.
 
 A piece of music (a whole file, or the excerpt `start`..`end` of a pair) becomes both musicnn
-taggers' per-patch embeddings side by side ([patches, 400]: a training step averages a random run
-of them, a different excerpt each epoch), their mean tag probabilities and its descriptor
-valence/arousal (audio/affect, the mood heads' targets).
+taggers' per-patch embeddings side by side, for the music as it is and for a copy at another
+gain (±3 to 9 dB, seeded by the content: musicnn's log compression hears level), so [2,
+patches, 400]; a training step averages a random run of patches of one of them, a different
+excerpt each epoch. Also its mean tag probabilities and descriptor valence/arousal
+(audio/affect, the mood heads' targets).
 
 The cache is one SQLite file keyed by content fingerprint, excerpt and encoder versions.
 """
@@ -56,14 +58,14 @@ class ImageItem:
 class MusicItem:
     """One piece of music's cached features."""
 
-    patches: np.ndarray  # [patches, 400] per 3 s patch, both taggers side by side
+    patches: np.ndarray  # [2, patches, 400] per 3 s patch, both taggers side by side; as it is, then at another gain
     tags: np.ndarray  # [100] mean tag probabilities, MTT then MSD
     affect: np.ndarray  # [2] descriptor valence, arousal
 
     @property
     def embedding(self) -> np.ndarray:
-        """The whole excerpt's embedding: the mean over its patches (what the library stores per track)."""
-        return self.patches.mean(axis=0)
+        """The whole excerpt's embedding as it is: the mean over its patches (what the library stores per track)."""
+        return self.patches[0].mean(axis=0)
 
 
 MusicKey = tuple[str, float | None, float | None]  # path, start and end seconds (None: the whole file)
@@ -144,7 +146,7 @@ def music_items(
                 progress(1)
         else:
             new.append((music, key))
-    with WorkerPool(jobs) as pool:
+    with WorkerPool(min(jobs, len(new))) as pool:  # no processes to start when all is cached
         for music, key, outcome in pool.map_unordered(_encode_music_job, new):
             if isinstance(outcome, str):
                 found[music] = FeatureError(f"{music[0]}: {outcome}")
@@ -159,21 +161,21 @@ def music_items(
 def _music_cache_key(music: MusicKey) -> str:
     path, start, end = music
     versions = ".".join(str(MUSIC_ENCODERS[name].version) for name in MUSIC_SOURCES)
-    return f"music:{file_fingerprint(path)}:{start}:{end}:a{ANALYSIS_VERSION}:e{versions}"
+    return f"music:{file_fingerprint(path)}:{start}:{end}:a{ANALYSIS_VERSION}:e{versions}.{_AUGMENTATION_VERSION}"
 
 
 def _encode_music_job(item: tuple[MusicKey, str]) -> tuple[MusicKey, str, dict[str, np.ndarray] | str]:
     """Worker: one piece of music's arrays, or the one-line reason it failed."""
     music, key = item
     try:
-        return music, key, _encode_music(*music)
+        return music, key, _encode_music(*music, seed=int(key.split(":")[1][:8], 16))
     except (AudioDecodeError, FeatureError) as err:
         return music, key, str(err)
     except Exception as err:  # noqa: BLE001 - one bad file must never stop a batch
         return music, key, f"encoding failed ({type(err).__name__}: {err})"
 
 
-def _encode_music(path: str, start_seconds: float | None, end_seconds: float | None) -> dict[str, np.ndarray]:
+def _encode_music(path: str, start_seconds: float | None, end_seconds: float | None, *, seed: int) -> dict[str, np.ndarray]:
     decoded = decode_audio(path, sr=DEFAULT_CONFIG.sr)
     samples = decoded.samples
     if start_seconds is not None and end_seconds is not None:
@@ -182,12 +184,17 @@ def _encode_music(path: str, start_seconds: float | None, end_seconds: float | N
         raise FeatureError(f"the excerpt is shorter than {_MIN_EXCERPT_SECONDS:g} s")
     from picscore.audio.musicnn import tag_music  # torch loads only where music is encoded
 
-    tagged = [tag_music(samples, sr=decoded.sr, model=MUSIC_ENCODERS[name].model) for name in MUSIC_SOURCES]
-    patches = min(len(t.embedding_curve) for t in tagged)
+    rng = np.random.default_rng(seed)
+    gain_db = rng.choice([-1.0, 1.0]) * rng.uniform(3.0, 9.0)
+    views = [samples, samples * np.float32(10 ** (gain_db / 20))]
+    tagged = [[tag_music(view, sr=decoded.sr, model=MUSIC_ENCODERS[name].model) for name in MUSIC_SOURCES] for view in views]
+    patches = min(len(t.embedding_curve) for taggers in tagged for t in taggers)
     analysis = analyse(samples, config=DEFAULT_CONFIG)
     return {
-        "patches": np.concatenate([t.embedding_curve[:patches] for t in tagged], axis=1).astype(np.float32),
-        "tags": np.concatenate([t.tags for t in tagged]).astype(np.float32),
+        "patches": np.stack([np.concatenate([t.embedding_curve[:patches] for t in taggers], axis=1) for taggers in tagged]).astype(
+            np.float32
+        ),
+        "tags": np.concatenate([t.tags for t in tagged[0]]).astype(np.float32),
         "affect": np.array([analysis.valence, analysis.arousal], dtype=np.float32),
     }
 

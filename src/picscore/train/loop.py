@@ -23,7 +23,7 @@ from picscore.models.checkpoint import load_record, save_model
 from picscore.models.joint import JointModel
 from picscore.models.shapes import MOOD_CLASSES, mood_class
 from picscore.train import losses
-from picscore.train.config import TrainConfig
+from picscore.train.config import LOSSES, TrainConfig
 from picscore.train.dataset import PairSet, SplitArrays, split_arrays, split_by_source
 from picscore.train.features import feature_versions
 from picscore.train.mood_metrics import classification_report, mean_squared_error, pearson_r
@@ -58,7 +58,7 @@ def train(
     """Train a JointModel on `pairs` into `run_dir` (see the module docstring); `on_epoch` gets each metrics.csv row."""
     torch.set_flush_denormal(True)
     train_positions, validation_positions = split_by_source(pairs.sources, validation_fraction=config.validation_fraction, seed=config.seed)
-    if len(validation_positions) == 0 or len(train_positions) < 2:
+    if not (len(pairs.subset(validation_positions).positives) and len(pairs.subset(train_positions).positives) >= 2):
         raise TrainingError(f"need pairs from at least two source items to hold some out for validation ({len(set(pairs.sources))} found)")
     training = split_arrays(pairs.subset(train_positions), variant=config.variant)
     validation = split_arrays(pairs.subset(validation_positions), variant=config.variant)
@@ -132,7 +132,7 @@ def _start(
     (run_dir / "split.json").write_text(json.dumps(split, indent=2) + "\n", encoding="utf-8")
     (run_dir / "metrics.csv").unlink(missing_ok=True)
     report = validate(model, validation)
-    _append_row(run_dir / "metrics.csv", {"epoch": 0, **dict.fromkeys(("loss", *losses.LOSSES), float("nan")), **report["metrics"]})
+    _append_row(run_dir / "metrics.csv", {"epoch": 0, **dict.fromkeys(("loss", *LOSSES), float("nan")), **report["metrics"]})
     mrr = report["metrics"]["val_mrr"]
     save_model(run_dir / "best.pt", model, metadata={"feature_versions": feature_versions(), "config": config.as_dict(), "epoch": 0})
     plot_confusion(run_dir / "confusion.png", report["image_confusion"], MOOD_CLASSES, title="image mood head, untrained")
@@ -146,24 +146,27 @@ def _train_epoch(
     rng = np.random.default_rng([config.seed, epoch])
     torch.manual_seed(config.seed * 100_003 + epoch)
     model.train()
-    order = rng.permutation(len(data.pairs))
+    order = rng.permutation(data.pairs.positives)
     batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
     batches = [b for b in batches if len(b) >= 2]  # a one-pair batch has no negatives
-    totals = dict.fromkeys(("loss", *losses.LOSSES), 0.0)
+    totals = dict.fromkeys(("loss", *LOSSES), 0.0)
     for batch in tqdm(batches, desc=f"epoch {epoch}", unit="batch", disable=not progress, leave=False):
         images, music = data.pairs.image_of_pair[batch], data.pairs.music_of_pair[batch]
+        # Music the user rejected for these pictures joins the batch as extra negatives.
+        candidates = np.concatenate([music, data.pairs.rejected_music(images)])
         views = rng.integers(0, data.image_views.shape[1], size=len(batch))
         image_out = model.image(torch.from_numpy(data.image_views[images, views]))
-        music_out = model.music(torch.from_numpy(data.music_excerpts(music, rng=rng)))
-        zero_shot = torch.from_numpy(data.zero_shot(images, music).astype(np.float32))
+        music_out = model.music(torch.from_numpy(data.music_excerpts(candidates, rng=rng)))
+        zero_shot = torch.from_numpy(data.zero_shot(images, candidates).astype(np.float32))
         logits = model.log_scale.exp() * model.scores(zero_shot, image_out["embedding"], music_out["embedding"])
+        paired = {name: value[: len(batch)] for name, value in music_out.items()}
         affect = torch.from_numpy(data.music_affect[music])
         classes = torch.from_numpy(mood_class(data.music_affect[music]))
         terms = {
             "contrastive": losses.contrastive(logits, torch.from_numpy(images), torch.from_numpy(music)),
-            "affect": losses.affect(image_out["affect"], music_out["affect"], affect),
-            "mood": losses.mood(image_out["mood"], music_out["mood"], classes),
-            "mood_agreement": losses.mood_agreement(image_out["mood"], music_out["mood"]),
+            "affect": losses.affect(image_out["affect"], paired["affect"], affect),
+            "mood": losses.mood(image_out["mood"], paired["mood"], classes),
+            "mood_agreement": losses.mood_agreement(image_out["mood"], paired["mood"]),
         }
         loss = sum(config.loss_weights.get(name, 0.0) * value for name, value in terms.items())
         optimiser.zero_grad()
@@ -185,7 +188,8 @@ def validate(model: JointModel, data: SplitArrays) -> dict[str, Any]:
         music_out = model.music(torch.from_numpy(data.music_embedding))
         zero_shot = torch.from_numpy(data.zero_shot(np.arange(len(data.pairs.images)), np.arange(len(data.pairs.music))).astype(np.float32))
         scores = model.scores(zero_shot, image_out["embedding"], music_out["embedding"]).numpy()
-    images, music = data.pairs.image_of_pair, data.pairs.music_of_pair
+    kept = data.pairs.positives
+    images, music = data.pairs.image_of_pair[kept], data.pairs.music_of_pair[kept]
     retrieval = retrieval_report(scores[images], music, n_permutations=1000)
     metrics: dict[str, float] = {f"val_recall_at_{k}": retrieval.recall_at[k] for k in RECALL_KS}
     metrics.update(

@@ -1,23 +1,24 @@
-"""The training losses; each is switched on by a positive weight in the config."""
+"""The training losses (train.config.LOSSES names them); each is switched on by a positive weight in the config."""
 
 from __future__ import annotations
 
 import torch
 from torch.nn import functional
 
-LOSSES = ("contrastive", "affect", "mood", "mood_agreement")
-
 
 def contrastive(logits: torch.Tensor, image_ids: torch.Tensor, music_ids: torch.Tensor) -> torch.Tensor:
-    """Symmetric InfoNCE over a batch's [B, B] logits (row i: picture of pair i, column j: music of pair j).
+    """Symmetric InfoNCE over a batch's [B, B + E] logits (row i: picture of pair i, column j < B: music of
+    pair j; the E columns after them: extra negatives, such as music the user rejected for these pictures).
 
     Pairs sharing a piece of music (or a picture) are all positives of each other, with equal
     target weight, rather than false negatives.
     """
+    batch = len(music_ids)
     same_music = (music_ids[:, None] == music_ids[None, :]).float()
     same_image = (image_ids[:, None] == image_ids[None, :]).float()
-    image_to_music = _soft_cross_entropy(logits, same_music / same_music.sum(dim=1, keepdim=True))
-    music_to_image = _soft_cross_entropy(logits.T, same_image / same_image.sum(dim=1, keepdim=True))
+    targets = functional.pad(same_music / same_music.sum(dim=1, keepdim=True), (0, logits.shape[1] - batch))
+    image_to_music = _soft_cross_entropy(logits, targets)
+    music_to_image = _soft_cross_entropy(logits[:, :batch].T, same_image / same_image.sum(dim=1, keepdim=True))
     return (image_to_music + music_to_image) / 2
 
 

@@ -18,6 +18,7 @@ class Pair:
 
     `source` names the item the pair came from (a video, a game level), so that a train/validation
     split can keep all pairs of one source on the same side; it defaults to the audio path.
+    `kept` is False for a pairing the user rejected: training uses it as a negative.
     """
 
     image: str
@@ -25,6 +26,7 @@ class Pair:
     start_seconds: float | None = None
     end_seconds: float | None = None
     source: str = ""
+    kept: bool = True
 
     def __post_init__(self) -> None:
         if not self.source:
@@ -35,8 +37,9 @@ def read_pairs(path: str | Path) -> list[Pair]:
     """Pairs from a TSV with a header holding `image` and `audio` columns.
 
     Optional columns: `start` and `end` (seconds into the audio, both or neither on a row, end >
-    start >= 0) choose an excerpt; `source` names the item the pair came from. Other columns are
-    ignored. Relative paths are relative to the TSV's folder; returned paths are absolute.
+    start >= 0) choose an excerpt; `source` names the item the pair came from; `label` is 1 for a
+    pair that fits (the default) and 0 for one the user rejected. Other columns are ignored.
+    Relative paths are relative to the TSV's folder; returned paths are absolute.
     """
     path = Path(path)
     try:
@@ -57,10 +60,11 @@ def read_pairs(path: str | Path) -> list[Pair]:
             raise PairsError(f"{path}:{line}: a pair needs both an image and an audio path")
         try:
             start, end = _excerpt(_cell(row, "start"), _cell(row, "end"))
+            kept = _label(_cell(row, "label"))
         except ValueError as err:
             raise PairsError(f"{path}:{line}: {err}") from None
         audio_path = str((path.parent / audio).resolve())
-        pairs.append(Pair(str((path.parent / image).resolve()), audio_path, start, end, _cell(row, "source")))
+        pairs.append(Pair(str((path.parent / image).resolve()), audio_path, start, end, _cell(row, "source"), kept))
     if not pairs:
         raise PairsError(f"{path}: no pairs in the file")
     return pairs
@@ -69,6 +73,13 @@ def read_pairs(path: str | Path) -> list[Pair]:
 def _cell(row: dict[str, str | None], column: str) -> str:
     """The stripped text of a column; empty for a missing column or a short row."""
     return (row.get(column) or "").strip()
+
+
+def _label(text: str) -> bool:
+    """True for a kept pair (label 1 or no label), False for a rejected one (0)."""
+    if text not in ("", "0", "1"):
+        raise ValueError(f"label is 1 (fits) or 0 (rejected), not {text!r}")
+    return text != "0"
 
 
 def _excerpt(start_text: str, end_text: str) -> tuple[float | None, float | None]:
