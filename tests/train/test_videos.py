@@ -219,4 +219,4 @@ def test_cli_summary_and_exit_status(videos: Path, tmp_path: Path, capsys: pytes
     assert "picscore: error: no such file or folder: " in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*argv[:2], str(videos), "-o", str(out), "--every", "0"])
-    assert "expected a positive number of seconds, not '0'" in capsys.readouterr().err
+    assert "argument --every: must be more than 0, not 0" in capsys.readouterr().err

@@ -19,6 +19,7 @@ from picscore.cli import (
     library_cmd,
     models_cmd,
     render_cmd,
+    serve_cmd,
     suggest_cmd,
     tags_cmd,
     train_cmd,
@@ -29,7 +30,7 @@ from picscore.library.store import LibraryError
 # In the order `picscore --help` lists them: the main job, then making music, then training.
 _VERBS = (
     index_cmd, library_cmd, suggest_cmd, render_cmd, tags_cmd, demo_cmd,
-    compose_cmd, feedback_cmd, dataset_cmd, train_cmd, models_cmd, evaluate_cmd,
+    compose_cmd, feedback_cmd, dataset_cmd, train_cmd, models_cmd, evaluate_cmd, serve_cmd,
 )  # fmt: skip
 
 _DESCRIPTION = """\
@@ -51,6 +52,7 @@ examples:
   picscore train --pairs pairs.tsv            train the matching on your own pairs
   picscore models use RUN                     suggest with a trained model from now on
   picscore evaluate --pairs pairs.tsv         how well the matching works on real pairs
+  picscore serve                              the web page and HTTP API on http://127.0.0.1:8000/
 """
 
 

@@ -1,0 +1,1 @@
+"""`picscore serve`: the HTTP API and web page (FastAPI app, upload area, render queue, static page)."""

@@ -1,0 +1,151 @@
+"""Render jobs: a bounded queue served by worker threads, so no request ever waits for a render.
+
+`submit` refuses (QueueFull) when `max_waiting` jobs are already waiting; the page polls a job's
+state and progress (frames written / frames planned) and fetches the video once it is done.
+Finished jobs and their videos are forgotten after `keep_seconds`, and at most `max_kept` are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+
+from picscore.media.audio_decode import AudioDecodeError
+from picscore.media.image_load import ImageLoadError
+from picscore.render.frames import Canvas, build_canvas, slideshow_frames
+from picscore.render.plan import Plan, Shot
+from picscore.render.slideshow import RenderError
+from picscore.render.soundtrack import SAMPLE_RATE, soundtrack
+from picscore.render.video import write_mp4
+
+_log = logging.getLogger(__name__)
+STATES = ("queued", "running", "done", "failed")
+
+
+class QueueFull(Exception):
+    """Too many renders are waiting; the client should try again later."""
+
+
+@dataclass
+class RenderJob:
+    """One render: its plan, where the video goes, and how far it has got."""
+
+    id: str
+    plan: Plan
+    output: Path
+    state: str = "queued"
+    frames_done: int = 0
+    error: str | None = None
+    created: float = field(default_factory=time.monotonic)
+
+    @property
+    def progress(self) -> float:
+        """0 to 1: the share of frames written (1 once done)."""
+        return 1.0 if self.state == "done" else min(self.frames_done / max(self.plan.n_frames, 1), 0.99)
+
+
+class RenderQueue:
+    """`workers` threads rendering jobs in order from a queue holding at most `max_waiting` jobs."""
+
+    def __init__(self, folder: Path, *, workers: int = 1, max_waiting: int = 4, max_kept: int = 32, keep_seconds: float = 3600.0):
+        self.folder = folder
+        self.max_waiting = max_waiting
+        self.max_kept = max_kept
+        self.keep_seconds = keep_seconds
+        self._waiting: queue.Queue[RenderJob | None] = queue.Queue(maxsize=max_waiting)
+        self._jobs: dict[str, RenderJob] = {}
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._work, name=f"picscore-render-{i}", daemon=True) for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, plan: Plan) -> RenderJob:
+        """Queue a render of `plan`; QueueFull when max_waiting jobs already wait."""
+        self._forget_old()
+        job_id = secrets.token_hex(12)
+        job = RenderJob(job_id, plan, self.folder / f"{job_id}.mp4")
+        with self._lock:
+            try:
+                self._waiting.put_nowait(job)
+            except queue.Full:
+                raise QueueFull(f"{self.max_waiting} renders are already waiting; try again when one has finished") from None
+            self._jobs[job_id] = job
+        return job
+
+    def get(self, job_id: str) -> RenderJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def close(self) -> None:
+        """Stop the workers once the job each is on has finished (queued jobs are dropped)."""
+        while True:
+            try:
+                self._waiting.get_nowait()
+            except queue.Empty:
+                break
+        for _ in self._threads:
+            self._waiting.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self) -> None:
+        while (job := self._waiting.get()) is not None:
+            job.state = "running"
+            try:
+                render_with_progress(job.plan, job.output, on_frame=lambda done, job=job: setattr(job, "frames_done", done))
+                job.state = "done"
+            except RenderError as err:
+                job.error, job.state = str(err), "failed"
+            except Exception as err:  # noqa: BLE001 - a worker must survive any one job's failure
+                _log.exception("render job %s failed", job.id)
+                job.error, job.state = f"the render failed ({type(err).__name__}: {err})", "failed"
+
+    def _forget_old(self) -> None:
+        """Drop finished jobs older than keep_seconds, and the oldest finished ones beyond max_kept, with their videos."""
+        cutoff = time.monotonic() - self.keep_seconds
+        with self._lock:
+            finished = sorted((j for j in self._jobs.values() if j.state in ("done", "failed")), key=lambda j: j.created)
+            old = [j for j in finished if j.created < cutoff] + finished[: max(0, len(finished) - self.max_kept)]
+            for job in old:
+                self._jobs.pop(job.id, None)
+        for job in old:
+            job.output.unlink(missing_ok=True)
+
+
+def render_with_progress(plan: Plan, output: Path, *, on_frame: Callable[[int], None]) -> None:
+    """render_slideshow, calling `on_frame(frames written so far)` as it goes (render_slideshow itself takes no callback)."""
+    try:
+        audio = soundtrack(plan, sr=SAMPLE_RATE)
+    except AudioDecodeError as err:
+        raise RenderError(f"{plan.track_path}: {err}") from None
+
+    def load(shot: Shot) -> Canvas:
+        try:
+            return build_canvas(shot.photo, width=plan.width, height=plan.height, focus=shot.focus)
+        except ImageLoadError as err:
+            raise RenderError(f"{shot.photo}: {err}") from None
+
+    def counted(frames: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        for done, frame in enumerate(frames, start=1):
+            yield frame
+            on_frame(done)
+
+    write_mp4(
+        output,
+        counted(slideshow_frames(plan, load=load)),
+        n_frames=plan.n_frames,
+        width=plan.width,
+        height=plan.height,
+        fps=plan.fps,
+        audio=audio,
+        sr=SAMPLE_RATE,
+        progress=False,
+    )

@@ -1,0 +1,1 @@
+"""Tests of `picscore serve`: the HTTP API and the web page, against a real server on loopback."""
