@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from picscore.media.files import file_problem
+from picscore.media.files import file_problem, short_reason
 
 _RESAMPLED_FRAME_SIZE = 1 << 16
 TAG_FIELDS = ("title", "artist", "album", "genre", "year")
@@ -76,7 +76,7 @@ def decode_audio(path: str | Path, *, sr: int = 22050, stereo: bool = False) -> 
     try:
         container = av.open(str(path), metadata_errors="replace")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as err:
-        raise AudioDecodeError(f"not a readable media file ({_short(err)})") from None
+        raise AudioDecodeError(f"not a readable media file ({short_reason(err)})") from None
     with container:
         if not container.streams.audio:
             raise AudioDecodeError("no audio stream in the file")
@@ -110,7 +110,7 @@ def _decode_stream(container: av.container.InputContainer, stream, *, sr: int, s
         chunks.extend(samples_of(out) for out in resampler.resample(None))
     except av.FFmpegError as err:
         if not chunks:
-            raise AudioDecodeError(f"corrupt audio data ({_short(err)})") from None
+            raise AudioDecodeError(f"corrupt audio data ({short_reason(err)})") from None
         # A damaged tail after good audio: keep what decoded, as players do.
     if not chunks:
         return np.zeros(0, dtype=np.float32)
@@ -124,9 +124,3 @@ def _mono(frame: av.AudioFrame) -> np.ndarray:
 
 def _stereo(frame: av.AudioFrame) -> np.ndarray:
     return frame.to_ndarray().T
-
-
-def _short(err: BaseException) -> str:
-    """FFmpeg's reason without the file name it appends (the caller names the file)."""
-    text = getattr(err, "strerror", None) or str(err) or type(err).__name__
-    return text.splitlines()[0][:160]

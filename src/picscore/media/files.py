@@ -22,3 +22,9 @@ def file_problem(path: str | Path) -> str | None:
     if info.st_size == 0:
         return "the file is empty (0 bytes)"
     return None
+
+
+def short_reason(err: BaseException) -> str:
+    """A library's reason for an error in one line of at most 160 characters (the caller names the file)."""
+    text = getattr(err, "strerror", None) or str(err) or type(err).__name__
+    return text.splitlines()[0][:160]

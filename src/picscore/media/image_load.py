@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from picscore.media.files import file_problem
+from picscore.media.files import file_problem, short_reason
 
 # Pillow plugins we accept (the JPEG one also opens multi-picture MPO files from cameras); HEIF
 # exists only with pillow-heif installed. A fixed list keeps exotic parsers (EPS, ...) out.
@@ -76,7 +76,7 @@ def load_image(path: str | Path, *, max_pixels: int = 80_000_000, min_side: int 
             try:
                 image.load()
             except _DECODE_ERRORS as err:
-                raise ImageLoadError(f"the image data is truncated or corrupt ({_short(err)})") from None
+                raise ImageLoadError(f"the image data is truncated or corrupt ({short_reason(err)})") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
             raise _too_large(limit, pillow_message=str(err)) from None
     _exif_transpose(image)
@@ -111,7 +111,7 @@ def _open(fp: io.BufferedReader, *, path: Path, limit: int) -> Image.Image:
             raise ImageLoadError("HEIC/HEIF images need the pillow-heif package") from None
         raise ImageLoadError("not an image file, or an unsupported image format") from None
     except _DECODE_ERRORS as err:
-        raise ImageLoadError(f"unreadable image file ({_short(err)})") from None
+        raise ImageLoadError(f"unreadable image file ({short_reason(err)})") from None
     # Pillow itself refuses headers with a zero width or height as unidentified.
     if image.width * image.height > limit:
         raise _too_large(limit, size=image.size)
@@ -233,9 +233,3 @@ def _convert_rgb(image: Image.Image) -> Image.Image:
         return image.convert("RGB")
     except (ValueError, ImageCms.PyCMSError):
         raise ImageLoadError(f"unsupported colour mode {image.mode}") from None
-
-
-def _short(err: BaseException) -> str:
-    """Pillow's reason: its first line, at most 160 characters."""
-    text = str(err) or type(err).__name__
-    return text.splitlines()[0][:160]

@@ -31,8 +31,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from picscore.media.audio_decode import _short
-from picscore.media.files import file_problem
+from picscore.media.files import file_problem, short_reason
 
 VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".m4v", ".mov", ".qt", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".mts", ".m2ts", ".3gp", ".ogv"}
@@ -213,7 +212,7 @@ def _write_frames(
                     _upright_image(frame).save(image, quality=_JPEG_QUALITY)
                     pairs.append(FramePair(image, at, start, end))
             except av.FFmpegError as err:
-                raise VideoError(f"corrupt video data ({_short(err)})") from None
+                raise VideoError(f"corrupt video data ({short_reason(err)})") from None
     return VideoFrames(pairs=pairs, black_frames=black, duplicate_frames=duplicates)
 
 
@@ -263,7 +262,7 @@ def _soundtrack_span(video: Path) -> tuple[float, float]:
                 samples, rate = samples + frame.samples, frame.sample_rate
         except av.FFmpegError as err:
             if not samples:
-                raise VideoError(f"corrupt audio data ({_short(err)})") from None
+                raise VideoError(f"corrupt audio data ({short_reason(err)})") from None
     if not samples or first is None:
         raise VideoError("the audio stream holds no samples")
     return first, samples / rate
@@ -275,7 +274,7 @@ def _open(video: Path) -> av.container.InputContainer:
     try:
         return av.open(str(video), metadata_errors="replace")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as err:
-        raise VideoError(f"not a readable media file ({_short(err)})") from None
+        raise VideoError(f"not a readable media file ({short_reason(err)})") from None
 
 
 def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
