@@ -220,7 +220,9 @@ def test_bad_render_requests(served, uploaded: dict, change: dict, status: int, 
 
 
 def test_the_token_is_required_when_set(serve_library: Path) -> None:
-    with running(ServeConfig(library=serve_library, token="s3cret")) as (url, _), httpx.Client(base_url=url) as client:
+    with running(ServeConfig(library=serve_library, token="s3cret")) as (url, app), httpx.Client(base_url=url) as client:
+        private_area = app.state.server.uploads.root
+        assert private_area.stat().st_mode & 0o077 == 0  # only this user may look inside
         assert client.get("/api/library/stats").status_code == 401
         assert client.get("/api/library/stats", headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert client.get("/api/library/stats", headers={"Authorization": "Bearer s3cret"}).json()["tracks"] == 3
@@ -230,6 +232,7 @@ def test_the_token_is_required_when_set(serve_library: Path) -> None:
         assert refused.status_code == 401
         assert client.get("/").status_code == 200  # the page itself holds no data
         assert "/api/uploads" in client.get("/openapi.json").json()["paths"]
+    assert not private_area.exists()  # removed when the server stops
 
 
 def test_the_render_queue_is_bounded(tmp_path: Path, serve_library: Path, photos: list[Path]) -> None:
@@ -275,3 +278,12 @@ def test_suggestions_while_the_indexer_adds_a_track(tmp_path: Path, photos: list
         assert client.get("/api/library/stats").json()["tracks"] == 4
     with Library(library_file) as library:
         assert library._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_an_empty_library_serves_but_suggests_nothing(tmp_path: Path, photos: list[Path]) -> None:
+    with running(ServeConfig(library=tmp_path / "empty.db")) as (url, app), httpx.Client(base_url=url, timeout=120) as client:
+        assert client.get("/api/library/stats").json()["tracks"] == 0
+        response = client.post("/api/uploads", files=[("files", (photos[0].name, photos[0].read_bytes(), "image/png"))])
+        assert response.status_code == 409
+        assert response.json()["detail"] == "the library is empty: add music with `picscore index FOLDER` first"
+        assert stored_uploads(app.state.server) == []

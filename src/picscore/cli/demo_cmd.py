@@ -7,7 +7,7 @@ from pathlib import Path
 
 from picscore.cli import index_cmd, library_cmd
 from picscore.cli.output import print_json
-from picscore.cli.suggest_cmd import print_suggestions, suggestion_json
+from picscore.cli.suggest_cmd import print_suggestions
 from picscore.compose.demo_library import write_demo_library, write_demo_pictures
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
@@ -15,7 +15,7 @@ from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
 from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
-from picscore.match.suggest import SuggestOptions, suggest
+from picscore.match.suggest import SuggestOptions, suggest, suggestion_json
 from picscore.paths import data_dir
 from picscore.render.photos import look_at
 from picscore.render.plan import plan_slideshow

@@ -21,6 +21,7 @@ from picscore.media.files import file_problem
 from picscore.paths import library_path
 from picscore.render.photos import ORDERS, expand_photos, look_at, order_photos
 from picscore.render.plan import TRANSITIONS, Plan, PlanError, plan_slideshow
+from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.slideshow import RenderError, render_slideshow
 
 NAME = "render"
@@ -45,10 +46,6 @@ examples:
   picscore render a.jpg b.jpg c.jpg --track 12 --plan-only > plan.json
   picscore render --plan plan.json -o edited.mp4 --force
 """
-
-ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
-RESOLUTIONS = {"720p": 720, "1080p": 1080}
-FPS_CHOICES = (24, 30, 60)
 
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -96,14 +93,6 @@ def _frame_size(text: str) -> tuple[int, int]:
     if width < 16 or height < 16 or width % 2 or height % 2:
         raise argparse.ArgumentTypeError(f"width and height must be even and at least 16, not {text!r}")
     return width, height
-
-
-def frame_size(*, aspect: str, resolution: str) -> tuple[int, int]:
-    """(width, height) with the shorter side at the resolution, e.g. 9:16 at 1080p is 1080x1920."""
-    short = RESOLUTIONS[resolution]
-    across, down = ASPECTS[aspect]
-    long_side = 2 * round(short * max(across, down) / min(across, down) / 2)
-    return (long_side, short) if across >= down else (short, long_side)
 
 
 def run(args: argparse.Namespace) -> int:

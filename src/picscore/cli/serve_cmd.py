@@ -9,6 +9,8 @@ import os
 from picscore.cli.argtypes import positive_int, positive_number
 from picscore.cli.model_option import add_model_argument
 from picscore.cli.output import CliError
+from picscore.models.errors import ModelError
+from picscore.models.registry import resolve_model
 from picscore.paths import library_path
 
 NAME = "serve"
@@ -38,13 +40,13 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
     parser.add_argument("--token", help=f"API token clients must send (default: ${TOKEN_ENV}); required beyond localhost")
     add_model_argument(parser)
-    parser.add_argument("--max-files", type=positive_int, default=20, help="photos per upload (default: %(default)s)")
+    parser.add_argument("--max-files", type=positive_int, default=20, metavar="N", help="photos per upload (default: %(default)s)")
     parser.add_argument("--max-file-mb", type=positive_number, default=25.0, metavar="MB", help="bytes per photo (default: %(default)s MB)")
     parser.add_argument(
         "--max-megapixels", type=positive_number, default=50.0, metavar="MP", help="pixels per photo (default: %(default)s megapixels)"
     )
-    parser.add_argument("--render-workers", type=positive_int, default=1, help="renders running at once (default: %(default)s)")
-    parser.add_argument("--max-waiting-renders", type=positive_int, default=4, help="renders queued before 503 (default: %(default)s)")
+    parser.add_argument("--render-workers", type=positive_int, default=1, metavar="N", help="renders at once (default: %(default)s)")
+    parser.add_argument("--max-waiting-renders", type=positive_int, default=4, metavar="N", help="queued before 503 (default: %(default)s)")
     parser.set_defaults(run=run)
 
 
@@ -64,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"binding to {args.host} lets other machines in: set an API token with --token or ${TOKEN_ENV}")
     if not 0 < args.port < 65536:
         raise CliError(f"--port must be between 1 and 65535, not {args.port}")
+    try:
+        resolve_model(args.model)  # a wrong --model fails here, in one line, not in the server's start-up
+    except ModelError as err:
+        raise CliError(str(err)) from None
     import uvicorn  # the web stack loads only for this verb
 
     from picscore.serve.app import ServeConfig, create_app

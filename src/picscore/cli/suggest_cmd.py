@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from picscore.cli.argtypes import positive_int
 from picscore.cli.model_option import add_model_argument, matcher_or_fail
@@ -16,7 +14,7 @@ from picscore.library.store import Library
 from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS
-from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, suggest
+from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, suggest, suggestion_json
 from picscore.paths import library_path
 
 NAME = "suggest"
@@ -141,14 +139,6 @@ def _fallback(args: argparse.Namespace, group: list[PictureFeatures], found: lis
     piece = compose(valence=float(valence), arousal=float(arousal), seconds=60.0, seed=args.seed or 0)
     write_piece(path, piece)
     return {"path": str(path), **piece.describe()}
-
-
-def suggestion_json(suggestion: Suggestion) -> dict[str, Any]:
-    """A suggestion for JSON output: score, part to use, reasons and the track's main fields."""
-    return {
-        **replace(suggestion, track={}).__dict__,
-        "track": {k: suggestion.track[k] for k in ("id", "path", "title", "artist", "duration", "bpm", "initial_key")},
-    }
 
 
 def print_suggestions(photos: list[PictureFeatures], found: list[Suggestion]) -> None:

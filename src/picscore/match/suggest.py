@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -162,3 +162,11 @@ def _key_words(initial_key: str | None) -> str:
     if not initial_key:
         return "key unknown"
     return f"{initial_key[:-1]} minor" if initial_key.endswith("m") else f"{initial_key} major"
+
+
+def suggestion_json(suggestion: Suggestion) -> dict[str, Any]:
+    """A suggestion for JSON output: score, part to use, reasons and the track's main fields."""
+    return {
+        **replace(suggestion, track={}).__dict__,
+        "track": {k: suggestion.track[k] for k in ("id", "path", "title", "artist", "duration", "bpm", "initial_key")},
+    }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import av
 
 from picscore.media.audio_decode import AudioDecodeError
 from picscore.media.image_load import ImageLoadError
@@ -16,8 +19,16 @@ class RenderError(Exception):
     """A photo or the track failed while rendering; the message names the file and the cause."""
 
 
-def render_slideshow(plan: Plan, output: str | Path, *, progress: bool = True, preset: str = X264_PRESET) -> None:
-    """Write `plan` as an MP4 to `output` (replacing it only once the new file is complete)."""
+def render_slideshow(
+    plan: Plan,
+    output: str | Path,
+    *,
+    progress: bool = True,
+    preset: str = X264_PRESET,
+    on_frame: Callable[[int], None] | None = None,
+) -> None:
+    """Write `plan` as an MP4 to `output` (replacing it only once the new file is complete); `on_frame(frames
+    written so far)` after each frame, for progress reports elsewhere than the terminal."""
     try:
         audio = soundtrack(plan, sr=SAMPLE_RATE)
     except AudioDecodeError as err:
@@ -29,9 +40,15 @@ def render_slideshow(plan: Plan, output: str | Path, *, progress: bool = True, p
         except ImageLoadError as err:
             raise RenderError(f"{shot.photo}: {err}") from None
 
+    def counted(frames: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        for done, frame in enumerate(frames, start=1):
+            yield frame
+            if on_frame:
+                on_frame(done)
+
     write_mp4(
         Path(output),
-        slideshow_frames(plan, load=load),
+        counted(slideshow_frames(plan, load=load)),
         n_frames=plan.n_frames,
         width=plan.width,
         height=plan.height,

@@ -30,17 +30,16 @@ from pydantic import BaseModel, Field
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from picscore import __version__
-from picscore.cli.render_cmd import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
-from picscore.cli.suggest_cmd import suggestion_json
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
-from picscore.match.suggest import MOODS, SuggestOptions, mood_direction, suggest
+from picscore.match.suggest import MOODS, SuggestOptions, mood_direction, suggest, suggestion_json
 from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.files import file_problem
 from picscore.media.image_load import load_image
 from picscore.render.photos import look_at
 from picscore.render.plan import TRANSITIONS, PlanError, plan_slideshow
+from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.serve.catalogue import Catalogue, mood_word
 from picscore.serve.jobs import QueueFull, RenderJob, RenderQueue
 from picscore.serve.uploads import StoredPhoto, Upload, UploadArea, UploadError, UploadLimits
@@ -99,16 +98,22 @@ class _Server:
             max_waiting=config.max_waiting_renders,
             keep_seconds=config.limits.keep_seconds,
         )
+        self._threads = threading.local()
         self.encoding = threading.Lock()  # one photo batch through the CNN at a time: bounded memory, no thread contention
 
     def library(self) -> Library:
-        return Library(self.config.library)
+        """This thread's Library, opened on first use and kept: sqlite3 connections stay in their thread, and
+        opening one costs milliseconds and writes to the file (which would make every request look like a change)."""
+        library = getattr(self._threads, "library", None)
+        if library is None:
+            library = self._threads.library = Library(self.config.library)
+        return library
 
     def load(self) -> None:
         """Load the candidates, matcher and image encoder now, so the first requests do not wait for them."""
         from picscore.vision.efficientnet import load_image_encoder
 
-        with self.library() as library:
+        with Library(self.config.library) as library:
             self.catalogue.current(library)
         load_image_encoder()
 
@@ -210,7 +215,11 @@ def _routes(app: FastAPI, server: _Server) -> None:
         """
         _check_mood(mood)
         upload = server.uploads.add([(f.filename, f.file) for f in files])
-        return _suggestions(server, upload, top=top, mood=mood)
+        try:
+            return _suggestions(server, upload, top=top, mood=mood)
+        except HTTPException:
+            server.uploads.discard(upload.id)  # e.g. an empty library: keep nothing of a request that failed
+            raise
 
     @app.get("/api/uploads/{upload_id}/suggestions", tags=["photos"])
     def suggestions(
@@ -233,16 +242,14 @@ def _routes(app: FastAPI, server: _Server) -> None:
     @app.get("/api/tracks/{track_id}/audio", tags=["tracks"], response_class=FileResponse)
     def track_audio(track_id: int) -> FileResponse:
         """The track's audio file as stored, with HTTP range requests so players can seek."""
-        with server.library() as library:
-            track = server.track(library, track_id)
+        track = server.track(server.library(), track_id)
         media_type = mimetypes.guess_type(track["path"])[0] or "application/octet-stream"
         return FileResponse(track["path"], media_type=media_type, content_disposition_type="inline")
 
     @app.get("/api/tracks/{track_id}/highlight", tags=["tracks"], response_class=Response)
     def track_highlight(track_id: int) -> Response:
         """The track's highlight (the part suggestions use) as a stereo 16-bit WAV."""
-        with server.library() as library:
-            track = server.track(library, track_id)
+        track = server.track(server.library(), track_id)
         try:
             decoded = decode_audio(track["path"], sr=HIGHLIGHT_SAMPLE_RATE, stereo=True)
         except AudioDecodeError as err:
@@ -259,8 +266,7 @@ def _routes(app: FastAPI, server: _Server) -> None:
             raise HTTPException(422, "give both width and height, or neither")
         size = (request.width, request.height) if request.width else frame_size(aspect=request.aspect, resolution=request.resolution)
         width, height = size
-        with server.library() as library:
-            track = server.track(library, request.track_id)
+        track = server.track(server.library(), request.track_id)
         looks = [look_at(photo.path) for photo in upload.photos]
         try:
             plan = plan_slideshow(
@@ -306,19 +312,19 @@ def _routes(app: FastAPI, server: _Server) -> None:
         """
         upload = server.upload(request.upload_id)
         photos = upload.photos if request.photos is None else [_photo(upload, i) for i in request.photos]
-        with server.library() as library:
-            server.track(library, request.track_id)
-            for photo in photos:
-                kept_copy = _keep_for_training(photo.path, content_hash=photo.content_hash, library=library)
-                library.add_feedback(photo_path=str(kept_copy), photo_hash=photo.content_hash, track_id=request.track_id, kept=request.kept)
-            total = len(library.feedback())
+        library = server.library()
+        server.track(library, request.track_id)
+        for photo in photos:
+            kept_copy = _keep_for_training(photo.path, content_hash=photo.content_hash, library=library)
+            library.add_feedback(photo_path=str(kept_copy), photo_hash=photo.content_hash, track_id=request.track_id, kept=request.kept)
+        total = len(library.feedback())
         return {"recorded": len(photos), "kept": request.kept, "track_id": request.track_id, "feedback_rows": total}
 
     @app.get("/api/library/stats", tags=["library"])
     def library_stats() -> dict[str, Any]:
         """Track count, total duration, tempo range, keys, analysis errors and feedback recorded."""
-        with server.library() as library:
-            return {**library.stats(), "feedback": len(library.feedback())}
+        library = server.library()
+        return {**library.stats(), "feedback": len(library.feedback())}
 
     @app.get("/api/library/tracks", tags=["library"])
     def search_tracks(
@@ -328,8 +334,7 @@ def _routes(app: FastAPI, server: _Server) -> None:
     ) -> dict[str, Any]:
         """Search the library by text and/or mood (without a mood: in path order)."""
         _check_mood(mood)
-        with server.library() as library:
-            candidates, _ = server.catalogue.current(library)
+        candidates, _ = server.catalogue.current(server.library())
         rows = [row for row in candidates.rows if _matches(row, q)]
         if mood:
             direction = np.array(mood_direction(mood))
@@ -339,10 +344,12 @@ def _routes(app: FastAPI, server: _Server) -> None:
 
 def _suggestions(server: _Server, upload: Upload, *, top: int, mood: str | None) -> dict[str, Any]:
     """The upload's photos with their moods, and the tracks ranked for all of them together."""
-    with server.library() as library:
-        candidates, matcher = server.catalogue.current(library)
-        with server.encoding:
-            features = picture_features(library, [photo.path for photo in upload.photos])
+    library = server.library()
+    candidates, matcher = server.catalogue.current(library)
+    if matcher is None:
+        raise HTTPException(409, "the library is empty: add music with `picscore index FOLDER` first")
+    with server.encoding:
+        features = picture_features(library, [photo.path for photo in upload.photos])
     pictures = as_pictures(features)
     found = suggest(pictures, candidates, SuggestOptions(top=top, mood=mood), matcher=matcher)
     photos = [

@@ -12,19 +12,11 @@ import queue
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import av
-
-from picscore.media.audio_decode import AudioDecodeError
-from picscore.media.image_load import ImageLoadError
-from picscore.render.frames import Canvas, build_canvas, slideshow_frames
-from picscore.render.plan import Plan, Shot
-from picscore.render.slideshow import RenderError
-from picscore.render.soundtrack import SAMPLE_RATE, soundtrack
-from picscore.render.video import write_mp4
+from picscore.render.plan import Plan
+from picscore.render.slideshow import RenderError, render_slideshow
 
 _log = logging.getLogger(__name__)
 STATES = ("queued", "running", "done", "failed")
@@ -100,7 +92,7 @@ class RenderQueue:
         while (job := self._waiting.get()) is not None:
             job.state = "running"
             try:
-                render_with_progress(job.plan, job.output, on_frame=lambda done, job=job: setattr(job, "frames_done", done))
+                render_slideshow(job.plan, job.output, progress=False, on_frame=lambda done, job=job: setattr(job, "frames_done", done))
                 job.state = "done"
             except RenderError as err:
                 job.error, job.state = str(err), "failed"
@@ -118,34 +110,3 @@ class RenderQueue:
                 self._jobs.pop(job.id, None)
         for job in old:
             job.output.unlink(missing_ok=True)
-
-
-def render_with_progress(plan: Plan, output: Path, *, on_frame: Callable[[int], None]) -> None:
-    """render_slideshow, calling `on_frame(frames written so far)` as it goes (render_slideshow itself takes no callback)."""
-    try:
-        audio = soundtrack(plan, sr=SAMPLE_RATE)
-    except AudioDecodeError as err:
-        raise RenderError(f"{plan.track_path}: {err}") from None
-
-    def load(shot: Shot) -> Canvas:
-        try:
-            return build_canvas(shot.photo, width=plan.width, height=plan.height, focus=shot.focus)
-        except ImageLoadError as err:
-            raise RenderError(f"{shot.photo}: {err}") from None
-
-    def counted(frames: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
-        for done, frame in enumerate(frames, start=1):
-            yield frame
-            on_frame(done)
-
-    write_mp4(
-        output,
-        counted(slideshow_frames(plan, load=load)),
-        n_frames=plan.n_frames,
-        width=plan.width,
-        height=plan.height,
-        fps=plan.fps,
-        audio=audio,
-        sr=SAMPLE_RATE,
-        progress=False,
-    )

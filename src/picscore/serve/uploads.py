@@ -130,6 +130,13 @@ class UploadArea:
         with self._lock:
             return self._uploads.get(upload_id)
 
+    def discard(self, upload_id: str) -> None:
+        """Forget an upload and delete its photos (e.g. when the request that brought it failed after all)."""
+        with self._lock:
+            upload = self._uploads.pop(upload_id, None)
+        if upload is not None:
+            shutil.rmtree(upload.folder, ignore_errors=True)
+
     def remove_expired(self) -> None:
         """Delete uploads older than limits.keep_seconds."""
         cutoff = time.monotonic() - self.limits.keep_seconds
