@@ -52,8 +52,11 @@ class _Side(nn.Module):
         self.mood = _Head(inputs, len(MOOD_CLASSES), config)
 
     def set_standardisation(self, features: np.ndarray) -> None:
+        # A feature (nearly) constant in training would be blown up wherever it is not: floor its spread
+        # at a tenth of the typical feature's.
+        spread = features.std(axis=0)
         mean = torch.from_numpy(features.mean(axis=0).astype(np.float32))
-        std = torch.from_numpy(np.maximum(features.std(axis=0), 1e-6).astype(np.float32))
+        std = torch.from_numpy(np.maximum(spread, max(0.1 * float(np.median(spread)), 1e-6)).astype(np.float32))
         for head in (self.embed, self.affect, self.mood):
             head.mean.copy_(mean)
             head.std.copy_(std)
