@@ -28,7 +28,12 @@ def many_tracks(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _start_indexer(library: Path, folder: Path, *, jobs: int, encoders: str = "none") -> subprocess.Popen:
     command = [sys.executable, "-m", "picscore", "--library", str(library), "index", str(folder), "--jobs", str(jobs), "--quiet"]
     command += ["--encoders", encoders]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    """As from a terminal: Ctrl-C at its default, even when the tests run in a background job (which ignores it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _count_tracks(library: Path) -> int:
