@@ -68,6 +68,7 @@ def write_mp4(
             _encode_audio(container, sound, audio, sr=sr, done=encoded_samples, until=len(audio))
             container.mux(sound.encode(None))
             container.mux(video.encode(None))
+        os.chmod(temp, 0o644)  # mkstemp's file is private; the video is an ordinary file to share
         os.replace(temp, output)
     except BaseException:
         temp.unlink(missing_ok=True)
