@@ -41,6 +41,7 @@ def test_cuts_duration_audio_and_file_match_the_beats(clicks, tmp_path: Path, ca
     plan = _plan(library, capsys, *options)
     out = tmp_path / "show.mp4"
     assert _render(library, *options, "-o", str(out)) == 0
+    assert out.stat().st_mode & 0o777 == 0o644  # an ordinary file to share, not the temporary file's 0600
 
     fps = 24
     with av.open(str(out)) as container:
