@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from picscore.library.store import Library, LibraryError
+from picscore.library.store import SCHEMA_VERSION, Library, LibraryError
 
 
 def _row(path: str, **overrides) -> dict:
@@ -67,6 +67,22 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(LibraryError, match="newer picscore"):
         Library(tmp_path / "lib.db")
+
+
+def test_opening_a_current_library_writes_nothing_and_an_older_one_is_upgraded(tmp_path: Path) -> None:
+    with Library(tmp_path / "lib.db") as library:
+        library.save_track(_row("/m/a.mp3"))
+    with sqlite3.connect(tmp_path / "lib.db") as watcher:
+        before = watcher.execute("PRAGMA data_version").fetchone()[0]
+        with Library(tmp_path / "lib.db"):
+            pass
+        assert watcher.execute("PRAGMA data_version").fetchone()[0] == before  # no other connection committed
+        watcher.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        watcher.commit()
+    with Library(tmp_path / "lib.db") as library:
+        assert library.list_tracks()[0]["path"] == "/m/a.mp3"
+    with sqlite3.connect(tmp_path / "lib.db") as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
 
 
 def test_stats_counts_tracks_keys_and_errors(library: Library) -> None:

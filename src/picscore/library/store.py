@@ -162,8 +162,10 @@ class Library:
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is not None and int(row[0]) > SCHEMA_VERSION:
             raise LibraryError(f"{self.path}: made by a newer picscore (schema {row[0]}); upgrade picscore")
-        # Older schemas only lack tables, which the idempotent script has just added.
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        # Older schemas only lack tables, which the idempotent script has just added. Written only when it
+        # changes, so that opening a current library writes nothing (a server opens one per thread).
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     # --- what the indexer asks -------------------------------------------------------------
 
