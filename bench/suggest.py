@@ -370,7 +370,7 @@ from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
 import picscore.vision.efficientnet as efficientnet
-spent = {"list_tracks": 0.0, "tags_of_all_tracks": 0.0, "encoder load": 0.0}
+spent = {"list_tracks": 0.0, "outputs_of_all_tracks": 0.0, "encoder load": 0.0}
 def timed(name, function):
     def wrapper(*args, **kwargs):
         started = time.perf_counter()
@@ -380,7 +380,7 @@ def timed(name, function):
             spent[name] += time.perf_counter() - started
     return wrapper
 store.Library.list_tracks = timed("list_tracks", store.Library.list_tracks)
-store.Library.tags_of_all_tracks = timed("tags_of_all_tracks", store.Library.tags_of_all_tracks)
+store.Library.outputs_of_all_tracks = timed("outputs_of_all_tracks", store.Library.outputs_of_all_tracks)
 efficientnet.load_image_encoder = timed("encoder load", efficientnet.load_image_encoder)
 mark("rest of imports")
 with store.Library(sys.argv[1]) as library:
@@ -395,10 +395,10 @@ found = suggest(as_pictures(photos), candidates, SuggestOptions(top=10))
 mark("suggest")
 assert len(found) == 10
 steps = {b[0]: b[1] - a[1] for a, b in zip(t, t[1:])}
-steps["load_candidates"] -= spent["list_tracks"] + spent["tags_of_all_tracks"]
+steps["load_candidates"] -= spent["list_tracks"] + spent["outputs_of_all_tracks"]
 steps["picture features"] -= spent["encoder load"]
 steps = {**{k: v for k, v in steps.items() if k != "load_candidates"}, "list_tracks": spent["list_tracks"],
-         "tags_of_all_tracks": spent["tags_of_all_tracks"], "rest of load_candidates": steps["load_candidates"],
+         "outputs_of_all_tracks": spent["outputs_of_all_tracks"], "rest of load_candidates": steps["load_candidates"],
          "encoder load": spent["encoder load"]}
 print(repr(steps))
 """
@@ -411,7 +411,7 @@ BREAKDOWN_ORDER = (
     ("rest of imports", "other"),
     ("open library", "open"),
     ("list_tracks", "rows"),
-    ("tags_of_all_tracks", "tags"),
+    ("outputs_of_all_tracks", "tags"),
     ("rest of load_candidates", "stack"),
     ("encoder load", "CNN load"),
     ("picture features", "features"),
@@ -540,7 +540,7 @@ def cold_runs(sizes: list[int], folder: Path, keep: Path | None, *, pairs: int) 
     print()
     print("  breakdown, seconds (a driver process doing the CLI's steps with timers; median):")
     print_table(("tracks", "photo", *(short for _, short in BREAKDOWN_ORDER), "sum"), breakdowns)
-    print("  rows: Library.list_tracks; tags: tags_of_all_tracks x2; stack: the rest of load_candidates; CNN load: torch model")
+    print("  rows: Library.list_tracks; tags: outputs_of_all_tracks x2; stack: the rest of load_candidates; CNN load: torch model")
     print("  build + weights; features: fingerprint, cache lookup, decode + encode + store; prepare: prepare_tracks + columns;")
     print("  start+exit: the process's wall time outside the steps (interpreter start, and its shutdown: torch's module teardown)")
     largest = home / f"library-{label(sizes[-1])}.db"

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from picscore.cli.argtypes import positive_int
 from picscore.cli.output import CliError, print_json
 from picscore.library.parallel import default_jobs
-from picscore.models.registry import runs_dir
+from picscore.models.registry import run_folder, runs_dir
 from picscore.paths import data_dir
 from picscore.train.config import ConfigError, TrainConfig, load_config
 from picscore.train.dataset import Skipped, load_pair_set
@@ -117,14 +117,14 @@ def run(args: argparse.Namespace) -> int:
 def _run_setup(args: argparse.Namespace) -> tuple[Path, Path, TrainConfig]:
     """The run folder, pair list and config of a new run or of the run to resume."""
     if args.resume:
-        run_dir = Path(args.resume).expanduser() if Path(args.resume).expanduser().is_dir() else runs_dir() / args.resume
+        run_dir = run_folder(args.resume)
         source_file = run_dir / "source.json"
         if not source_file.exists():
             raise CliError(f"{run_dir}: not a training run folder (no source.json)")
         pairs_file = Path(json.loads(source_file.read_text(encoding="utf-8"))["pairs"])
         return run_dir, pairs_file, _config(run_dir / "config.json", epochs=args.epochs)
     name = args.name or f"{datetime.now():%Y-%m-%d-%H%M}-{(args.pairs or args.videos[0]).stem}"
-    run_dir = runs_dir() / name if not Path(name).is_absolute() else Path(name)
+    run_dir = Path(name) if Path(name).is_absolute() else runs_dir() / name  # a new run: never a folder of the same name here
     if run_dir.exists():
         raise CliError(f"{run_dir}: the run exists; continue it with --resume {name} or choose another --name")
     config = _config(args.config, epochs=args.epochs)

@@ -237,9 +237,9 @@ class Library:
             ],
         )
 
-    def tags_of_all_tracks(self, encoder: str, *, encoder_version: int, output: str = "tags") -> dict[int, np.ndarray]:
-        """Track id -> its tag probabilities (or `output="embedding"`: its mean embedding) from one encoder at one
-        version (tracks without them are absent)."""
+    def outputs_of_all_tracks(self, encoder: str, *, encoder_version: int, output: str = "tags") -> dict[int, np.ndarray]:
+        """Track id -> one output of one encoder at one version: its tag probabilities (`output="tags"`) or its
+        mean embedding (`output="embedding"`); tracks without them are absent."""
         if output not in ("tags", "embedding"):
             raise ValueError(f"output is tags or embedding, not {output!r}")
         rows = self._db.execute(

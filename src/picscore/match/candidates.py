@@ -50,7 +50,7 @@ def load_candidates(library: Library, *, paths: list[str] | None = None) -> Cand
     ids = [row["id"] for row in rows]
     tags, untagged = {}, np.zeros(len(rows), dtype=bool)
     for encoder, words in TAG_SOURCES.items():
-        stored = library.tags_of_all_tracks(encoder, encoder_version=MUSIC_ENCODERS[encoder].version)
+        stored = library.outputs_of_all_tracks(encoder, encoder_version=MUSIC_ENCODERS[encoder].version)
         tags[words] = np.stack([stored.get(i, np.zeros(50, dtype=np.float32)) for i in ids]) if ids else np.zeros((0, 50))
         untagged |= np.array([i not in stored for i in ids], dtype=bool)
     affect = np.array([[row["valence"], row["arousal"]] for row in rows], dtype=np.float64).reshape(-1, 2)

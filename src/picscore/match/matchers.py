@@ -76,7 +76,7 @@ def _music_inputs(library: Library, candidates: Candidates, *, fill: np.ndarray)
     inputs = np.tile(fill.astype(np.float32), (len(ids), 1))
     width = len(fill) // len(MUSIC_SOURCES)
     for k, encoder in enumerate(MUSIC_SOURCES):
-        stored = library.tags_of_all_tracks(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, output="embedding")
+        stored = library.outputs_of_all_tracks(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, output="embedding")
         for row, track_id in enumerate(ids):
             if track_id in stored:
                 inputs[row, k * width : (k + 1) * width] = stored[track_id]

@@ -34,6 +34,12 @@ class RunInfo:
     is_default: bool
 
 
+def run_folder(name: str) -> Path:
+    """The run folder `name` means: a path as given when it is absolute or an existing folder, else runs/NAME."""
+    path = Path(name).expanduser()
+    return path if path.is_absolute() or path.is_dir() else runs_dir() / name
+
+
 def resolve_model(name: str | None) -> Path | None:
     """The model file `name` means (see the module docstring); None for the zero-shot matcher."""
     if name is None:
@@ -41,11 +47,11 @@ def resolve_model(name: str | None) -> Path | None:
         name = default.read_text(encoding="utf-8").strip() if default.exists() else ZERO_SHOT
     if name == ZERO_SHOT:
         return None
-    for candidate in (Path(name).expanduser(), runs_dir() / name):
-        if candidate.is_file():
-            return candidate
-        if (candidate / "best.pt").is_file():
-            return candidate / "best.pt"
+    given = Path(name).expanduser()
+    if given.is_file():
+        return given
+    if (run_folder(name) / "best.pt").is_file():
+        return run_folder(name) / "best.pt"
     raise ModelError(f"no model {name!r}: give a run name from `picscore models list`, a run folder, a .pt file or {ZERO_SHOT}")
 
 

@@ -117,7 +117,7 @@ def image_items(
         arrays = cache.get(key)
         if arrays is None:
             try:
-                arrays = _encode_image(path, seed=int(key.split(":")[1][:8], 16))
+                arrays = _encode_image(path, seed=_seed(key))
             except ImageLoadError as err:
                 found[path] = FeatureError(f"{path}: {err}")
                 continue
@@ -158,6 +158,11 @@ def music_items(
     return found
 
 
+def _seed(key: str) -> int:
+    """A seed from a cache key's content fingerprint, so an item's augmentations never change."""
+    return int(key.split(":")[1][:8], 16)
+
+
 def _music_cache_key(music: MusicKey) -> str:
     path, start, end = music
     versions = ".".join(str(MUSIC_ENCODERS[name].version) for name in MUSIC_SOURCES)
@@ -168,7 +173,7 @@ def _encode_music_job(item: tuple[MusicKey, str]) -> tuple[MusicKey, str, dict[s
     """Worker: one piece of music's arrays, or the one-line reason it failed."""
     music, key = item
     try:
-        return music, key, _encode_music(*music, seed=int(key.split(":")[1][:8], 16))
+        return music, key, _encode_music(*music, seed=_seed(key))
     except (AudioDecodeError, FeatureError) as err:
         return music, key, str(err)
     except Exception as err:  # noqa: BLE001 - one bad file must never stop a batch
