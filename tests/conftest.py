@@ -46,3 +46,17 @@ def music_folder(tmp_path: Path) -> Path:
     write_song(folder / "d.wav", tonic="G", mode="major", bpm=100, seed=4)
     (folder / "notes.txt").write_text("not music, and not an audio extension: ignored")
     return folder
+
+
+def track_row(path: str, **overrides) -> dict:
+    """A complete library row for `path` with plausible values; `overrides` replace any."""
+    row = {
+        "path": path, "size": 10, "mtime_ns": 5, "fingerprint": "f" * 32, "analysis_version": 1,
+        "title": "T", "artist": None, "album": None, "genre": None, "year": None,
+        "codec": "mp3", "container": "mp3", "source_sample_rate": 44100, "channels": 2, "bit_rate": 128000,
+        "duration": 12.5, "bpm": 120.0, "tempo_confidence": 0.8, "beats": np.array([0.5, 1.0, 1.5]),
+        "initial_key": "Am", "key_tonic": "A", "key_mode": "minor", "key_confidence": 0.9,
+        "loudness_lufs": -14.0, "peak_dbfs": -1.0, "energy_curve": np.array([-20.0, -12.0]), "brightness_hz": 2000.0,
+        "highlight_start": 1.0, "highlight_end": 11.0, "valence": -0.2, "arousal": 0.4,
+    }  # fmt: skip
+    return {**row, **overrides}

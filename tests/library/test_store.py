@@ -9,23 +9,11 @@ import numpy as np
 import pytest
 
 from picscore.library.store import SCHEMA_VERSION, Library, LibraryError
-
-
-def _row(path: str, **overrides) -> dict:
-    row = {
-        "path": path, "size": 10, "mtime_ns": 5, "fingerprint": "f" * 32, "analysis_version": 1,
-        "title": "T", "artist": None, "album": None, "genre": None, "year": None,
-        "codec": "mp3", "container": "mp3", "source_sample_rate": 44100, "channels": 2, "bit_rate": 128000,
-        "duration": 12.5, "bpm": 120.0, "tempo_confidence": 0.8, "beats": np.array([0.5, 1.0, 1.5]),
-        "initial_key": "Am", "key_tonic": "A", "key_mode": "minor", "key_confidence": 0.9,
-        "loudness_lufs": -14.0, "peak_dbfs": -1.0, "energy_curve": np.array([-20.0, -12.0]), "brightness_hz": 2000.0,
-        "highlight_start": 1.0, "highlight_end": 11.0, "valence": -0.2, "arousal": 0.4,
-    }  # fmt: skip
-    return {**row, **overrides}
+from tests.conftest import track_row
 
 
 def test_round_trip_keeps_arrays_and_fields(library: Library) -> None:
-    track_id = library.save_track(_row("/m/a.mp3"))
+    track_id = library.save_track(track_row("/m/a.mp3"))
     track = library.get_track(track_id)
     np.testing.assert_allclose(track["beats"], [0.5, 1.0, 1.5])
     np.testing.assert_allclose(track["energy_curve"], [-20.0, -12.0])
@@ -33,20 +21,20 @@ def test_round_trip_keeps_arrays_and_fields(library: Library) -> None:
 
 
 def test_saving_the_same_path_updates_in_place(library: Library) -> None:
-    first = library.save_track(_row("/m/a.mp3"))
-    second = library.save_track(_row("/m/a.mp3", bpm=90.0))
+    first = library.save_track(track_row("/m/a.mp3"))
+    second = library.save_track(track_row("/m/a.mp3", bpm=90.0))
     assert first == second and library.get_track(first)["bpm"] == 90.0 and len(library.list_tracks()) == 1
 
 
 def test_saving_a_track_clears_its_error(library: Library) -> None:
     library.save_error(path="/m/a.mp3", size=1, mtime_ns=1, error="corrupt")
-    library.save_track(_row("/m/a.mp3"))
+    library.save_track(track_row("/m/a.mp3"))
     assert library.errors() == []
 
 
 def test_wal_mode_and_integrity(tmp_path: Path) -> None:
     with Library(tmp_path / "lib.db") as library:
-        library.save_track(_row("/m/a.mp3"))
+        library.save_track(track_row("/m/a.mp3"))
     with sqlite3.connect(tmp_path / "lib.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -62,7 +50,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path: Path)
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     with Library(tmp_path / "lib.db") as library:
-        library.save_track(_row("/m/a.mp3"))
+        library.save_track(track_row("/m/a.mp3"))
     with sqlite3.connect(tmp_path / "lib.db") as db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(LibraryError, match="newer picscore"):
@@ -71,7 +59,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
 def test_opening_a_current_library_writes_nothing_and_an_older_one_is_upgraded(tmp_path: Path) -> None:
     with Library(tmp_path / "lib.db") as library:
-        library.save_track(_row("/m/a.mp3"))
+        library.save_track(track_row("/m/a.mp3"))
     with sqlite3.connect(tmp_path / "lib.db") as watcher:
         before = watcher.execute("PRAGMA data_version").fetchone()[0]
         with Library(tmp_path / "lib.db"):
@@ -86,9 +74,50 @@ def test_opening_a_current_library_writes_nothing_and_an_older_one_is_upgraded(t
 
 
 def test_stats_counts_tracks_keys_and_errors(library: Library) -> None:
-    library.save_track(_row("/m/a.mp3", bpm=100.0))
-    library.save_track(_row("/m/b.mp3", bpm=140.0, initial_key="C"))
+    library.save_track(track_row("/m/a.mp3", bpm=100.0))
+    library.save_track(track_row("/m/b.mp3", bpm=140.0, initial_key="C"))
     library.save_error(path="/m/c.mp3", size=1, mtime_ns=1, error="corrupt")
     stats = library.stats()
     assert stats["tracks"] == 2 and stats["errors"] == 1 and stats["total_duration_seconds"] == 25.0
     assert stats["bpm"]["min"] == 100.0 and stats["bpm"]["max"] == 140.0 and stats["keys"] == {"Am": 1, "C": 1}
+
+
+def test_every_write_to_a_track_moves_the_version_and_names_the_track(library: Library) -> None:
+    start = library.version()
+    a = library.save_track(track_row("/m/a.mp3"))
+    b = library.save_track(track_row("/m/b.mp3"))
+    after_saves = library.version()
+    assert after_saves.library_id == start.library_id and after_saves.change > start.change
+    assert library.changed_since(start.change).tolist() == [a, b]
+    library.save_encodings(a, {"musicnn-mtt": _encoding(np.full(50, 0.1))})
+    library.relocate_track(b, path="/m/b2.mp3", size=10, mtime_ns=6)
+    library.save_error(path="/m/c.mp3", size=1, mtime_ns=1, error="corrupt")  # not a track: no change
+    assert library.changed_since(after_saves.change).tolist() == [a, b]
+    before_removal = library.version().change
+    library.remove_tracks([a])
+    assert library.changed_since(before_removal).tolist() == [a] and library.version().change > before_removal
+
+
+def test_another_library_has_another_id(tmp_path: Path, library: Library) -> None:
+    with Library(tmp_path / "other.db") as other:
+        assert other.version().library_id != library.version().library_id
+        assert other.version() == other.version()
+
+
+def test_arrays_of_numbers_and_outputs_are_aligned_by_id(library: Library) -> None:
+    ids = [library.save_track(track_row(f"/m/{k}.mp3", bpm=None if k == 1 else 100.0 + k, valence=k / 10)) for k in range(3)]
+    library.save_encodings(ids[2], {"musicnn-mtt": _encoding(np.full(50, 0.3))})
+    library.save_encodings(ids[0], {"musicnn-mtt": _encoding(np.full(50, 0.1))})
+    numbers = library.track_numbers()
+    assert numbers["id"].tolist() == ids and np.isnan(numbers["bpm"][1]) and numbers["bpm"][2] == 102.0
+    np.testing.assert_allclose(numbers["valence"], [0.0, 0.1, 0.2])
+    assert library.track_numbers([ids[2], ids[0], 999])["id"].tolist() == [ids[0], ids[2]]
+    found, tags = library.output_matrix("musicnn-mtt", encoder_version=1)
+    assert found.tolist() == [ids[0], ids[2]] and tags.shape == (2, 50)
+    np.testing.assert_allclose(tags[:, 0], [0.1, 0.3], rtol=1e-6)
+    assert library.output_matrix("musicnn-mtt", encoder_version=1, track_ids=[ids[2]])[0].tolist() == [ids[2]]
+    assert [row and row["path"] for row in library.summaries([ids[1], 999])] == ["/m/1.mp3", None]
+
+
+def _encoding(tags: np.ndarray) -> dict:
+    return {"encoder_version": 1, "tags": tags, "tag_curve": tags[None], "embedding": np.zeros(200), "patch_seconds": 3.0}

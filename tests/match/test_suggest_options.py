@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
-from picscore.match.candidates import Candidates
-from picscore.match.scoring import VARIANTS, Pictures, Tracks, component_scores, score_tracks
+from picscore.match.candidates import Candidates, candidates_from_rows
+from picscore.match.scoring import VARIANTS, Pictures, component_scores, score_tracks
 from picscore.match.suggest import SuggestOptions, mood_direction, suggest
 
 
-def _candidates(rng: np.random.Generator, n: int = 30) -> Candidates:
+def _candidates(
+    rng: np.random.Generator, n: int = 30, *, edit: Callable[[list[dict], dict[str, np.ndarray]], None] | None = None
+) -> Candidates:
+    """A hand-made table of n tracks; `edit(rows, tags)` changes it before the space is fitted."""
     rows = [
         {
             "id": i + 1,
@@ -28,8 +33,9 @@ def _candidates(rng: np.random.Generator, n: int = 30) -> Candidates:
         for i in range(n)
     ]
     tags = {name: rng.beta(0.5, 5.0, size=(n, 50)) for name in ("mtt", "msd")}
-    affect = np.array([[r["valence"], r["arousal"]] for r in rows])
-    return Candidates(rows=rows, tracks=Tracks(affect=affect, tags=tags), untagged=np.zeros(n, dtype=bool))
+    if edit is not None:
+        edit(rows, tags)
+    return candidates_from_rows(rows, tags, np.zeros(n, dtype=bool))
 
 
 def _pictures(rng: np.random.Generator, n: int = 1) -> Pictures:
@@ -56,7 +62,8 @@ def test_filters_and_exclusions(rng: np.random.Generator) -> None:
         _pictures(rng), candidates, SuggestOptions(top=30, min_duration_seconds=200, tempo_bpm=(100, 140), exclude_ids=frozenset({20}))
     )
     assert found and all(s.track["duration"] >= 200 and 100 <= s.track["bpm"] <= 140 and s.track["id"] != 20 for s in found)
-    assert len(found) == sum(1 for r in candidates.rows if r["duration"] >= 200 and 100 <= r["bpm"] <= 140 and r["id"] != 20)
+    rows = candidates.rows(range(len(candidates)))
+    assert len(found) == sum(1 for r in rows if r["duration"] >= 200 and 100 <= r["bpm"] <= 140 and r["id"] != 20)
 
 
 def test_seed_gives_variety_reproducibly(rng: np.random.Generator) -> None:
@@ -68,12 +75,13 @@ def test_seed_gives_variety_reproducibly(rng: np.random.Generator) -> None:
 
 
 def test_other_versions_of_a_song_are_skipped(rng: np.random.Generator) -> None:
-    candidates = _candidates(rng, n=6)
-    for i, title in enumerate(["Harbour", "Harbour (Live)", "Harbour - 2011 Remaster", "Other", "Harbour (Radio Edit)", "Last"]):
-        candidates.rows[i]["title"] = title
-    candidates.tracks.tags["mtt"][5] = candidates.tracks.tags["mtt"][3]  # "Last" sounds like "Other"...
-    candidates.tracks.tags["msd"][5] = candidates.tracks.tags["msd"][3]
-    candidates.rows[5]["bpm"] = candidates.rows[3]["bpm"]  # ...at the same tempo
+    def versions(rows: list[dict], tags: dict[str, np.ndarray]) -> None:
+        for i, title in enumerate(["Harbour", "Harbour (Live)", "Harbour - 2011 Remaster", "Other", "Harbour (Radio Edit)", "Last"]):
+            rows[i]["title"] = title
+        tags["mtt"][5], tags["msd"][5] = tags["mtt"][3], tags["msd"][3]  # "Last" sounds like "Other"...
+        rows[5]["bpm"] = rows[3]["bpm"]  # ...at the same tempo
+
+    candidates = _candidates(rng, n=6, edit=versions)
     titles = [s.track["title"] for s in suggest(_pictures(rng), candidates, SuggestOptions(top=6))]
     assert sum(t.startswith("Harbour") for t in titles) == 1
     assert len(titles) == 2 and ("Other" in titles) != ("Last" in titles)

@@ -20,7 +20,8 @@ from tqdm import tqdm
 
 from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS, encode_music
-from picscore.library.parallel import WorkerPool
+from picscore.library.parallel import WorkerPool, default_jobs
+from picscore.library.ray_engine import RayPool  # imports Ray only when used: it is an optional extra
 from picscore.library.scan import FileStat, scan_audio_files
 from picscore.library.store import Library
 from picscore.media.audio_decode import AudioDecodeError, DecodedAudio, decode_audio
@@ -135,22 +136,27 @@ def index_paths(
     library: Library,
     roots: list[str | Path],
     *,
-    jobs: int,
+    jobs: int | None,
     encoders: tuple[str, ...] = DEFAULT_ENCODERS,
     progress: bool = True,
+    engine: str = "local",
+    address: str | None = None,
 ) -> IndexSummary:
     """Bring the library up to date with the audio files under `roots`.
 
     `encoders` names the music encoders to keep current (see MUSIC_ENCODERS); an empty
-    tuple indexes descriptors alone. Ctrl-C stops the workers and returns the summary so
-    far (interrupted=True); everything committed before stays.
+    tuple indexes descriptors alone. `engine` "local" runs the work in `jobs` processes
+    here (None: every core); "ray" runs the same work as Ray Data jobs on the cluster at
+    `address`, or on a local Ray instance without one (jobs None: every CPU of the
+    cluster). Ctrl-C stops the workers and returns the summary so far
+    (interrupted=True); everything committed before stays.
     """
     started = time.perf_counter()
     summary = IndexSummary()
     files, summary.missing_roots = scan_audio_files(roots)
     candidates, encoder_jobs = _files_needing_work(library, files, encoders, summary)
     try:
-        with WorkerPool(min(jobs, max(1, len(candidates) + len(encoder_jobs)))) as pool:
+        with _open_pool(engine, jobs, address, work=max(1, len(candidates) + len(encoder_jobs))) as pool:
             new_jobs = _resolve_known_content(library, pool, candidates, encoders, summary)
             _run_all(library, pool, new_jobs + encoder_jobs, summary, progress=progress)
     except KeyboardInterrupt:
@@ -158,6 +164,15 @@ def index_paths(
     summary.missing = _missing_under(library, roots)
     summary.wall_seconds = time.perf_counter() - started
     return summary
+
+
+def _open_pool(engine: str, jobs: int | None, address: str | None, *, work: int) -> WorkerPool | RayPool:
+    """The pool that runs the per-file work: no more workers than files to work on."""
+    if engine == "ray":
+        return RayPool(jobs, address=address)
+    if engine != "local":
+        raise ValueError(f"unknown engine {engine!r}; choose local or ray")
+    return WorkerPool(min(jobs or default_jobs(), work))
 
 
 def _files_needing_work(
@@ -187,7 +202,7 @@ def _stale_encoders(stored: dict[str, int], wanted: tuple[str, ...]) -> tuple[st
 
 
 def _resolve_known_content(
-    library: Library, pool: WorkerPool, candidates: list[FileStat], encoders: tuple[str, ...], summary: IndexSummary
+    library: Library, pool: WorkerPool | RayPool, candidates: list[FileStat], encoders: tuple[str, ...], summary: IndexSummary
 ) -> list[_Job]:
     """Fingerprint the candidates; settle moves, copies and touched files without analysis."""
     jobs = []
@@ -213,7 +228,7 @@ def _resolve_known_content(
     return sorted(jobs, key=lambda job: job.stat.path)
 
 
-def _run_all(library: Library, pool: WorkerPool, jobs: list[_Job], summary: IndexSummary, *, progress: bool) -> None:
+def _run_all(library: Library, pool: WorkerPool | RayPool, jobs: list[_Job], summary: IndexSummary, *, progress: bool) -> None:
     track_ids = {job.stat.path: job.track_id for job in jobs}
     bar = tqdm(total=len(jobs), unit="track", desc="analysing", file=sys.stderr, disable=not progress or not jobs, dynamic_ncols=True)
     with bar:

@@ -26,7 +26,8 @@ def default_jobs() -> int:
         return max(1, multiprocessing.cpu_count())
 
 
-def _init_worker() -> None:
+def init_worker() -> None:
+    """Set up a worker process: one thread, and Ctrl-C left to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # One process per core: nested BLAS/OpenMP threads would only fight over the cores.
     # Libraries loaded already are limited now; torch, loaded later, reads the variable.
@@ -39,7 +40,7 @@ class WorkerPool:
 
     def __init__(self, jobs: int):
         self.jobs = max(1, jobs)
-        self._pool = multiprocessing.get_context("spawn").Pool(self.jobs, initializer=_init_worker) if self.jobs > 1 else None
+        self._pool = multiprocessing.get_context("spawn").Pool(self.jobs, initializer=init_worker) if self.jobs > 1 else None
 
     def map_unordered(self, func: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         if self._pool is None:

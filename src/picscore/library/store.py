@@ -8,7 +8,8 @@ either fully stored or absent. Field names follow beets where one exists (`bpm`,
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,20 @@ import numpy as np
 
 from picscore.audio.analysis import ANALYSIS_VERSION
 
-SCHEMA_VERSION = 3  # 2: track_encodings and image_features; 3: feedback
+SCHEMA_VERSION = 4  # 2: track_encodings and image_features; 3: feedback; 4: track_changes
+
+# Every write to a track or its encodings records the track in track_changes under a new, higher
+# change number, so caches derived from the library (the matcher's track space) know whether they
+# are current and which tracks to redo, without reading the library.
+_CHANGE_TRIGGERS = "".join(
+    f"""
+CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}d AFTER {event} ON {table} BEGIN
+    INSERT INTO track_changes VALUES ({row}.{column}, (SELECT coalesce(max(change), 0) + 1 FROM track_changes))
+        ON CONFLICT (track_id) DO UPDATE SET change = excluded.change;
+END;"""
+    for table, column in (("tracks", "id"), ("track_encodings", "track_id"))
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,6 +89,8 @@ CREATE TABLE IF NOT EXISTS errors (
     error TEXT NOT NULL,
     failed_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS track_changes (track_id INTEGER PRIMARY KEY, change INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS track_changes_change ON track_changes (change);
 """
 
 TRACK_COLUMNS = (
@@ -87,10 +103,24 @@ TRACK_COLUMNS = (
     "highlight_start", "highlight_end", "valence", "arousal", "indexed_at",
 )  # fmt: skip
 _ARRAY_COLUMNS = ("beats", "energy_curve")
+SUMMARY_COLUMNS = (
+    "id", "path", "title", "artist", "album", "genre", "year", "duration", "bpm", "initial_key",
+    "loudness_lufs", "valence", "arousal", "highlight_start", "highlight_end",
+)  # fmt: skip
+_NUMBER_COLUMNS = ("id", "duration", "bpm", "valence", "arousal")
+_BATCH = 500  # ids per `IN (...)` query, under SQLite's variable limit
 
 
 class LibraryError(Exception):
     """The library file cannot be opened or is not a picscore library."""
+
+
+@dataclass(frozen=True)
+class LibraryVersion:
+    """Which library (a random id made when it was created) at which change: equal versions hold equal tracks."""
+
+    library_id: str
+    change: int
 
 
 @dataclass(frozen=True)
@@ -130,7 +160,7 @@ class Library:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)  # idempotent: every statement is IF NOT EXISTS
+            self._db.executescript(_SCHEMA + _CHANGE_TRIGGERS)  # idempotent: every statement is IF NOT EXISTS
             with self.transaction():
                 self._check_schema()
         except sqlite3.DatabaseError as err:
@@ -166,6 +196,8 @@ class Library:
         # changes, so that opening a current library writes nothing (a server opens one per thread).
         if row is None or int(row[0]) != SCHEMA_VERSION:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        if self._db.execute("SELECT 1 FROM meta WHERE key='library_id'").fetchone() is None:
+            self._db.execute("INSERT INTO meta VALUES ('library_id', ?)", (uuid.uuid4().hex,))
 
     # --- what the indexer asks -------------------------------------------------------------
 
@@ -240,12 +272,8 @@ class Library:
     def outputs_of_all_tracks(self, encoder: str, *, encoder_version: int, output: str = "tags") -> dict[int, np.ndarray]:
         """Track id -> one output of one encoder at one version: its tag probabilities (`output="tags"`) or its
         mean embedding (`output="embedding"`); tracks without them are absent."""
-        if output not in ("tags", "embedding"):
-            raise ValueError(f"output is tags or embedding, not {output!r}")
-        rows = self._db.execute(
-            f"SELECT track_id, {output} FROM track_encodings WHERE encoder = ? AND encoder_version = ?", (encoder, encoder_version)
-        )
-        return {r["track_id"]: decode_array(r[output]) for r in rows}
+        ids, values = self.output_matrix(encoder, encoder_version=encoder_version, output=output)
+        return dict(zip(ids.tolist(), values, strict=True))
 
     def get_encodings(self, track_id: int) -> dict[str, dict[str, Any]]:
         """Encoder name -> its stored tags, tag curve (n_patches x n_tags), embedding and version."""
@@ -319,11 +347,56 @@ class Library:
 
     def list_tracks(self) -> list[dict[str, Any]]:
         """Every track's summary fields (no arrays), in path order."""
-        rows = self._db.execute(
-            "SELECT id, path, title, artist, album, genre, year, duration, bpm, initial_key,"
-            " loudness_lufs, valence, arousal, highlight_start, highlight_end FROM tracks ORDER BY path"
-        )
-        return [dict(r) for r in rows]
+        return [dict(r) for r in self._db.execute(f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM tracks ORDER BY path")]
+
+    def summaries(self, track_ids: Sequence[int]) -> list[dict[str, Any] | None]:
+        """The summary fields (as list_tracks) of these tracks, in the order given; None for an id not stored."""
+        found = {r["id"]: dict(r) for r in self._rows_of_ids(f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM tracks WHERE id IN", track_ids)}
+        return [found.get(int(i)) for i in track_ids]
+
+    def track_numbers(self, track_ids: Sequence[int] | None = None) -> dict[str, np.ndarray]:
+        """id (int64), duration, bpm, valence and arousal (float64, NaN when unknown) of every track (or of
+        those of `track_ids` still stored) in id order, as arrays: no per-track objects, for large libraries."""
+        columns = ", ".join(f"ifnull({c}, 'nan')" for c in _NUMBER_COLUMNS)  # 'nan' converts to a float NaN
+        if track_ids is None:
+            rows = self._db.execute(f"SELECT {columns} FROM tracks ORDER BY id").fetchall()
+        else:
+            rows = self._rows_of_ids(f"SELECT {columns} FROM tracks WHERE id IN", track_ids)
+        table = np.array(rows, dtype=np.float64).reshape(-1, len(_NUMBER_COLUMNS))
+        return {name: table[:, k].astype(np.int64) if name == "id" else table[:, k] for k, name in enumerate(_NUMBER_COLUMNS)}
+
+    def output_matrix(
+        self, encoder: str, *, encoder_version: int, output: str = "tags", track_ids: Sequence[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids [k] int64, outputs [k, width] float32) of the tracks (all, or those of `track_ids`) that have this
+        encoder's output at this version, in id order; one blob join, no per-track arrays."""
+        if output not in ("tags", "embedding"):
+            raise ValueError(f"output is tags or embedding, not {output!r}")
+        query = f"SELECT track_id, {output} FROM track_encodings WHERE encoder = ? AND encoder_version = ?"
+        if track_ids is None:
+            rows = self._db.execute(query + " ORDER BY track_id", (encoder, encoder_version)).fetchall()
+        else:
+            rows = self._rows_of_ids(query + " AND track_id IN", track_ids, params=(encoder, encoder_version))
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").astype(np.float32)
+        return ids, values.reshape(len(ids), -1) if len(ids) else values.reshape(0, 0)
+
+    def _rows_of_ids(self, query: str, track_ids: Sequence[int], *, params: tuple = ()) -> list[sqlite3.Row]:
+        """`query` ending in "IN", completed with a batch of ids at a time; rows sorted by their first column."""
+        rows = []
+        for batch in _batches(track_ids):
+            rows += self._db.execute(f"{query} ({', '.join('?' * len(batch))})", (*params, *batch)).fetchall()
+        return sorted(rows, key=lambda r: r[0])
+
+    def version(self) -> LibraryVersion:
+        """This library's identity and its latest change: a cheap test of whether anything was written."""
+        library_id = self._db.execute("SELECT value FROM meta WHERE key='library_id'").fetchone()[0]
+        return LibraryVersion(library_id, self._db.execute("SELECT coalesce(max(change), 0) FROM track_changes").fetchone()[0])
+
+    def changed_since(self, change: int) -> np.ndarray:
+        """[k] int64 ids of the tracks written, re-encoded or removed after `change` (see version())."""
+        rows = self._db.execute("SELECT track_id FROM track_changes WHERE change > ? ORDER BY track_id", (change,))
+        return np.array([r[0] for r in rows], dtype=np.int64)
 
     def add_feedback(self, *, photo_path: str, photo_hash: str, track_id: int, kept: bool) -> None:
         """Record that the user kept (or rejected) a track for a photo; the latest word on a photo and track wins."""
@@ -364,6 +437,11 @@ class Library:
             "keys": {k["initial_key"]: k["n"] for k in keys},
             "outdated_analysis": db.execute("SELECT count(*) FROM tracks WHERE analysis_version < ?", (ANALYSIS_VERSION,)).fetchone()[0],
         }
+
+
+def _batches(ids: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _BATCH):
+        yield [int(i) for i in ids[start : start + _BATCH]]
 
 
 def _track_dict(row: sqlite3.Row) -> dict[str, Any]:

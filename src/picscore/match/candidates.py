@@ -1,57 +1,145 @@
-"""The library's tracks as the matcher sees them: one table, rows aligned with score columns."""
+"""The library's tracks as the matcher sees them: arrays aligned with the space's rows, details on demand.
+
+A query needs, for every track, only its feature row and the columns the filters read (id,
+duration, tempo). Titles, artists and tags are read for the few tracks a suggestion shows or
+compares, so a large library never becomes a list of per-track objects.
+"""
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library
-from picscore.match.scoring import Tracks, TrackSpace, prepare_tracks
+from picscore.match.scoring import TAG_SOURCE_ORDER, Tracks, TrackSpace, prepare_tracks
 
 # The music encoders whose tags the matcher reads -> their name in the text-space vocabulary.
-TAG_SOURCES = {"musicnn-mtt": "mtt", "musicnn-msd": "msd"}
+TAG_SOURCES = dict(zip(("musicnn-mtt", "musicnn-msd"), TAG_SOURCE_ORDER, strict=True))
+TAG_WIDTH = 50
+
+
+class TrackDetails(Protocol):
+    """Summary rows and tags of a few tracks, by id."""
+
+    def summaries(self, ids: Sequence[int]) -> list[dict[str, Any] | None]:
+        """The tracks' fields as Library.list_tracks gives them (None: no longer stored)."""
+        ...
+
+    def tags(self, ids: Sequence[int]) -> dict[str, np.ndarray]:
+        """ "mtt" / "msd" -> [len(ids), 50] tag probabilities (zeros where a track has none)."""
+        ...
 
 
 @dataclass(frozen=True, eq=False)
 class Candidates:
-    """Every track's summary row (as Library.list_tracks), its matcher inputs, and which lack tags."""
+    """Every track's id, duration, tempo and tag state as arrays, its row in the joint space, and its details."""
 
-    rows: list[dict[str, Any]]
-    tracks: Tracks
-    untagged: np.ndarray  # bool [m]: no current encoder output, so the text components see nothing
-
-    @functools.cached_property
-    def columns(self) -> dict[str, np.ndarray]:
-        """id, duration and bpm of every track as arrays, for fast filtering."""
-        return {
-            name: np.array([row[name] if row[name] is not None else np.nan for row in self.rows], dtype=np.float64)
-            for name in ("id", "duration", "bpm")
-        }
-
-    @functools.cached_property
-    def space(self) -> TrackSpace:
-        """The tracks projected into the joint space, once."""
-        return prepare_tracks(self.tracks)
+    ids: np.ndarray  # [m] int64 library track ids
+    duration: np.ndarray  # [m] float64 seconds
+    bpm: np.ndarray  # [m] float64, NaN when unknown
+    untagged: np.ndarray  # [m] bool: no current tagger output, so the text components see nothing
+    space: TrackSpace
+    details: TrackDetails
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.ids)
+
+    def rows(self, indices: Sequence[int]) -> list[dict[str, Any] | None]:
+        """Summary rows of the tracks at these positions."""
+        return self.details.summaries(self.ids[np.asarray(indices, dtype=np.int64)].tolist())
+
+    def tags(self, indices: Sequence[int]) -> dict[str, np.ndarray]:
+        """Tag probabilities of the tracks at these positions, per tagger."""
+        return self.details.tags(self.ids[np.asarray(indices, dtype=np.int64)].tolist())
+
+
+class RowDetails:
+    """Details held in memory: for a few tracks (pair lists, tests)."""
+
+    def __init__(self, rows: list[dict[str, Any]], tags: dict[str, np.ndarray]) -> None:
+        self._position = {row["id"]: k for k, row in enumerate(rows)}
+        self._rows, self._tags = rows, tags
+
+    def summaries(self, ids: Sequence[int]) -> list[dict[str, Any] | None]:
+        return [self._rows[self._position[i]] if i in self._position else None for i in ids]
+
+    def tags(self, ids: Sequence[int]) -> dict[str, np.ndarray]:
+        positions = [self._position[i] for i in ids]
+        return {name: values[positions] for name, values in self._tags.items()}
+
+
+class LibraryDetails:
+    """Details read from the library file when asked, through one connection per thread (a server asks from many)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path, self._local = path, threading.local()
+
+    def _library(self) -> Library:
+        if getattr(self._local, "library", None) is None:
+            self._local.library = Library(self._path)
+        return self._local.library
+
+    def summaries(self, ids: Sequence[int]) -> list[dict[str, Any] | None]:
+        return self._library().summaries(ids)
+
+    def tags(self, ids: Sequence[int]) -> dict[str, np.ndarray]:
+        return read_tags(self._library(), np.asarray(ids, dtype=np.int64))[0]
+
+
+def candidates_from_rows(rows: list[dict[str, Any]], tags: dict[str, np.ndarray], untagged: np.ndarray) -> Candidates:
+    """Candidates of summary rows (as Library.list_tracks) and their tags, with the space fitted on them."""
+    column = {
+        name: np.array([row[name] if row[name] is not None else np.nan for row in rows], dtype=np.float64).reshape(-1)
+        for name in ("duration", "bpm", "valence", "arousal")
+    }
+    affect = np.stack([column["valence"], column["arousal"]], axis=1)
+    return Candidates(
+        ids=np.array([row["id"] for row in rows], dtype=np.int64),
+        duration=column["duration"],
+        bpm=column["bpm"],
+        untagged=untagged,
+        space=prepare_tracks(Tracks(affect=affect, tags=tags)),
+        details=RowDetails(rows, tags),
+    )
 
 
 def load_candidates(library: Library, *, paths: list[str] | None = None) -> Candidates:
-    """The library's tracks (or only those at `paths`, in that order) for matching."""
-    rows = library.list_tracks()
-    if paths is not None:
-        by_path = {row["path"]: row for row in rows}
-        rows = [by_path[p] for p in paths]
-    ids = [row["id"] for row in rows]
-    tags, untagged = {}, np.zeros(len(rows), dtype=bool)
-    for encoder, words in TAG_SOURCES.items():
-        stored = library.outputs_of_all_tracks(encoder, encoder_version=MUSIC_ENCODERS[encoder].version)
-        tags[words] = np.stack([stored.get(i, np.zeros(50, dtype=np.float32)) for i in ids]) if ids else np.zeros((0, 50))
-        untagged |= np.array([i not in stored for i in ids], dtype=bool)
-    affect = np.array([[row["valence"], row["arousal"]] for row in rows], dtype=np.float64).reshape(-1, 2)
-    return Candidates(rows=rows, tracks=Tracks(affect=affect, tags=tags), untagged=untagged)
+    """The library's tracks for matching, through the track-space cache beside the library (see
+    match/space_cache.py); or only the tracks at `paths`, in that order, with the space fitted on them."""
+    if paths is None:
+        from picscore.match.space_cache import cached_candidates
+
+        return cached_candidates(library)
+    by_path = {row["path"]: row for row in library.list_tracks()}
+    rows = [by_path[p] for p in paths]
+    tags, untagged = read_tags(library, np.array([row["id"] for row in rows], dtype=np.int64))
+    return candidates_from_rows(rows, tags, untagged)
+
+
+def read_tags(library: Library, ids: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """("mtt" / "msd" -> [len(ids), 50] current tag probabilities, zeros where missing; [len(ids)] bool: any missing)."""
+    tags, untagged = {}, np.zeros(len(ids), dtype=bool)
+    wanted = None if len(ids) > 10_000 else ids.tolist()  # one pass over the table beats thousands of lookups
+    for encoder, source in TAG_SOURCES.items():
+        found, values = library.output_matrix(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, track_ids=wanted)
+        tags[source], present = aligned_rows(ids, found, values, width=TAG_WIDTH)
+        untagged |= ~present
+    return tags, untagged
+
+
+def aligned_rows(ids: np.ndarray, found: np.ndarray, values: np.ndarray, *, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """[len(ids), width] the `values` rows of `found` ids (sorted) placed at their id's position in `ids`, zeros where
+    absent; and [len(ids)] bool which were present."""
+    aligned = np.zeros((len(ids), width), dtype=np.float32)
+    if len(found) == 0:
+        return aligned, np.zeros(len(ids), dtype=bool)
+    where = np.minimum(np.searchsorted(found, ids), len(found) - 1)
+    present = found[where] == ids
+    aligned[present] = values[where[present]]
+    return aligned, present

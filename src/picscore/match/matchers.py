@@ -12,7 +12,7 @@ import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library
-from picscore.match.candidates import Candidates
+from picscore.match.candidates import Candidates, aligned_rows
 from picscore.match.scoring import DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace, variant_form
 from picscore.models.shapes import MUSIC_SOURCES
 
@@ -72,12 +72,10 @@ class LearnedMatcher:
 
 def _music_inputs(library: Library, candidates: Candidates, *, fill: np.ndarray) -> np.ndarray:
     """[m, 400] each candidate's stored embeddings of MUSIC_SOURCES side by side; `fill` where one is missing."""
-    ids = [row["id"] for row in candidates.rows]
-    inputs = np.tile(fill.astype(np.float32), (len(ids), 1))
+    inputs = np.tile(fill.astype(np.float32), (len(candidates), 1))
     width = len(fill) // len(MUSIC_SOURCES)
     for k, encoder in enumerate(MUSIC_SOURCES):
-        stored = library.outputs_of_all_tracks(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, output="embedding")
-        for row, track_id in enumerate(ids):
-            if track_id in stored:
-                inputs[row, k * width : (k + 1) * width] = stored[track_id]
+        found, values = library.output_matrix(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, output="embedding")
+        embeddings, present = aligned_rows(candidates.ids, found, values, width=width)
+        inputs[present, k * width : (k + 1) * width] = embeddings[present]
     return inputs

@@ -35,6 +35,7 @@ matrix-vector product over the tracks.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,11 +52,14 @@ VARIANTS: dict[str, dict[str, float]] = {
     "full": {"colour-affect": 1.0, "text-affect": 0.4, "semantic": 0.4},
 }
 DEFAULT_VARIANT = "full"
+SPACE_VERSION = 1  # bump whenever a track's feature row would change: stored track spaces are then rebuilt
 # The tracks' text vectors keep this many principal directions: the query reads a third of the
 # bytes of the full (up to 100) directions, which is most of a query's time at a million tracks.
 TEXT_DIMENSIONS = 32
 _TOP_CLASSES = 20
 _CONSTANT_SD = 1e-6  # a score varying less than this over the library is treated as constant (float32 features)
+# The taggers' order wherever their words sit side by side.
+TAG_SOURCE_ORDER = ("mtt", "msd")
 # Columns of TrackSpace.features.
 AFFECT, AFFECT_NORM, MOOD, MOOD_NORM, TAG_VALENCE, TEXT = slice(0, 2), 2, slice(3, 5), 5, 6, slice(7, None)
 # MSD tags and their sign on the valence-tags axis.
@@ -83,23 +87,64 @@ class Tracks:
 
 
 @dataclass(frozen=True, eq=False)
+class Projection:
+    """The library-wide statistics that place a track in the joint space. Fitted on a library once, they
+    place tracks added later in the same space (see match/space_cache.py) until the library has changed
+    enough to fit them again."""
+
+    affect_mean: np.ndarray  # [2] tracks' descriptor valence/arousal mean and sd
+    affect_sd: np.ndarray
+    tag_means: dict[str, np.ndarray]  # "mtt" / "msd" -> [50] each tag's mean probability over the library
+    valence_tag_mean: np.ndarray  # [len(_VALENCE_TAGS)] those MSD tags' mean and sd
+    valence_tag_sd: np.ndarray
+    valence_axis: np.ndarray  # [2] mean and sd of their signed sum
+    word_mean: np.ndarray  # [100] the distinctive-tag weights' mean (both taggers side by side)
+    directions: np.ndarray  # [100, <=TEXT_DIMENSIONS] principal directions of the tracks' text vectors
+
+    @property
+    def text_basis(self) -> np.ndarray:
+        """[384, k] maps a centred text-space vector to the TEXT columns."""
+        return _text_space(load_vocabulary())[0] @ self.directions
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every statistic as a named array (for np.savez); Projection.from_arrays reverses it."""
+        fields = {name: np.asarray(value) for name, value in self.__dict__.items() if name != "tag_means"}
+        return {**fields, **{f"tag_means.{name}": value for name, value in self.tag_means.items()}}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Projection:
+        tag_means = {name.removeprefix("tag_means."): value for name, value in arrays.items() if name.startswith("tag_means.")}
+        return cls(tag_means=tag_means, **{name: value for name, value in arrays.items() if not name.startswith("tag_means.")})
+
+
+@dataclass(frozen=True, eq=False)
 class TrackSpace:
     """The tracks' side of every component, computed once per library and reused for every query."""
 
-    features: np.ndarray  # [m, d] float32, columns AFFECT, AFFECT_NORM, MOOD, MOOD_NORM, TEXT
+    features: np.ndarray  # [m, d] float32, columns AFFECT, AFFECT_NORM, MOOD, MOOD_NORM, TAG_VALENCE, TEXT
     mean: np.ndarray  # [d] float64, the features' mean over the library
     covariance: np.ndarray  # [d, d] float64, their covariance (population), for z-scoring any linear score
-    text_basis: np.ndarray  # [384, k] maps a centred text-space vector to the TEXT columns
-    tag_means: dict[str, np.ndarray]  # "mtt" / "msd" -> [50] each tag's mean probability over the library
+    projection: Projection
+
+    @classmethod
+    def of(cls, features: np.ndarray, projection: Projection) -> TrackSpace:
+        """The space of these feature rows, with their moments."""
+        return cls(features, *feature_moments(features), projection=projection)
+
+    @property
+    def text_basis(self) -> np.ndarray:
+        return self.projection.text_basis
+
+    @property
+    def tag_means(self) -> dict[str, np.ndarray]:
+        return self.projection.tag_means
 
     def __len__(self) -> int:
         return len(self.features)
 
     def extended(self, columns: np.ndarray) -> TrackSpace:
         """This space with more feature columns [m, k] after its own (a trained model's track embeddings)."""
-        features = np.concatenate([self.features, columns.astype(self.features.dtype)], axis=1)
-        mean, covariance = _moments(features)
-        return TrackSpace(features, mean, covariance, text_basis=self.text_basis, tag_means=self.tag_means)
+        return TrackSpace.of(np.concatenate([self.features, columns.astype(self.features.dtype)], axis=1), self.projection)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,26 +167,71 @@ class LinearScores:
         return (space.features @ weights.T).T.astype(np.float64) + self.offsets[:, None]
 
 
-def prepare_tracks(tracks: Tracks, *, vocabulary: Vocabulary | None = None) -> TrackSpace:
-    """Project the tracks into the joint space (see the module docstring)."""
-    vocabulary = vocabulary or load_vocabulary()
+def prepare_tracks(tracks: Tracks) -> TrackSpace:
+    """Project the tracks into the joint space (see the module docstring), fitted on them."""
+    projection = fit_projection(tracks)
+    return TrackSpace.of(project_tracks(tracks, projection), projection)
+
+
+def fit_projection(tracks: Tracks) -> Projection:
+    """The library statistics of `tracks` that project_tracks uses."""
     tag_means = {name: tags.mean(axis=0) for name, tags in tracks.tags.items()}
-    words = {name: _distinctive(tags, tag_means[name]) for name, tags in tracks.tags.items()}
-    mood = sum(_standardise(w @ vocabulary.mood(name), vocabulary.mood(name)) for name, w in words.items()) / len(words)
-    # sum_s w_s @ V_s, centred, is (W - mean W) @ V with W, V the sources side by side; V.T = basis @ r.
-    basis, r = np.linalg.qr(np.concatenate([vocabulary.vectors[name] for name in words]).T.astype(np.float64))
-    weights = np.concatenate(list(words.values()), axis=1)
-    weights -= weights.mean(axis=0)
-    text = _unit_rows_in_place(weights @ r.T.astype(weights.dtype))
-    directions = _principal_directions(text, count=TEXT_DIMENSIONS)
-    affect = _zscore_columns(tracks.affect) / 2.0
-    features = np.empty((len(text), TEXT.start + directions.shape[1]), dtype=np.float32)
+    valence_tags = _valence_tag_columns(tracks.tags["msd"])
+    valence_tag_mean, valence_tag_sd = valence_tags.mean(axis=0), _safe_sd(valence_tags)
+    axis = _valence_tag_sum(valence_tags, valence_tag_mean, valence_tag_sd)
+    words = _distinctive_words(tracks, tag_means)
+    word_mean = words.mean(axis=0)
+    text = _text_rows(words, word_mean)
+    return Projection(
+        affect_mean=tracks.affect.mean(axis=0),
+        affect_sd=_safe_sd(tracks.affect),
+        tag_means=tag_means,
+        valence_tag_mean=valence_tag_mean,
+        valence_tag_sd=valence_tag_sd,
+        valence_axis=np.array([axis.mean(), _safe_sd(axis)]),
+        word_mean=word_mean,
+        directions=_principal_directions(text, count=TEXT_DIMENSIONS),
+    )
+
+
+def project_tracks(tracks: Tracks, projection: Projection) -> np.ndarray:
+    """[m, d] float32 feature rows of `tracks` in the space `projection` was fitted for."""
+    vocabulary = load_vocabulary()
+    p = projection
+    affect = (tracks.affect - p.affect_mean) / p.affect_sd / 2.0
+    mood = sum(
+        _standardise(_distinctive(tracks.tags[name], p.tag_means[name]) @ vocabulary.mood(name), vocabulary.mood(name))
+        for name in tracks.tags
+    ) / len(tracks.tags)
+    valence = (
+        _valence_tag_sum(_valence_tag_columns(tracks.tags["msd"]), p.valence_tag_mean, p.valence_tag_sd) - p.valence_axis[0]
+    ) / p.valence_axis[1]
+    text = _text_rows(_distinctive_words(tracks, p.tag_means), p.word_mean)
+    features = np.empty((len(text), TEXT.start + p.directions.shape[1]), dtype=np.float32)
     features[:, AFFECT], features[:, AFFECT_NORM] = affect, (affect**2).sum(axis=1)
     features[:, MOOD], features[:, MOOD_NORM] = mood, (mood**2).sum(axis=1)
-    features[:, TAG_VALENCE] = _tag_valence(tracks.tags["msd"])
-    features[:, TEXT] = text @ directions.astype(text.dtype)
-    mean, covariance = _moments(features)
-    return TrackSpace(features, mean, covariance, text_basis=basis @ directions, tag_means=tag_means)
+    features[:, TAG_VALENCE] = valence
+    features[:, TEXT] = text @ p.directions.astype(text.dtype)
+    return features
+
+
+def _distinctive_words(tracks: Tracks, tag_means: dict[str, np.ndarray]) -> np.ndarray:
+    """[m, 100] both taggers' distinctive-tag weights side by side, in TAG_SOURCE_ORDER."""
+    return np.concatenate([_distinctive(tracks.tags[name], tag_means[name]) for name in TAG_SOURCE_ORDER], axis=1)
+
+
+def _text_rows(words: np.ndarray, word_mean: np.ndarray) -> np.ndarray:
+    """Unit text-space vectors of the tracks, in the vocabulary's orthonormal basis: sum_s w_s @ V_s, centred, is
+    (W - mean W) @ V with W, V the sources side by side, and V.T = basis @ r."""
+    r = _text_space(load_vocabulary())[1]
+    centred = words - word_mean.astype(words.dtype)
+    return _unit_rows_in_place(centred @ r.T.astype(centred.dtype))
+
+
+@functools.cache
+def _text_space(vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """QR of the taggers' word vectors (TAG_SOURCE_ORDER side by side, transposed): basis [384, 100], r [100, 100]."""
+    return np.linalg.qr(np.concatenate([vocabulary.vectors[name] for name in TAG_SOURCE_ORDER]).T.astype(np.float64))
 
 
 def component_forms(pictures: Pictures, space: TrackSpace, *, vocabulary: Vocabulary | None = None) -> dict[str, LinearScores]:
@@ -196,11 +286,13 @@ def _product(values: np.ndarray, column: int, space: TrackSpace) -> LinearScores
     return LinearScores(weights, np.zeros(len(values)))
 
 
-def _tag_valence(msd_tags: np.ndarray) -> np.ndarray:
-    """[m] the valence-tags axis: signed sum of the _VALENCE_TAGS z-scored over the library, z-scored."""
-    columns = [MSD_TAGS.index(name) for name in _VALENCE_TAGS]
-    signs = np.array(list(_VALENCE_TAGS.values()))
-    return _zscore_columns((_zscore_columns(msd_tags[:, columns]) @ signs)[:, None])[:, 0]
+def _valence_tag_columns(msd_tags: np.ndarray) -> np.ndarray:
+    return msd_tags[:, [MSD_TAGS.index(name) for name in _VALENCE_TAGS]]
+
+
+def _valence_tag_sum(columns: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """[m] the valence-tags axis before its own z-scoring: the _VALENCE_TAGS z-scored and summed with their signs."""
+    return ((columns - mean) / sd) @ np.array(list(_VALENCE_TAGS.values()))
 
 
 def _top_classes(probabilities: np.ndarray) -> np.ndarray:
@@ -230,7 +322,7 @@ def _principal_directions(rows: np.ndarray, *, count: int, block: int = 65536) -
     return vectors[:, np.argsort(-values)[:count]]
 
 
-def _moments(features: np.ndarray, *, block: int = 65536) -> tuple[np.ndarray, np.ndarray]:
+def feature_moments(features: np.ndarray, *, block: int = 65536) -> tuple[np.ndarray, np.ndarray]:
     """Mean [d] and population covariance [d, d] of the rows, accumulated in float64 a block at a time."""
     count = max(len(features), 1)
     total = np.zeros(features.shape[1])
@@ -247,8 +339,8 @@ def _standardise(positions: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return (positions - reference.mean(axis=0)) / np.maximum(reference.std(axis=0), 1e-12)
 
 
-def _zscore_columns(values: np.ndarray) -> np.ndarray:
-    return (values - values.mean(axis=0)) / np.maximum(values.std(axis=0), 1e-12)
+def _safe_sd(values: np.ndarray) -> np.ndarray:
+    return np.maximum(values.std(axis=0), 1e-12)
 
 
 def _unit_rows(values: np.ndarray) -> np.ndarray:

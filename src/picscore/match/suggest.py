@@ -70,7 +70,7 @@ def suggest(
     blocked = _blocked(candidates, options)
     if blocked is not None:
         scores[blocked] = -np.inf
-    return [_explain(candidates, i, float(scores[i])) for i in _diverse_top(scores, candidates, k=options.top)]
+    return _diverse_top(scores, candidates, k=options.top)
 
 
 def mood_direction(mood: str) -> tuple[float, float]:
@@ -83,15 +83,14 @@ def mood_direction(mood: str) -> tuple[float, float]:
 
 def _blocked(candidates: Candidates, options: SuggestOptions) -> np.ndarray | None:
     """Which tracks the options' filters leave out (None when no filter is set: a million-track mask costs milliseconds)."""
-    columns = candidates.columns
     blocked = None
     if options.min_duration_seconds > 0:
-        blocked = ~(columns["duration"] >= options.min_duration_seconds)
+        blocked = ~(candidates.duration >= options.min_duration_seconds)
     if options.exclude_ids:
-        blocked = _either(blocked, np.isin(columns["id"], list(options.exclude_ids)))
+        blocked = _either(blocked, np.isin(candidates.ids, list(options.exclude_ids)))
     if options.tempo_bpm:
         low, high = options.tempo_bpm
-        blocked = _either(blocked, ~((columns["bpm"] >= low) & (columns["bpm"] <= high)))
+        blocked = _either(blocked, ~((candidates.bpm >= low) & (candidates.bpm <= high)))
     return blocked
 
 
@@ -99,31 +98,51 @@ def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     return b if a is None else a | b
 
 
-def _diverse_top(scores: np.ndarray, candidates: Candidates, *, k: int) -> list[int]:
+@dataclass(frozen=True)
+class _Pool:
+    """The best-scoring tracks' positions, scores, rows and tags (the TAG_SOURCES side by side), best first."""
+
+    positions: np.ndarray
+    scores: np.ndarray
+    rows: list[dict[str, Any] | None]
+    tags: np.ndarray
+    untagged: np.ndarray
+
+
+def _diverse_top(scores: np.ndarray, candidates: Candidates, *, k: int) -> list[Suggestion]:
     """The k best allowed tracks, skipping other versions of a song already chosen (same
     base title and artist, or near-identical tags and tempo)."""
-    pool = min(len(scores), 8 * k)  # enough spares for the versions skipped
-    best = np.argpartition(-scores, pool - 1)[:pool]
-    best = best[np.argsort(-scores[best], kind="stable")]
-    # Both taggers' tags side by side, for the pool only (best[r] -> row r): the whole table is large.
-    pool_tags = np.concatenate([candidates.tracks.tags[name][best] for name in sorted(candidates.tracks.tags)], axis=1)
-    tags = dict(zip(best.tolist(), pool_tags, strict=True))
+    pool = _pool(scores, candidates, size=min(len(scores), 8 * k))  # enough spares for the versions skipped
     chosen: list[int] = []
-    for i in best:
-        if len(chosen) == k or not np.isfinite(scores[i]):
+    for r in range(len(pool.positions)):
+        if len(chosen) == k or not np.isfinite(pool.scores[r]):
             break
-        if not any(_same_song(candidates, int(i), j, tags) for j in chosen):
-            chosen.append(int(i))
-    return chosen
+        if pool.rows[r] is not None and not any(_same_song(pool, r, c) for c in chosen):
+            chosen.append(r)
+    return [_explain(candidates, pool, r) for r in chosen]
 
 
-def _same_song(candidates: Candidates, i: int, j: int, tags: dict[int, np.ndarray]) -> bool:
-    a, b = candidates.rows[i], candidates.rows[j]
+def _pool(scores: np.ndarray, candidates: Candidates, *, size: int) -> _Pool:
+    best = np.argpartition(-scores, size - 1)[:size]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    tags = candidates.tags(best)
+    return _Pool(
+        best,
+        scores[best],
+        candidates.rows(best),
+        np.concatenate([tags[n] for n in TAG_SOURCES.values()], axis=1),
+        candidates.untagged[best],
+    )
+
+
+def _same_song(pool: _Pool, i: int, j: int) -> bool:
+    a, b = pool.rows[i], pool.rows[j]
     if a["title"] and b["title"] and _base_title(a["title"]) == _base_title(b["title"]) and a["artist"] == b["artist"]:
         return True
-    if candidates.untagged[i] or candidates.untagged[j]:
+    if pool.untagged[i] or pool.untagged[j]:
         return False
-    cosine = float(tags[i] @ tags[j]) / max(float(np.linalg.norm(tags[i]) * np.linalg.norm(tags[j])), 1e-12)
+    x, y = pool.tags[i], pool.tags[j]
+    cosine = float(x @ y) / max(float(np.linalg.norm(x) * np.linalg.norm(y)), 1e-12)
     return cosine > 0.995 and abs((a["bpm"] or 0) - (b["bpm"] or 0)) < 1.5
 
 
@@ -131,21 +150,21 @@ def _base_title(title: str) -> str:
     return _VERSION_WORDS.sub("", title).strip().lower()
 
 
-def _explain(candidates: Candidates, i: int, score: float) -> Suggestion:
-    row = candidates.rows[i]
+def _explain(candidates: Candidates, pool: _Pool, r: int) -> Suggestion:
+    row = pool.rows[r]
     reasons = ", ".join(_mood_words(row)) + f": {row['bpm']:.0f} BPM, {_key_words(row['initial_key'])}"
-    if not candidates.untagged[i]:
-        reasons += ", tags: " + ", ".join(_distinctive_tags(candidates, i))
-    return Suggestion(row, score, row["highlight_start"] or 0.0, row["highlight_end"] or row["duration"], reasons)
+    if not pool.untagged[r]:
+        reasons += ", tags: " + ", ".join(_distinctive_tags(candidates, pool.tags[r]))
+    return Suggestion(row, float(pool.scores[r]), row["highlight_start"] or 0.0, row["highlight_end"] or row["duration"], reasons)
 
 
-def _distinctive_tags(candidates: Candidates, i: int, *, per_encoder: int = 2) -> list[str]:
-    """The tags most above their library average for track i, from each tagger."""
-    words = []
-    for encoder, source in TAG_SOURCES.items():
+def _distinctive_tags(candidates: Candidates, tags: np.ndarray, *, per_encoder: int = 2) -> list[str]:
+    """The tags most above their library average for a track (`tags`: the TAG_SOURCES side by side), from each tagger."""
+    words: list[str] = []
+    for k, (encoder, source) in enumerate(TAG_SOURCES.items()):
         names = tag_names(encoder)
-        tags = candidates.tracks.tags[source]
-        lift = tags[i] - candidates.space.tag_means[source] if len(tags) > 1 else tags[i]
+        own = tags[k * len(names) : (k + 1) * len(names)]
+        lift = own - candidates.space.tag_means[source] if len(candidates) > 1 else own
         words += [names[j].lower() for j in np.argsort(-lift)[:per_encoder] if names[j].lower() not in words]
     return words
 

@@ -334,8 +334,7 @@ def _routes(app: FastAPI, server: _Server) -> None:
     ) -> dict[str, Any]:
         """Search the library by text and/or mood (without a mood: in path order)."""
         _check_mood(mood)
-        candidates, _ = server.catalogue.current(server.library())
-        rows = [row for row in candidates.rows if _matches(row, q)]
+        rows = [row for row in server.library().list_tracks() if _matches(row, q)]
         if mood:
             direction = np.array(mood_direction(mood))
             rows.sort(key=lambda row: -float(np.array([row["valence"] or 0.0, row["arousal"] or 0.0]) @ direction))

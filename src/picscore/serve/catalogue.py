@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from picscore.library.store import Library
+from picscore.library.store import Library, LibraryVersion
 from picscore.match.candidates import Candidates, load_candidates
 from picscore.match.matchers import Matcher
 from picscore.match.model_loading import load_matcher
@@ -22,32 +22,26 @@ _DESCRIPTIVE = {word: np.array(direction) / np.hypot(*direction) for word, direc
 class Catalogue:
     """The loaded candidates and matcher for one library file, shared by every request.
 
-    `current(library)` notices changes in two steps: the size and modification time of the library
-    file and its write-ahead log (two stat calls, every request); when those moved, a signature of
-    the tracks (count, total duration, outdated analyses: a 10k-track library answers in tens of
-    ms), and a reload only when that differs. So an indexer running at the same time is picked up
-    without a restart, while cached photo features written by uploads cost one signature each.
+    `current(library)` asks the library for its version (Library.version: one indexed lookup,
+    every request) and reloads only when a track was written since. So an indexer running at the
+    same time is picked up without a restart, while photo features cached by uploads cost nothing.
     """
 
     def __init__(self, library_path: Path, *, model: str | None):
         self.library_path = library_path
         self.model = model
         self._lock = threading.Lock()
-        self._mark: tuple | None = None
-        self._signature: tuple | None = None
+        self._version: LibraryVersion | None = None
         self._loaded: tuple[Candidates, Matcher | None] | None = None
 
     def current(self, library: Library) -> tuple[Candidates, Matcher | None]:
         """The candidates and matcher for the library as it is now (no matcher while it is empty; ModelError when the
         model cannot be used)."""
-        mark = _file_mark(library.path)
-        if mark != self._mark or self._loaded is None:
+        version = library.version()
+        if version != self._version or self._loaded is None:
             with self._lock:
-                if mark != self._mark or self._loaded is None:
-                    signature = _signature(library)
-                    if signature != self._signature or self._loaded is None:
-                        self._loaded, self._signature = _load(library, model=self.model), signature
-                    self._mark = mark
+                if version != self._version or self._loaded is None:
+                    self._loaded, self._version = _load(library, model=self.model), version
         return self._loaded
 
 
@@ -55,26 +49,8 @@ def _load(library: Library, *, model: str | None) -> tuple[Candidates, Matcher |
     candidates = load_candidates(library)
     if len(candidates) == 0:
         return candidates, None
-    _ = candidates.space, candidates.columns  # computed once here, not in the first requests at the same time
     matcher, _ = load_matcher(model, candidates, library, variant=DEFAULT_VARIANT)
     return candidates, matcher
-
-
-def _file_mark(path: Path) -> tuple:
-    """(size, mtime_ns) of the library file and of its write-ahead log, which every commit grows or rewrites."""
-    mark = []
-    for part in (path, path.with_name(f"{path.name}-wal")):
-        try:
-            info = part.stat()
-            mark.append((info.st_size, info.st_mtime_ns))
-        except FileNotFoundError:
-            mark.append(None)
-    return tuple(mark)
-
-
-def _signature(library: Library) -> tuple:
-    stats = library.stats()
-    return stats["tracks"], stats["total_duration_seconds"], stats["outdated_analysis"]
 
 
 def mood_word(*, valence: float, arousal: float) -> str:
