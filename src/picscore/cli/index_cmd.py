@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS
 from picscore.cli.argtypes import positive_int
-from picscore.cli.output import print_json
+from picscore.cli.output import CliError, fail, print_json
 from picscore.library.indexer import IndexSummary, index_paths
 from picscore.library.parallel import default_jobs
+from picscore.library.ray_engine import MISSING_RAY_HINT, RayEngineError
 from picscore.library.store import Library
 from picscore.paths import library_path
 
@@ -24,6 +26,11 @@ recognised by its content and not analysed again. A file that cannot be decoded 
 recorded (see `picscore library errors`) and skipped. Ctrl-C stops cleanly: finished
 tracks are kept and the next run continues from there.
 
+--engine ray runs the same analysis as a Ray Data job (pip install 'picscore[ray]'): on a
+local Ray instance the command starts and stops, or with --address on a running Ray
+cluster, whose nodes must all see the music at the same paths and have picscore
+installed. Results come back to this machine and are saved as they finish.
+
 formats: MP3, AAC/M4A, OGG Vorbis, Opus, FLAC, WAV, AIFF, WMA and whatever else FFmpeg reads.
 
 encoders:
@@ -33,6 +40,8 @@ examples:
   picscore index ~/Music
   picscore index ~/Music /media/usb/Songs --jobs 2
   picscore index ~/Music --encoders none     # descriptors only, much faster
+  picscore index ~/Music --engine ray        # as a Ray job on a local Ray instance
+  picscore index /nfs/music --engine ray --address ray://head:10001   # on a Ray cluster
   picscore --library party.db index ~/Music/Party --json
 """
 
@@ -47,7 +56,10 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     """Add this verb's arguments to its sub-parser."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="music folders (walked recursively) or single files")
     parser.add_argument(
-        "--jobs", "-j", type=positive_int, default=default_jobs(), help="worker processes (default: all cores, here %(default)s)"
+        "--jobs",
+        "-j",
+        type=positive_int,
+        help=f"worker processes (default: all cores, here {default_jobs()}; with --engine ray, every CPU of the cluster)",
     )
     parser.add_argument(
         "--encoders",
@@ -55,6 +67,12 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         default=DEFAULT_ENCODERS,
         metavar="NAMES",
         help=f"music encoders to run, comma-separated, or 'none' for descriptors only (default: {','.join(DEFAULT_ENCODERS)})",
+    )
+    parser.add_argument(
+        "--engine", choices=("local", "ray"), default="local", help="run the analysis here (local) or as a Ray job (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--address", metavar="ADDRESS", help="the Ray cluster to run on, e.g. ray://head:10001 or auto (only with --engine ray)"
     )
     parser.add_argument("--json", action="store_true", help="print the run's summary as JSON")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -72,10 +90,25 @@ def _encoder_list(text: str) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.address and args.engine != "ray":
+        raise CliError("--address names a Ray cluster: use it with --engine ray")
+    if args.engine == "ray" and importlib.util.find_spec("ray") is None:
+        return fail(MISSING_RAY_HINT, status=2)
     with Library(library_path(getattr(args, "library", None))) as library:
-        summary = index_paths(library, args.paths, jobs=args.jobs, encoders=args.encoders, progress=not (args.quiet or args.json))
+        try:
+            summary = index_paths(
+                library,
+                args.paths,
+                jobs=args.jobs,
+                encoders=args.encoders,
+                progress=not (args.quiet or args.json),
+                engine=args.engine,
+                address=args.address,
+            )
+        except RayEngineError as err:
+            raise CliError(str(err)) from err
     if args.json:
-        print_json({"library": str(library.path), **summary.as_dict()})
+        print_json({"library": str(library.path), "engine": args.engine, **summary.as_dict()})
     else:
         report(summary)
     if summary.interrupted:
