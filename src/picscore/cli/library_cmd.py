@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import time
+from pathlib import Path
 
 from picscore.audio.music_encoders import tag_names, top_tags
+from picscore.cli.model_option import add_index_argument, add_model_argument, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, format_scores, print_json, print_table
 from picscore.library.store import Library
+from picscore.match.candidates import load_candidates
+from picscore.match.scoring import DEFAULT_VARIANT
+from picscore.match.search_index import resolve_kind, search_index
 from picscore.paths import library_path
 
 EPILOG = """\
@@ -16,6 +22,8 @@ examples:
   picscore library stats --json
   picscore library errors
   picscore library prune --dry-run
+  picscore library search-index              # build or update the search index of a large library now
+  picscore library search-index --index ivf-fp16 --model my-run --json
 """
 
 _LIST_COLUMNS = (
@@ -44,6 +52,7 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         ("stats", "counts, total time, tempo range and keys", _stats),
         ("errors", "files that could not be analysed, and why", _errors),
         ("prune", "remove tracks whose file is gone from disk", _prune),
+        ("search-index", "build or update the approximate search index that suggest uses for a large library", _search_index),
     ):
         sub = actions.add_parser(name, parents=[common], help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
         sub.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -54,6 +63,10 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
             sub.add_argument("--dry-run", action="store_true", help="only say what would be removed")
         if name == "errors":
             sub.add_argument("--clear", action="store_true", help="forget the recorded errors so the next index retries those files")
+        if name == "search-index":
+            add_index_argument(sub)
+            add_model_argument(sub)
+            sub.add_argument("--lock", type=Path, help=argparse.SUPPRESS)  # the lock a background build was started with
 
 
 def _with_library(args: argparse.Namespace, handler) -> int:
@@ -150,4 +163,33 @@ def _prune(library: Library, args: argparse.Namespace) -> int:
     for track in missing:
         print(f"{'would remove' if args.dry_run else 'removed'} {track['id']}: {track['path']}")
     print(f"{len(missing)} tracks {'would be ' if args.dry_run else ''}removed")
+    return 0
+
+
+def _search_index(library: Library, args: argparse.Namespace) -> int:
+    """Build the index now (or bring it up to date), and say what it is."""
+    try:
+        started = time.perf_counter()
+        candidates = load_candidates(library)
+        if len(candidates) == 0:
+            raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
+        matcher, _ = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
+        kind = resolve_kind(args.index, candidates, matcher)
+        index = search_index(library, candidates, matcher, kind=kind, build="now")
+    finally:
+        if args.lock is not None:
+            args.lock.unlink(missing_ok=True)
+    summary = {
+        "kind": kind,
+        "tracks": len(candidates),
+        "columns": int(matcher.space.features.shape[1]),
+        "bytes_per_track": None if index is None else round(index.memory_bytes() / max(len(index), 1), 1),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    if args.json:
+        print_json(summary)
+    elif index is None:
+        print(f"{kind}: {len(candidates)} tracks are searched exactly; there is no index to build")
+    else:
+        print(f"{kind} index of {len(index)} tracks, {summary['bytes_per_track']} bytes a track, ready in {summary['seconds']} s")
     return 0

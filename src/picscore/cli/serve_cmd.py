@@ -7,7 +7,7 @@ import ipaddress
 import os
 
 from picscore.cli.argtypes import positive_int, positive_number
-from picscore.cli.model_option import add_model_argument
+from picscore.cli.model_option import add_index_argument, add_model_argument
 from picscore.cli.output import CliError
 from picscore.models.errors import ModelError
 from picscore.models.registry import resolve_model
@@ -40,6 +40,7 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
     parser.add_argument("--token", help=f"API token clients must send (default: ${TOKEN_ENV}); required beyond localhost")
     add_model_argument(parser)
+    add_index_argument(parser)
     parser.add_argument("--max-files", type=positive_int, default=20, metavar="N", help="photos per upload (default: %(default)s)")
     parser.add_argument("--max-file-mb", type=positive_number, default=25.0, metavar="MB", help="bytes per photo (default: %(default)s MB)")
     parser.add_argument(
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     config = ServeConfig(
         library=library_path(getattr(args, "library", None)),
         model=args.model,
+        index=args.index,
         token=token,
         limits=limits,
         render_workers=args.render_workers,

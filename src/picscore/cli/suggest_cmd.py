@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 from picscore.cli.argtypes import positive_int
-from picscore.cli.model_option import add_model_argument, matcher_or_fail
+from picscore.cli.model_option import add_index_argument, add_model_argument, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, print_json, print_table
 from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
 from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS
+from picscore.match.search_index import resolve_kind, search_index
 from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, suggest, suggestion_json
 from picscore.paths import library_path
 
@@ -27,7 +28,8 @@ EPILOG = f"""\
 The score combines the photos' colour mood and what EfficientNet sees in them with each
 track's tempo, mode, loudness and brightness and what musicnn hears in it (see
 `picscore evaluate` for how well that works on real pairs). Other versions of a song
-already listed are skipped.
+already listed are skipped. Libraries of more than 200,000 tracks are searched through an
+approximate index kept beside the library (see --index and `picscore library search-index`).
 
 moods for --mood: {", ".join(MOODS)}
 
@@ -35,6 +37,7 @@ examples:
   picscore suggest beach.jpg
   picscore suggest holiday/*.jpg --top 5 --mood calmer --min-duration 60
   picscore suggest party.jpg --tempo 110-140 --exclude 12 --exclude 40 --seed 3 --json
+  picscore suggest beach.jpg --index exact      # score every track even in a large library
 """
 
 
@@ -52,6 +55,7 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "--variant", default=DEFAULT_VARIANT, choices=list(VARIANTS), help="zero-shot matcher variant (default: %(default)s)"
     )
     add_model_argument(parser)
+    add_index_argument(parser)
     parser.add_argument(
         "--compose-fallback",
         type=Path,
@@ -95,7 +99,11 @@ def run(args: argparse.Namespace) -> int:
         if len(candidates) == 0:
             raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
         matcher, _ = matcher_or_fail(args.model, candidates, library, variant=args.variant)
+        kind = resolve_kind(args.index, candidates, matcher)
+        index = search_index(library, candidates, matcher, kind=kind)
         photos = picture_features(library, [Path(p) for p in args.photos])
+    if index is None and kind != "exact":
+        print(f"picscore: note: building the {kind} search index in the background; searching exactly meanwhile", file=sys.stderr)
     for photo in photos:
         if photo.error:
             print(f"picscore: error: {photo.path}: {photo.error}", file=sys.stderr)
@@ -107,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             f"picscore: note: {int(candidates.untagged.sum())} tracks have no musicnn tags yet: `picscore index` adds them", file=sys.stderr
         )
     groups = [[p] for p in readable] if args.per_photo else [readable]
-    results = [(group, suggest(as_pictures(group), candidates, options, matcher=matcher)) for group in groups]
+    results = [(group, suggest(as_pictures(group), candidates, options, matcher=matcher, index=index)) for group in groups]
     fallbacks = [_fallback(args, group, found, index=i, of=len(groups)) for i, (group, found) in enumerate(results)]
     if args.json:
         print_json(

@@ -7,6 +7,7 @@ compares, so a large library never becomes a list of per-track objects.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,15 @@ class TrackDetails(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SpaceOrigin:
+    """Where a library's stored track space lives, which fit of it this is, and the library change it reflects."""
+
+    folder: Path
+    fit_id: str
+    change: int
+
+
 @dataclass(frozen=True, eq=False)
 class Candidates:
     """Every track's id, duration, tempo and tag state as arrays, its row in the joint space, and its details."""
@@ -46,9 +56,22 @@ class Candidates:
     untagged: np.ndarray  # [m] bool: no current tagger output, so the text components see nothing
     space: TrackSpace
     details: TrackDetails
+    origin: SpaceOrigin | None = None  # None: fitted in memory, not stored
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @functools.cached_property
+    def _id_order(self) -> np.ndarray:
+        return np.argsort(self.ids, kind="stable")
+
+    def positions_of(self, ids: np.ndarray) -> np.ndarray:
+        """[len(ids)] the position of each track id, -1 for an id not among the candidates."""
+        order = self._id_order
+        if len(order) == 0:
+            return np.full(len(ids), -1, dtype=np.int64)
+        positions = order[np.minimum(np.searchsorted(self.ids[order], ids), len(order) - 1)]
+        return np.where(self.ids[positions] == ids, positions, -1)
 
     def rows(self, indices: Sequence[int]) -> list[dict[str, Any] | None]:
         """Summary rows of the tracks at these positions."""

@@ -6,6 +6,8 @@ suggestions (album mean, z-scoring, mood steering, filters) work the same with e
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -22,6 +24,8 @@ if TYPE_CHECKING:  # torch loads only when a trained model is used
 
 class Matcher(Protocol):
     space: TrackSpace
+    model: str | None  # the trained model file, None for zero-shot
+    index_key: str  # names the track rows of `space` in search index files (match/search_index.py)
 
     def form(self, pictures: Pictures) -> LinearScores:
         """The pictures' scores over `space`'s tracks."""
@@ -30,6 +34,9 @@ class Matcher(Protocol):
 
 class ZeroShotMatcher:
     """The untrained matcher: a variant of match/scoring."""
+
+    model = None
+    index_key = "zero-shot"  # every variant scores the same rows
 
     def __init__(self, candidates: Candidates, *, variant: str = DEFAULT_VARIANT) -> None:
         self.space = candidates.space
@@ -46,11 +53,14 @@ class LearnedMatcher:
     stores (a track without them gets the training mean, so only its zero-shot part speaks).
     """
 
-    def __init__(self, model: JointModel, candidates: Candidates, library: Library, *, variant: str) -> None:
+    def __init__(self, model: JointModel, candidates: Candidates, library: Library, *, variant: str, model_file: Path) -> None:
         import torch
 
         torch.set_flush_denormal(True)
         self._model = model
+        self.model = str(model_file)
+        info = model_file.stat()
+        self.index_key = "model-" + hashlib.sha1(f"{model_file.resolve()}:{info.st_size}:{info.st_mtime_ns}".encode()).hexdigest()[:16]
         self._base = candidates.space
         self._variant = variant
         inputs = _music_inputs(library, candidates, fill=model.music.embed.mean.numpy())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from picscore.library.store import Library
 from picscore.match.candidates import Candidates
 from picscore.match.matchers import LearnedMatcher, Matcher, ZeroShotMatcher
@@ -20,4 +22,4 @@ def load_matcher(model: str | None, candidates: Candidates, library: Library, *,
     from picscore.train.features import feature_versions
 
     joint, metadata = load_model(path, feature_versions=feature_versions())
-    return LearnedMatcher(joint, candidates, library, variant=metadata["config"]["variant"]), str(path)
+    return LearnedMatcher(joint, candidates, library, variant=metadata["config"]["variant"], model_file=Path(path)), str(path)

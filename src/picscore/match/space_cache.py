@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library, LibraryVersion
-from picscore.match.candidates import TAG_SOURCES, Candidates, LibraryDetails, read_tags
+from picscore.match.candidates import TAG_SOURCES, Candidates, LibraryDetails, SpaceOrigin, read_tags
 from picscore.match.scoring import SPACE_VERSION, Projection, Tracks, TrackSpace, feature_moments, fit_projection, project_tracks
 
 REFIT_SHARE = 0.1
@@ -50,6 +51,7 @@ class _Table:
     mean: np.ndarray
     covariance: np.ndarray
     projection: Projection
+    fit_id: str  # a random name of the fit, the same for every generation updated from it
     fitted_tracks: int  # tracks the projection was fitted on
     changed_since_fit: int  # tracks added, changed or removed since
 
@@ -68,7 +70,7 @@ def cached_candidates(library: Library, *, small_library: int = SMALL_LIBRARY) -
     if state is not None and state["library_id"] == version.library_id and state["versions"] == _versions():
         table = _load(folder / state["generation"], state)
         if table is not None and state["change"] == version.change:
-            return _candidates(table, library.path)
+            return _candidates(table, library.path, change=version.change)
         if table is not None:
             table = _updated(library, table, since=state["change"], small_library=small_library)
     if table is None:
@@ -76,16 +78,17 @@ def cached_candidates(library: Library, *, small_library: int = SMALL_LIBRARY) -
         if table is None:
             return Candidates(*_empty_columns(), space=None, details=LibraryDetails(library.path))
     _store(folder, table, version)
-    return _candidates(table, library.path)
+    return _candidates(table, library.path, change=version.change)
 
 
 def _versions() -> dict[str, Any]:
     return {"space": SPACE_VERSION, "encoders": {name: MUSIC_ENCODERS[name].version for name in TAG_SOURCES}}
 
 
-def _candidates(table: _Table, library_path: Path) -> Candidates:
+def _candidates(table: _Table, library_path: Path, *, change: int) -> Candidates:
     space = TrackSpace(table.features, table.mean, table.covariance, projection=table.projection)
-    return Candidates(table.ids, table.duration, table.bpm, table.untagged, space=space, details=LibraryDetails(library_path))
+    origin = SpaceOrigin(space_folder(library_path), table.fit_id, change)
+    return Candidates(table.ids, table.duration, table.bpm, table.untagged, space, LibraryDetails(library_path), origin)
 
 
 def _fitted(library: Library) -> _Table | None:
@@ -98,7 +101,7 @@ def _fitted(library: Library) -> _Table | None:
     features = project_tracks(tracks, projection)
     return _Table(
         numbers["id"], numbers["duration"], numbers["bpm"], untagged, features, *feature_moments(features),
-        projection=projection, fitted_tracks=len(features), changed_since_fit=0,
+        projection=projection, fit_id=uuid.uuid4().hex, fitted_tracks=len(features), changed_since_fit=0,
     )  # fmt: skip
 
 
@@ -146,9 +149,10 @@ def _load(generation: Path, state: dict[str, Any]) -> _Table | None:
         arrays = {name: np.load(generation / f"{name}.npy", mmap_mode="r" if name == "features" else None) for name in _ARRAYS}
         with np.load(generation / "projection.npz") as npz:
             projection = Projection.from_arrays({name: npz[name] for name in npz.files})
+        counts = {name: state[name] for name in ("fit_id", "fitted_tracks", "changed_since_fit")}
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    return _Table(**arrays, projection=projection, fitted_tracks=state["fitted_tracks"], changed_since_fit=state["changed_since_fit"])
+    return _Table(**arrays, projection=projection, **counts)
 
 
 def _store(folder: Path, table: _Table, version: LibraryVersion) -> None:
@@ -161,7 +165,7 @@ def _store(folder: Path, table: _Table, version: LibraryVersion) -> None:
         np.savez(generation / "projection.npz", **table.projection.arrays())
         state = {
             "library_id": version.library_id, "change": version.change, "versions": _versions(), "generation": generation.name,
-            "fitted_tracks": table.fitted_tracks, "changed_since_fit": table.changed_since_fit,
+            "fit_id": table.fit_id, "fitted_tracks": table.fitted_tracks, "changed_since_fit": table.changed_since_fit,
         }  # fmt: skip
         temporary = folder / f".{_STATE}.{os.getpid()}"
         temporary.write_text(json.dumps(state))

@@ -11,7 +11,8 @@ import numpy as np
 from picscore.audio.music_encoders import tag_names
 from picscore.match.candidates import TAG_SOURCES, Candidates
 from picscore.match.matchers import Matcher, ZeroShotMatcher
-from picscore.match.scoring import AFFECT, DEFAULT_VARIANT, LinearScores, Pictures
+from picscore.match.scoring import AFFECT, DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace
+from picscore.match.vector_index import VectorIndex
 
 # Mood words a user can steer with: (valence, arousal) direction.
 MOODS: dict[str, tuple[float, float]] = {
@@ -21,7 +22,9 @@ MOODS: dict[str, tuple[float, float]] = {
     "sadder": (-1.0, 0.0), "sad": (-1.0, -0.3), "melancholic": (-0.8, -0.6), "dark": (-0.8, 0.2),
 }  # fmt: skip
 _MOOD_STRENGTH = 1.0  # in standard deviations of the score, per unit of direction
-_JITTER = 0.35  # Gumbel noise scale for --seed variety
+_JITTER = 0.35  # Gumbel noise scale for --seed variety, in standard deviations of the score
+_SEEDED_POOL = 4  # --seed shuffles among this many times the usual pool of best tracks
+_EXACT_FILTER_ROWS = 20_000  # filters allowing at most this many tracks: scoring them beats probing the index
 _VERSION_WORDS = re.compile(r"\s*[\(\[\-–].*?(remix|mix|edit|live|version|remaster(ed)?|acoustic|demo|radio).*$", re.IGNORECASE)
 
 
@@ -50,27 +53,51 @@ class Suggestion:
 
 
 def suggest(
-    pictures: Pictures, candidates: Candidates, options: SuggestOptions = SuggestOptions(), *, matcher: Matcher | None = None
+    pictures: Pictures,
+    candidates: Candidates,
+    options: SuggestOptions = SuggestOptions(),
+    *,
+    matcher: Matcher | None = None,
+    index: VectorIndex | None = None,
 ) -> list[Suggestion]:
     """The best tracks for all `pictures` together (an album), best first; by the zero-shot `options.variant`
-    unless a `matcher` (e.g. a trained model's) is given."""
+    unless a `matcher` (e.g. a trained model's) is given. With an `index` of the matcher's track rows (see
+    match/search_index.py) a large library is searched approximately instead of scored track by track."""
     if len(candidates) == 0:
         return []
     matcher = matcher or ZeroShotMatcher(candidates, variant=options.variant)
-    space = matcher.space
     form = matcher.form(pictures)
     # The album's score is the pictures' mean score, in standard deviations over the library.
-    album = LinearScores(form.weights.mean(axis=0, keepdims=True), form.offsets.mean(keepdims=True)).standardised(space)
+    album = LinearScores(form.weights.mean(axis=0, keepdims=True), form.offsets.mean(keepdims=True)).standardised(matcher.space)
     if options.mood:
         # Track affect columns hold z-scores halved: a push of _MOOD_STRENGTH sd per unit of direction.
         album.weights[0, AFFECT] += 2.0 * _MOOD_STRENGTH * np.array(mood_direction(options.mood))
-    scores = album.scores(space)[0]
+    pool = 8 * options.top  # enough spares for the versions skipped
     if options.seed is not None:
-        scores += _JITTER * np.random.default_rng(options.seed).gumbel(size=len(scores))
-    blocked = _blocked(candidates, options)
-    if blocked is not None:
-        scores[blocked] = -np.inf
-    return _diverse_top(scores, candidates, k=options.top)
+        pool *= _SEEDED_POOL
+    positions, scores = _best(album, matcher.space, candidates, _blocked(candidates, options), index, count=min(pool, len(candidates)))
+    if options.seed is not None:
+        scores = scores + _JITTER * np.random.default_rng(options.seed).gumbel(size=len(scores))
+        order = np.argsort(-scores, kind="stable")
+        positions, scores = positions[order], scores[order]
+    return _diverse_top(positions, scores, candidates, k=options.top)
+
+
+def _best(
+    album: LinearScores, space: TrackSpace, candidates: Candidates, blocked: np.ndarray | None, index: VectorIndex | None, *, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and scores of the `count` best allowed tracks, best first: every track scored, or through the index."""
+    allowed = None if blocked is None else np.flatnonzero(~blocked)
+    if index is None or (allowed is not None and len(allowed) <= _EXACT_FILTER_ROWS):
+        rows = np.arange(len(candidates)) if allowed is None else allowed
+        scores = (space.features[rows] @ album.weights[0].astype(space.features.dtype)).astype(np.float64) + album.offsets[0]
+        top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return rows[top], scores[top]
+    found, ids = index.search(album.weights.astype(np.float32), k=count, allowed_ids=None if allowed is None else candidates.ids[allowed])
+    positions = candidates.positions_of(ids[0])
+    known = positions >= 0
+    return positions[known], found[0][known].astype(np.float64) + album.offsets[0]
 
 
 def mood_direction(mood: str) -> tuple[float, float]:
@@ -109,10 +136,10 @@ class _Pool:
     untagged: np.ndarray
 
 
-def _diverse_top(scores: np.ndarray, candidates: Candidates, *, k: int) -> list[Suggestion]:
-    """The k best allowed tracks, skipping other versions of a song already chosen (same
+def _diverse_top(positions: np.ndarray, scores: np.ndarray, candidates: Candidates, *, k: int) -> list[Suggestion]:
+    """The k best of these tracks (best first), skipping other versions of a song already chosen (same
     base title and artist, or near-identical tags and tempo)."""
-    pool = _pool(scores, candidates, size=min(len(scores), 8 * k))  # enough spares for the versions skipped
+    pool = _pool(positions, scores, candidates)
     chosen: list[int] = []
     for r in range(len(pool.positions)):
         if len(chosen) == k or not np.isfinite(pool.scores[r]):
@@ -122,17 +149,10 @@ def _diverse_top(scores: np.ndarray, candidates: Candidates, *, k: int) -> list[
     return [_explain(candidates, pool, r) for r in chosen]
 
 
-def _pool(scores: np.ndarray, candidates: Candidates, *, size: int) -> _Pool:
-    best = np.argpartition(-scores, size - 1)[:size]
-    best = best[np.argsort(-scores[best], kind="stable")]
-    tags = candidates.tags(best)
-    return _Pool(
-        best,
-        scores[best],
-        candidates.rows(best),
-        np.concatenate([tags[n] for n in TAG_SOURCES.values()], axis=1),
-        candidates.untagged[best],
-    )
+def _pool(positions: np.ndarray, scores: np.ndarray, candidates: Candidates) -> _Pool:
+    tags = candidates.tags(positions)
+    side_by_side = np.concatenate([tags[n] for n in TAG_SOURCES.values()], axis=1)
+    return _Pool(positions, scores, candidates.rows(positions), side_by_side, candidates.untagged[positions])
 
 
 def _same_song(pool: _Pool, i: int, j: int) -> bool:

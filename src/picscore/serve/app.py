@@ -56,6 +56,7 @@ class ServeConfig:
 
     library: Path
     model: str | None = None
+    index: str = "auto"  # search index kind (match/search_index.INDEX_CHOICES)
     token: str | None = None
     limits: UploadLimits = field(default_factory=UploadLimits)
     render_workers: int = 1
@@ -90,7 +91,7 @@ class _Server:
 
     def __init__(self, config: ServeConfig):
         self.config = config
-        self.catalogue = Catalogue(config.library, model=config.model)
+        self.catalogue = Catalogue(config.library, model=config.model, index=config.index)
         self.uploads = UploadArea(config.limits)
         self.renders = RenderQueue(
             self.uploads.folder("renders"),
@@ -344,13 +345,13 @@ def _routes(app: FastAPI, server: _Server) -> None:
 def _suggestions(server: _Server, upload: Upload, *, top: int, mood: str | None) -> dict[str, Any]:
     """The upload's photos with their moods, and the tracks ranked for all of them together."""
     library = server.library()
-    candidates, matcher = server.catalogue.current(library)
+    candidates, matcher, index = server.catalogue.current(library)
     if matcher is None:
         raise HTTPException(409, "the library is empty: add music with `picscore index FOLDER` first")
     with server.encoding:
         features = picture_features(library, [photo.path for photo in upload.photos])
     pictures = as_pictures(features)
-    found = suggest(pictures, candidates, SuggestOptions(top=top, mood=mood), matcher=matcher)
+    found = suggest(pictures, candidates, SuggestOptions(top=top, mood=mood), matcher=matcher, index=index)
     photos = [
         {
             "index": photo.index,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -12,7 +13,9 @@ from picscore.match.candidates import Candidates, load_candidates
 from picscore.match.matchers import Matcher
 from picscore.match.model_loading import load_matcher
 from picscore.match.scoring import DEFAULT_VARIANT
+from picscore.match.search_index import resolve_kind, search_index
 from picscore.match.suggest import MOODS
+from picscore.match.vector_index import VectorIndex
 
 # Mood words for a picture: the plain ones (the comparatives steer, they do not describe).
 _STEERING = frozenset({"calmer", "more energetic", "happier", "sadder"})
@@ -27,30 +30,41 @@ class Catalogue:
     same time is picked up without a restart, while photo features cached by uploads cost nothing.
     """
 
-    def __init__(self, library_path: Path, *, model: str | None):
+    def __init__(self, library_path: Path, *, model: str | None, index: str = "auto"):
         self.library_path = library_path
         self.model = model
+        self.index = index
         self._lock = threading.Lock()
         self._version: LibraryVersion | None = None
-        self._loaded: tuple[Candidates, Matcher | None] | None = None
+        self._loaded: Loaded | None = None
 
-    def current(self, library: Library) -> tuple[Candidates, Matcher | None]:
-        """The candidates and matcher for the library as it is now (no matcher while it is empty; ModelError when the
-        model cannot be used)."""
+    def current(self, library: Library) -> Loaded:
+        """The candidates, matcher and search index for the library as it is now (no matcher while it is empty;
+        ModelError when the model cannot be used)."""
         version = library.version()
         if version != self._version or self._loaded is None:
             with self._lock:
                 if version != self._version or self._loaded is None:
-                    self._loaded, self._version = _load(library, model=self.model), version
+                    self._loaded, self._version = _load(library, model=self.model, index=self.index), version
         return self._loaded
 
 
-def _load(library: Library, *, model: str | None) -> tuple[Candidates, Matcher | None]:
+class Loaded(NamedTuple):
+    """What suggestions need of a library: its candidates, the matcher (None while empty) and the search index
+    (None: exact search)."""
+
+    candidates: Candidates
+    matcher: Matcher | None
+    index: VectorIndex | None
+
+
+def _load(library: Library, *, model: str | None, index: str) -> Loaded:
     candidates = load_candidates(library)
     if len(candidates) == 0:
-        return candidates, None
+        return Loaded(candidates, None, None)
     matcher, _ = load_matcher(model, candidates, library, variant=DEFAULT_VARIANT)
-    return candidates, matcher
+    kind = resolve_kind(index, candidates, matcher)
+    return Loaded(candidates, matcher, search_index(library, candidates, matcher, kind=kind, build="now"))
 
 
 def mood_word(*, valence: float, arousal: float) -> str:

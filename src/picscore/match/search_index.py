@@ -1,0 +1,152 @@
+"""The search index of a large library: which kind, kept where, and brought up to date how.
+
+Large libraries answer suggestions from an approximate index of the matcher's track rows
+(match/vector_index.py) instead of scoring every row. The index lives in the library's
+track-space folder (match/space_cache.py), one file per kind and matcher, beside a note of the
+space fit and the library change it reflects:
+
+- current: memory-mapped and searched;
+- behind (same fit, an older change): the tracks changed since are removed and added again,
+  and it is saved;
+- missing, or made for another fit (the space was fitted again, so every row moved): built at
+  once where waiting is expected (`picscore library search-index`, `picscore serve`), or
+  else in the background by that same command, one builder at a time (a lock file), while
+  this query is answered exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from picscore.library.store import Library
+from picscore.match.candidates import Candidates
+from picscore.match.matchers import Matcher
+from picscore.match.vector_index import INDEX_KINDS, VectorIndex, build_index, choose_kind, load_index
+
+INDEX_CHOICES = ("auto", *INDEX_KINDS)
+
+
+@dataclass(frozen=True)
+class IndexFiles:
+    """The index file of one kind and matcher, its note, and its builder's lock."""
+
+    index: Path
+    note: Path
+    lock: Path
+
+    @classmethod
+    def of(cls, candidates: Candidates, matcher: Matcher, *, kind: str) -> IndexFiles:
+        stem = candidates.origin.folder / f"search-{kind}-{matcher.index_key}"
+        return cls(stem.with_suffix(".faiss"), stem.with_suffix(".json"), stem.with_suffix(".lock"))
+
+
+def resolve_kind(requested: str, candidates: Candidates, matcher: Matcher) -> str:
+    """The index kind for `requested` (one of INDEX_CHOICES): "auto" picks by the library's size and row width."""
+    if requested not in INDEX_CHOICES:
+        raise ValueError(f"unknown index {requested!r}; choose from {', '.join(INDEX_CHOICES)}")
+    return choose_kind(len(candidates), dim=matcher.space.features.shape[1]) if requested == "auto" else requested
+
+
+def search_index(library: Library, candidates: Candidates, matcher: Matcher, *, kind: str, build: str = "background") -> VectorIndex | None:
+    """The index of `kind` for the matcher's rows, current with `candidates`; None means: search exactly.
+
+    `build` says what to do when there is no usable index: "now" builds and stores it before returning,
+    "background" starts `picscore library search-index` to do that and returns None.
+    """
+    if kind == "exact" or len(candidates) == 0 or candidates.origin is None:
+        return None
+    files = IndexFiles.of(candidates, matcher, kind=kind)
+    note = _read_note(files.note)
+    if note is not None and note["fit_id"] == candidates.origin.fit_id and files.index.exists():
+        if note["change"] == candidates.origin.change:
+            return load_index(files.index)
+        return _updated(library, load_index(files.index, mmap=False), candidates, matcher, files, since=note["change"])
+    if build == "now":
+        return store_new_index(candidates, matcher, kind=kind)
+    _start_builder(library.path, files, kind=kind, model=matcher.model)
+    return None
+
+
+def store_new_index(candidates: Candidates, matcher: Matcher, *, kind: str) -> VectorIndex:
+    """Build the index of `kind` over the matcher's rows and store it with its note."""
+    files = IndexFiles.of(candidates, matcher, kind=kind)
+    index = build_index(matcher.space.features, candidates.ids, kind=kind)
+    _save(index, files, candidates)
+    return index
+
+
+def _updated(
+    library: Library, index: VectorIndex, candidates: Candidates, matcher: Matcher, files: IndexFiles, *, since: int
+) -> VectorIndex:
+    """The index with the tracks changed after change `since` taken out and put back as they are now."""
+    changed = library.changed_since(since)
+    index.remove(changed)
+    present = candidates.positions_of(changed)
+    present = present[present >= 0]
+    index.add(matcher.space.features[present], candidates.ids[present])
+    _save(index, files, candidates)
+    return index
+
+
+def _save(index: VectorIndex, files: IndexFiles, candidates: Candidates) -> None:
+    """Save the index, then its note (a crash between them leaves an old note: the next update redoes those tracks)."""
+    with contextlib.suppress(OSError):  # a read-only disk: the index serves this process only
+        index.save(files.index)
+        temporary = files.note.with_name(f".{files.note.name}.{os.getpid()}")
+        temporary.write_text(json.dumps({"fit_id": candidates.origin.fit_id, "change": candidates.origin.change}))
+        os.replace(temporary, files.note)
+
+
+def _read_note(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _start_builder(library_path: Path, files: IndexFiles, *, kind: str, model: str | None) -> None:
+    """Start `picscore library search-index` in its own session unless a builder holds the lock."""
+    if not _take_lock(files.lock):
+        return
+    command = [sys.executable, "-m", "picscore", "--library", str(library_path), "library", "search-index", "--index", kind]
+    command += ["--model", model or "zero-shot", "--lock", str(files.lock)]
+    try:
+        builder = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+    except OSError:
+        files.lock.unlink(missing_ok=True)
+        return
+    files.lock.write_text(str(builder.pid))  # the builder holds it now; it removes it when done
+
+
+def _take_lock(lock: Path) -> bool:
+    """Create the lock file, or find it held by a live builder (False); a dead builder's lock is taken over."""
+    for _ in range(2):
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            if _holder_alive(lock):
+                return False
+            lock.unlink(missing_ok=True)
+            continue
+        except OSError:
+            return False
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(str(os.getpid()))
+        return True
+    return False
+
+
+def _holder_alive(lock: Path) -> bool:
+    try:
+        os.kill(int(lock.read_text().strip() or "0"), 0)
+    except (OSError, ValueError):
+        return False
+    return True

@@ -1,0 +1,104 @@
+"""The search index beside a library: built, searched like exact scoring, updated with the library, built in the background."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from picscore.library.store import Library
+from picscore.match.candidates import load_candidates
+from picscore.match.matchers import ZeroShotMatcher
+from picscore.match.search_index import IndexFiles, resolve_kind, search_index
+from picscore.match.space_cache import cached_candidates
+from picscore.match.suggest import SuggestOptions, suggest
+from picscore.match.vector_index import IVFIndex
+from tests.match.test_space_cache import _add_tracks
+from tests.match.test_suggest_options import _pictures
+
+KIND = "ivf-fp16"
+
+
+@pytest.fixture
+def filled(library: Library, rng: np.random.Generator) -> Library:
+    _add_tracks(library, rng, 400)
+    return library
+
+
+def _ids(found: list) -> list[int]:
+    return [s.track["id"] for s in found]
+
+
+def test_suggestions_through_the_index_match_exact_scoring(filled: Library, rng: np.random.Generator) -> None:
+    candidates = load_candidates(filled)
+    matcher = ZeroShotMatcher(candidates)
+    index = search_index(filled, candidates, matcher, kind=KIND, build="now")
+    assert isinstance(index, IVFIndex) and len(index) == len(candidates)
+    index.nprobe = index.nlist  # every cell: the index then differs from exact scoring only by its 16-bit codes
+    for options in (
+        SuggestOptions(top=10),
+        SuggestOptions(top=5, tempo_bpm=(90, 120), min_duration_seconds=10),
+        SuggestOptions(top=5, seed=4),
+    ):
+        pictures = _pictures(rng, 3)
+        exact = suggest(pictures, candidates, options, matcher=matcher)
+        indexed = suggest(pictures, candidates, options, matcher=matcher, index=index)
+        assert _ids(indexed) == _ids(exact)
+        np.testing.assert_allclose([s.score for s in indexed], [s.score for s in exact], atol=1e-3)
+    assert all(90 <= s.track["bpm"] <= 120 for s in suggest(_pictures(rng), candidates, SuggestOptions(tempo_bpm=(90, 120)), index=index))
+
+
+def test_the_index_follows_added_and_removed_tracks_without_a_rebuild(filled: Library, rng: np.random.Generator) -> None:
+    candidates = cached_candidates(filled, small_library=0)
+    matcher = ZeroShotMatcher(candidates)
+    search_index(filled, candidates, matcher, kind=KIND, build="now")
+    (added,) = _add_tracks(filled, rng, 1, start=400)
+    removed = int(candidates.ids[7])
+    filled.remove_tracks([removed])
+    later = cached_candidates(filled, small_library=0)
+    assert later.origin.fit_id == candidates.origin.fit_id  # the space was updated, not fitted again
+    index = search_index(filled, later, ZeroShotMatcher(later), kind=KIND, build="background")
+    assert index is not None and len(index) == len(later) == 400
+    weights = np.ones((1, later.space.features.shape[1]), dtype=np.float32)
+    assert index.search(weights, k=1, allowed_ids=np.array([added]))[1][0, 0] == added
+    assert index.search(weights, k=5, allowed_ids=np.array([removed]))[1][0, 0] == -1
+    note = json.loads(IndexFiles.of(later, ZeroShotMatcher(later), kind=KIND).note.read_text())
+    assert note == {"fit_id": later.origin.fit_id, "change": later.origin.change}
+
+
+def test_a_missing_index_is_built_in_the_background_meanwhile_exact(filled: Library) -> None:
+    candidates = load_candidates(filled)
+    matcher = ZeroShotMatcher(candidates)
+    assert search_index(filled, candidates, matcher, kind=KIND) is None
+    lock = IndexFiles.of(candidates, matcher, kind=KIND).lock
+    assert search_index(filled, candidates, matcher, kind=KIND) is None  # one builder at a time
+    deadline = time.monotonic() + 120
+    while lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not lock.exists()
+    assert isinstance(search_index(filled, candidates, matcher, kind=KIND), IVFIndex)
+
+
+def test_auto_picks_exact_for_a_small_library(filled: Library) -> None:
+    candidates = load_candidates(filled)
+    matcher = ZeroShotMatcher(candidates)
+    assert resolve_kind("auto", candidates, matcher) == "exact" and resolve_kind("ivf-sq8", candidates, matcher) == "ivf-sq8"
+    assert search_index(filled, candidates, matcher, kind="exact") is None
+    with pytest.raises(ValueError, match="unknown index 'hnsw'"):
+        resolve_kind("hnsw", candidates, matcher)
+
+
+def test_the_search_index_verb_and_suggest_with_it(filled: Library, tmp_path) -> None:
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (320, 240), (200, 120, 40)).save(photo)
+    base = [sys.executable, "-m", "picscore", "--library", str(filled.path)]
+    built = subprocess.run([*base, "library", "search-index", "--index", KIND, "--json"], capture_output=True, text=True, check=True)
+    summary = json.loads(built.stdout)
+    assert summary["kind"] == KIND and summary["tracks"] == 400 and 0 < summary["bytes_per_track"] < 200
+    found = subprocess.run([*base, "suggest", str(photo), "--index", KIND, "--json"], capture_output=True, text=True, check=True)
+    assert len(json.loads(found.stdout)[0]["suggestions"]) == 10 and "background" not in found.stderr
