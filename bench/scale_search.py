@@ -51,8 +51,11 @@ from picscore.match.matchers import ZeroShotMatcher
 from picscore.match.pictures import as_pictures
 from picscore.match.scoring import AFFECT, AFFECT_NORM, MOOD, MOOD_NORM
 from picscore.match.vector_index import ExactIndex, IVFIndex, build_index, load_index
+from picscore.paths import data_dir
 
-DEFAULT_LIBRARY = Path("/tmp/scale/real.db")
+# The cache library `picscore evaluate --pairs ...` fills: real tracks (e.g. the SuperTux and Wesnoth music of
+# tools/build_pairs.py) and the pairs' real pictures. Any indexed library whose pictures were suggested for works.
+DEFAULT_LIBRARY = data_dir() / "evaluate.db"
 NOISE = 0.3  # covariance-shaped noise, as a fraction of the real rows' spread along each principal direction
 LEARNED_DIMENSIONS = 128
 K = 10
@@ -63,6 +66,11 @@ _CHUNK = 250_000  # rows generated at once
 
 def load_real(library_path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Real track feature rows [m, 39] and real picture query vectors [p, 39] from a copy of a picscore library."""
+    if not library_path.exists():
+        raise SystemExit(
+            f"{library_path}: no such library; run `picscore evaluate --pairs PAIRS.tsv` (see tools/build_pairs.py) to make it,"
+            " or pass --library with any indexed library whose pictures were suggested for (e.g. demo-output/library.db)"
+        )
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "library.db"
         shutil.copy(library_path, copy)  # opening a Library writes to it

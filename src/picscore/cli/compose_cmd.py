@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from picscore.cli.argtypes import positive_number, unit_interval
 from picscore.cli.output import CliError, print_json
-from picscore.compose.composer import Piece, compose
-from picscore.compose.effects import mid_loudness
 from picscore.compose.theory import MODES, tonic_index
 from picscore.media.audio_encode import ENCODABLE_EXTENSIONS, encode_audio
 from picscore.media.image_load import ImageLoadError, load_image
 from picscore.vision.colour_affect import colour_descriptors, picture_affect
+
+if TYPE_CHECKING:  # the composer (and scipy with it) loads when a piece is composed, not with every command
+    from picscore.compose.composer import Piece
 
 NAME = "compose"
 SUMMARY = "compose music for a mood or for photos"
@@ -89,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         arousal = photo_arousal if arousal is None else arousal
     if valence is None or arousal is None:
         raise CliError("give the mood with --valence and --arousal, or --for PHOTO...")
+    from picscore.compose.composer import compose
+
     piece = compose(
         valence=valence, arousal=arousal, seconds=args.seconds, sr=args.sr, seed=args.seed, bpm=args.bpm, key=args.key, mode=args.mode
     )
@@ -112,6 +115,8 @@ def _title(piece: Piece) -> str:
 
 
 def _report(piece: Piece, *, output: Path, photos: list[dict[str, Any]], as_json: bool) -> None:
+    from picscore.compose.effects import mid_loudness
+
     info = {"path": str(output), **piece.describe(), "measured_lufs": round(mid_loudness(piece.samples.T, sr=piece.sr), 1)}
     if as_json:
         print_json({**info, "photos": photos})
