@@ -59,6 +59,7 @@ from picscore.match.pictures import as_pictures
 from picscore.match.scoring import Pictures, Tracks, TrackSpace, score_tracks
 from picscore.match.space_cache import space_folder
 from picscore.match.suggest import SuggestOptions, suggest
+from picscore.match.vector_index import build_index, choose_kind
 from picscore.media.image_load import load_image
 from picscore.vision.colour_affect import colour_descriptors
 from picscore.vision.efficientnet import load_image_encoder
@@ -226,6 +227,17 @@ def warm_size(n: int, pictures: list[Pictures], image_seconds: float) -> tuple[t
     naive_repeats = 1 if n >= 1_000_000 else max(1, min(5, 500_000 // n))
     naive, naive_picks = per_photo(lambda p: naive_top(p, candidates, tracks, cached_space=False), naive_repeats)
     argsort, _ = per_photo(lambda p: naive_top(p, candidates, tracks, cached_space=True), repeats)
+    auto = choose_kind(n, dim=space.features.shape[1])
+    indexed_row = ("-", "-", "-")
+    if auto != "exact":  # what `suggest --index auto` searches at this size: time it, and how often it agrees with exact
+        started = time.perf_counter()
+        index = build_index(space.features, candidates.ids, kind=auto)
+        build_seconds = time.perf_counter() - started
+        found = [[s.track["id"] for s in suggest(p, candidates, options, index=index)] for p in pictures]
+        indexed, _ = per_photo(lambda p: suggest(p, candidates, options, index=index), repeats)
+        overlap = statistics.mean(len(set(a) & set(b)) / TOP for a, b in zip(found, picks, strict=True))
+        indexed_row = (f"{auto} {ms(statistics.median(indexed))}", f"{build_seconds:.1f} s", f"{overlap:.2f}")
+        shipped = indexed
     b = statistics.median(shipped)
     total = image_seconds + b
     target = WARM_TARGETS_MS.get(n)
@@ -247,6 +259,7 @@ def warm_size(n: int, pictures: list[Pictures], image_seconds: float) -> tuple[t
         f"{statistics.median(naive) / b:.0f}x",
         ms(statistics.median(argsort)),
         "yes" if naive_picks == picks else "NO",
+        *indexed_row,
         f"{rss_mb():.0f} MB",
     )
     return row, verdict
@@ -270,9 +283,13 @@ def warm_sweep(sizes: list[int], folder: Path, *, photos: int) -> list[str]:
     print()
     print(f"  (b) suggest(): median per photo (best), over {len(pictures)} photos x several runs; (c) = (a) + (b)")
     header = ("tracks", "build rows", "rows RSS", "prepare", "space", "(b) suggest", "(c) total", "target", "met")
-    print_table((*header, "naive (b)", "speed-up", "argsort only", "same top-10", "RSS now"), rows)
+    print_table(
+        (*header, "naive (b)", "speed-up", "argsort only", "same top-10", "index", "index build", "top-10 overlap", "RSS now"), rows
+    )
     print("  naive: score_tracks(pictures, candidates.tracks) (track side recomputed per query) + full np.argsort;")
     print("  argsort only: the cached space + full np.argsort; speed-up = naive / shipped (b);")
+    print("  index: where `--index auto` picks an approximate index, suggest() through it (then (b) is that time), its build,")
+    print("  and the share of the exact top 10 it returns;")
     print("  prepare: prepare_tracks + the id/duration/bpm columns, once per library load; RSS now: the process, this size loaded")
     print()
     return verdicts
@@ -370,6 +387,7 @@ from picscore.library.image_features import picture_features
 from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
+from picscore.match.vector_index import build_index, choose_kind
 import picscore.vision.efficientnet as efficientnet
 spent = {"encoder load": 0.0}
 def timed(name, function):

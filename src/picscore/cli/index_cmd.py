@@ -10,7 +10,7 @@ from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS
 from picscore.cli.argtypes import positive_int
 from picscore.cli.output import CliError, fail, print_json
 from picscore.library.indexer import IndexSummary, index_paths
-from picscore.library.parallel import default_jobs
+from picscore.library.parallel import WorkerCrashError, default_jobs
 from picscore.library.ray_engine import MISSING_RAY_HINT, RayEngineError
 from picscore.library.store import Library
 from picscore.paths import library_path
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 engine=args.engine,
                 address=args.address,
             )
-        except RayEngineError as err:
+        except (RayEngineError, WorkerCrashError) as err:
             raise CliError(str(err)) from err
     if args.json:
         print_json({"library": str(library.path), "engine": args.engine, **summary.as_dict()})

@@ -98,6 +98,11 @@ def _run_job(job: _Job) -> _Outcome:
         return _Outcome(job.stat, error=f"analysis failed ({type(err).__name__}: {err})")
 
 
+def _crashed(stat: FileStat, cause: str, stage: str) -> _Outcome:
+    """The outcome for a file whose `stage` killed its worker process (a crash in native code, the OOM killer)."""
+    return _Outcome(stat, error=f"{stage} crashed ({cause})")
+
+
 def analysis_row(stat: FileStat, decoded: DecodedAudio, *, fingerprint: str) -> dict[str, Any]:
     """Analyse a decoded file into a library row."""
     analysis = analyse(decoded.samples, config=DEFAULT_CONFIG)
@@ -206,7 +211,7 @@ def _resolve_known_content(
 ) -> list[_Job]:
     """Fingerprint the candidates; settle moves, copies and touched files without analysis."""
     jobs = []
-    for outcome in pool.map_unordered(_fingerprint_job, candidates):
+    for outcome in pool.map_unordered(_fingerprint_job, candidates, on_crash=lambda stat, cause: _crashed(stat, cause, "fingerprinting")):
         stat = outcome.stat
         if outcome.error:
             _record_failure(library, summary, stat, outcome.error)
@@ -232,7 +237,7 @@ def _run_all(library: Library, pool: WorkerPool | RayPool, jobs: list[_Job], sum
     track_ids = {job.stat.path: job.track_id for job in jobs}
     bar = tqdm(total=len(jobs), unit="track", desc="analysing", file=sys.stderr, disable=not progress or not jobs, dynamic_ncols=True)
     with bar:
-        for outcome in pool.map_unordered(_run_job, jobs):
+        for outcome in pool.map_unordered(_run_job, jobs, on_crash=lambda job, cause: _crashed(job.stat, cause, "the analysis")):
             if outcome.error:
                 _record_failure(library, summary, outcome.stat, outcome.error)
             else:

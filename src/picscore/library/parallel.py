@@ -2,20 +2,37 @@
 
 One worker per core by default; `jobs=1` runs in this process (no start-up cost, easy to
 debug). Workers ignore Ctrl-C so the parent decides what to keep; `terminate()` stops them.
+
+Each worker takes one item at a time, so when a worker process dies (a crash in a native
+decoder, the OOM killer) the pool knows the item it was on. A dead worker is replaced and the
+map carries on; its item is tried again alone once the rest is done, since the death may have
+been its neighbours' fault (memory). An item that kills its worker alone too becomes
+`on_crash(item, cause)`, or, without `on_crash`, a `WorkerCrashError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from itertools import islice
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import SpawnContext
+from typing import Any, TypeVar
 
 import threadpoolctl
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+_READY, _DONE, _RAISED = "ready", "done", "raised"  # what a worker sends: set up, a result, an exception
+_EXIT_WAIT_S = 10.0  # how long a worker that closed its pipe or was asked to stop gets to exit
+
+
+class WorkerCrashError(RuntimeError):
+    """A worker process died: on an item, with no `on_crash` to turn that into a result, or before it could start."""
 
 
 def default_jobs() -> int:
@@ -35,30 +52,155 @@ def init_worker() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
 
 
+def _serve(conn: Connection) -> None:
+    """A worker's life: set up, say so, then answer each (func, item) until told to stop (None)."""
+    init_worker()
+    conn.send((_READY, None))
+    while (task := conn.recv()) is not None:
+        func, item = task
+        try:
+            conn.send((_DONE, func(item)))
+        except Exception as err:  # noqa: BLE001 - raised again in the parent, as by multiprocessing.Pool
+            conn.send((_RAISED, err))
+
+
+class _Worker:
+    """One spawned worker process and the parent's end of its pipe."""
+
+    def __init__(self, context: SpawnContext) -> None:
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child_end,), daemon=True)
+        self.process.start()
+        child_end.close()  # the child's copy is now the only one: its death reads as end-of-file here
+        self.ready = False
+
+    def give(self, func: Callable[[Any], Any], item: Any) -> None:
+        """Hand the worker `func(item)` to compute."""
+        with contextlib.suppress(OSError):  # a worker that died while idle: its end-of-file shows in the next wait
+            self.conn.send((func, item))
+
+    def receive(self) -> tuple[str, Any] | None:
+        """The worker's next message, or None when its process has died."""
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            return None
+
+    def death(self) -> str:
+        """How the worker's process ended (it has, or is about to: its pipe is closed)."""
+        self.process.join(_EXIT_WAIT_S)
+        self.kill()
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            return f"worker process killed by {signal.Signals(-code).name}"
+        return f"worker process exited with code {code}"
+
+    def stop(self) -> None:
+        """Ask an idle worker to exit, and see that it does."""
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.process.join(_EXIT_WAIT_S)
+        self.kill()
+
+    def kill(self) -> None:
+        """Stop the process now, whatever it is doing."""
+        self.process.terminate()
+        self.process.join()
+        self.conn.close()
+
+
 class WorkerPool:
-    """A pool of `jobs` spawned processes (or none for jobs=1) for unordered maps."""
+    """Up to `jobs` spawned worker processes (none for jobs=1) for unordered maps; they are started on demand and kept between maps."""
 
     def __init__(self, jobs: int):
         self.jobs = max(1, jobs)
-        self._pool = multiprocessing.get_context("spawn").Pool(self.jobs, initializer=init_worker) if self.jobs > 1 else None
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._idle: list[_Worker] = []
 
-    def map_unordered(self, func: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        if self._pool is None:
+    def map_unordered(self, func: Callable[[T], R], items: Iterable[T], *, on_crash: Callable[[T, str], R] | None = None) -> Iterator[R]:
+        """`func` of every item, in the order they finish; an item whose worker dies is `on_crash(item, cause)`.
+
+        `cause` says how the worker died ("worker process killed by SIGSEGV"). Without
+        `on_crash`, such an item raises WorkerCrashError. With jobs=1 everything runs in
+        this process, where a crash ends the run (there is no worker to lose).
+        """
+        if self.jobs == 1:
             return map(func, items)
-        return self._pool.imap_unordered(func, items, chunksize=1)
+        return self._map(func, items, on_crash)
+
+    def _map(self, func: Callable[[T], R], items: Iterable[T], on_crash: Callable[[T, str], R] | None) -> Iterator[R]:
+        """All items `jobs` at a time, then those whose worker died again, one at a time."""
+        suspects: list[T] = []
+        for item, cause, result in self._run(func, items, width=self.jobs):
+            if cause is None:
+                yield result
+            else:
+                suspects.append(item)
+        for item, cause, result in self._run(func, suspects, width=1):
+            if cause is None:
+                yield result
+            elif on_crash is None:
+                raise WorkerCrashError(f"{cause} while working on {item!r}")
+            else:
+                yield on_crash(item, cause)
+
+    def _run(self, func: Callable[[T], R], items: Iterable[T], *, width: int) -> Iterator[tuple[T, str | None, Any]]:
+        """(item, None, result) or (item, how its worker died, None) for each item, at most `width` at once."""
+        todo = iter(items)
+        busy: dict[Connection, tuple[_Worker, T]] = {}
+        try:
+            while True:
+                for item in islice(todo, width - len(busy)):
+                    worker = self._idle.pop() if self._idle else self._spawn()
+                    worker.give(func, item)
+                    busy[worker.conn] = (worker, item)
+                if not busy:
+                    return
+                for conn in wait(list(busy)):
+                    worker, item = busy[conn]
+                    message = worker.receive()
+                    if message is None:
+                        del busy[conn]
+                        yield item, self._bury(worker), None
+                    elif message[0] == _READY:
+                        worker.ready = True
+                    else:
+                        del busy[conn]
+                        self._idle.append(worker)
+                        if message[0] == _RAISED:
+                            raise message[1]
+                        yield item, None, message[1]
+        finally:  # stopped early (an exception, Ctrl-C, the caller gave up): the unfinished work is abandoned
+            for worker, _ in busy.values():
+                self._workers.remove(worker)
+                worker.kill()
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._context)
+        self._workers.append(worker)
+        return worker
+
+    def _bury(self, worker: _Worker) -> str:
+        """Forget a dead worker; how it died. A worker that dies before it is set up fails the whole map."""
+        self._workers.remove(worker)
+        cause = worker.death()
+        if not worker.ready:
+            raise WorkerCrashError(f"{cause} before it could take work: its set-up failed")
+        return cause
 
     def terminate(self) -> None:
         """Stop the workers now, abandoning what they are doing."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        for worker in self._workers:
+            worker.kill()
+        self._workers.clear()
+        self._idle.clear()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+        """Let the idle workers exit; stop any still busy (a map left unfinished)."""
+        for worker in self._idle:
+            worker.stop()
+        self.terminate()
 
     def __enter__(self) -> WorkerPool:
         return self

@@ -1,0 +1,105 @@
+"""A worker process that dies (a crash in native code, the OOM killer) costs its item, never the run."""
+
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from picscore.library import indexer, parallel
+from picscore.library.indexer import index_paths
+from picscore.library.parallel import WorkerCrashError, WorkerPool
+from picscore.library.store import Library
+from tests.conftest import write_song
+from tests.library import crashing_job
+from tests.library.crashing_job import CRASH_ON, fail_on_negative, square_or_exit
+
+ITEMS = range(8)
+EXPECTED = Counter([i * i for i in ITEMS if i != CRASH_ON] + [(CRASH_ON, "worker process exited with code 3")])
+LIMIT_S = 60  # a map that has not ended by then hangs
+
+
+@pytest.fixture(autouse=True)
+def no_hang() -> Iterator[None]:
+    """Fail (rather than wait for ever) a test that has not ended within LIMIT_S."""
+
+    def fail(*_: object) -> None:
+        raise TimeoutError(f"still running after {LIMIT_S} s: the map hangs")
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(LIMIT_S)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _crashed(item: int, cause: str) -> tuple[int, str]:
+    return item, cause
+
+
+def test_an_item_that_kills_its_worker_becomes_on_crash_and_the_rest_come_back() -> None:
+    with WorkerPool(2) as pool:
+        assert Counter(pool.map_unordered(square_or_exit, ITEMS, on_crash=_crashed)) == EXPECTED
+        # the dead worker was replaced, and the pool works on
+        assert Counter(pool.map_unordered(square_or_exit, ITEMS, on_crash=_crashed)) == EXPECTED
+        assert len(pool._workers) <= 2
+
+
+def test_without_on_crash_the_crash_is_raised_after_the_other_results() -> None:
+    results = []
+    with WorkerPool(2) as pool, pytest.raises(WorkerCrashError, match=f"exited with code 3 while working on {CRASH_ON}"):
+        results.extend(pool.map_unordered(square_or_exit, ITEMS))
+    assert sorted(results) == sorted(i * i for i in ITEMS if i != CRASH_ON)
+
+
+def test_python_exceptions_still_reach_the_caller() -> None:
+    with WorkerPool(2) as pool:
+        with pytest.raises(ValueError, match="negative: -1"):
+            list(pool.map_unordered(fail_on_negative, [1, -1, 2, 3]))
+        assert sorted(pool.map_unordered(fail_on_negative, [1, 2, 3])) == [1, 2, 3]
+
+
+def test_workers_that_cannot_start_fail_the_map_rather_than_each_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_serve", crashing_job.exit_at_start)
+    with WorkerPool(2) as pool, pytest.raises(WorkerCrashError, match="before it could take work"):
+        list(pool.map_unordered(square_or_exit, ITEMS, on_crash=_crashed))
+
+
+@pytest.fixture(scope="module")
+def songs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three short songs, one of them named to kill the worker that works on it."""
+    folder = tmp_path_factory.mktemp("music")
+    for i, name in enumerate(("a.flac", f"{crashing_job.CRASH_MARK}.flac", "b.flac")):
+        write_song(folder / name, seconds=3.0, bpm=90 + 10 * i, seed=i)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("job", "replacement", "stage"),
+    [("_fingerprint_job", crashing_job.fingerprint_or_die, "fingerprinting"), ("_run_job", crashing_job.analyse_or_die, "the analysis")],
+)
+def test_the_indexer_records_a_file_that_kills_its_worker_and_goes_on(
+    library: Library, songs: Path, monkeypatch: pytest.MonkeyPatch, job: str, replacement: object, stage: str
+) -> None:
+    # The workers import the replacement by its own name, so the patch reaches them.
+    monkeypatch.setattr(indexer, job, replacement)
+    summary = index_paths(library, [songs], jobs=2, encoders=(), progress=False)
+    error = f"{stage} crashed (worker process killed by SIGKILL)"
+    assert (summary.indexed, summary.failed, summary.interrupted) == (2, 1, False)
+    assert [(Path(p).name, e) for p, e in summary.failures] == [(f"{crashing_job.CRASH_MARK}.flac", error)]
+    assert [(Path(e["path"]).name, e["error"]) for e in library.errors()] == [(f"{crashing_job.CRASH_MARK}.flac", error)]
+    again = index_paths(library, [songs], jobs=2, encoders=(), progress=False)
+    assert (again.indexed, again.unchanged, again.known_failures, again.failed) == (0, 2, 1, 0)
+
+
+@pytest.mark.slow
+def test_on_ray_an_item_that_kills_its_worker_becomes_on_crash() -> None:
+    pytest.importorskip("ray.data")
+    from picscore.library.ray_engine import RayPool
+
+    with RayPool(2) as pool:
+        results = Counter(pool.map_unordered(square_or_exit, ITEMS, on_crash=_crashed))
+    assert results == Counter([i * i for i in ITEMS if i != CRASH_ON] + [(CRASH_ON, "Ray worker process died on it 2 times")])
