@@ -18,6 +18,7 @@ from picscore.match.search_index import IndexFiles, resolve_kind, search_index
 from picscore.match.space_cache import cached_candidates
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.match.vector_index import IVFIndex
+from picscore.serve.catalogue import Catalogue
 from tests.match.test_space_cache import _add_tracks
 from tests.match.test_suggest_options import _pictures
 
@@ -102,3 +103,15 @@ def test_the_search_index_verb_and_suggest_with_it(filled: Library, tmp_path) ->
     assert summary["kind"] == KIND and summary["tracks"] == 400 and 0 < summary["bytes_per_track"] < 200
     found = subprocess.run([*base, "suggest", str(photo), "--index", KIND, "--json"], capture_output=True, text=True, check=True)
     assert len(json.loads(found.stdout)[0]["suggestions"]) == 10 and "background" not in found.stderr
+
+
+def test_the_server_searches_exactly_until_its_background_index_is_ready(filled: Library) -> None:
+    catalogue = Catalogue(filled.path, model=None, index=KIND)
+    first = catalogue.current(filled)
+    assert first.kind == KIND and first.index is None and first.awaits_index
+    lock = IndexFiles.of(first.candidates, first.matcher, kind=KIND).lock
+    deadline = time.monotonic() + 120
+    while lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ready = catalogue.current(filled)
+    assert isinstance(ready.index, IVFIndex) and not ready.awaits_index and ready.candidates is first.candidates

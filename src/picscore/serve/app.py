@@ -345,7 +345,7 @@ def _routes(app: FastAPI, server: _Server) -> None:
 def _suggestions(server: _Server, upload: Upload, *, top: int, mood: str | None) -> dict[str, Any]:
     """The upload's photos with their moods, and the tracks ranked for all of them together."""
     library = server.library()
-    candidates, matcher, index = server.catalogue.current(library)
+    candidates, matcher, _, index = server.catalogue.current(library)
     if matcher is None:
         raise HTTPException(409, "the library is empty: add music with `picscore index FOLDER` first")
     with server.encoding:

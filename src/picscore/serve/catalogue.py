@@ -28,6 +28,8 @@ class Catalogue:
     `current(library)` asks the library for its version (Library.version: one indexed lookup,
     every request) and reloads only when a track was written since. So an indexer running at the
     same time is picked up without a restart, while photo features cached by uploads cost nothing.
+    A search index that must be built is built in the background (match/search_index.py): until it
+    is ready, requests search exactly, and each asks whether it has appeared (a file check).
     """
 
     def __init__(self, library_path: Path, *, model: str | None, index: str = "auto"):
@@ -42,10 +44,13 @@ class Catalogue:
         """The candidates, matcher and search index for the library as it is now (no matcher while it is empty;
         ModelError when the model cannot be used)."""
         version = library.version()
-        if version != self._version or self._loaded is None:
+        loaded = self._loaded
+        if version != self._version or loaded is None or loaded.awaits_index:
             with self._lock:
                 if version != self._version or self._loaded is None:
                     self._loaded, self._version = _load(library, model=self.model, index=self.index), version
+                elif self._loaded.awaits_index:
+                    self._loaded = self._loaded.with_index(library)
         return self._loaded
 
 
@@ -55,16 +60,25 @@ class Loaded(NamedTuple):
 
     candidates: Candidates
     matcher: Matcher | None
+    kind: str  # the search index kind (match/search_index.py)
     index: VectorIndex | None
+
+    @property
+    def awaits_index(self) -> bool:
+        """Whether an index is being built in the background (exact search meanwhile)."""
+        return self.matcher is not None and self.kind != "exact" and self.index is None
+
+    def with_index(self, library: Library) -> Loaded:
+        """The same, with the index if it is ready now (or its builder started again, should it have died)."""
+        return self._replace(index=search_index(library, self.candidates, self.matcher, kind=self.kind))
 
 
 def _load(library: Library, *, model: str | None, index: str) -> Loaded:
     candidates = load_candidates(library)
     if len(candidates) == 0:
-        return Loaded(candidates, None, None)
+        return Loaded(candidates, None, "exact", None)
     matcher, _ = load_matcher(model, candidates, library, variant=DEFAULT_VARIANT)
-    kind = resolve_kind(index, candidates, matcher)
-    return Loaded(candidates, matcher, search_index(library, candidates, matcher, kind=kind, build="now"))
+    return Loaded(candidates, matcher, resolve_kind(index, candidates, matcher), None).with_index(library)
 
 
 def mood_word(*, valence: float, arousal: float) -> str:
