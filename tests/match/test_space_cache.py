@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
+from picscore.cli import main
 from picscore.library.store import Library
 from picscore.match.candidates import load_candidates, read_tags
 from picscore.match.scoring import Tracks, project_tracks
@@ -96,3 +97,11 @@ def test_a_damaged_cache_is_rebuilt(library: Library, rng: np.random.Generator, 
 
 def test_an_empty_library_has_no_candidates(library: Library) -> None:
     assert len(load_candidates(library)) == 0 and not space_folder(library.path).exists()
+
+
+def test_indexing_leaves_the_stored_space_current(tmp_path, music_folder) -> None:
+    library_file = tmp_path / "library.db"
+    assert main(["--library", str(library_file), "index", str(music_folder), "--encoders", "none", "--quiet"]) == 0
+    state = json.loads((space_folder(library_file) / "current.json").read_text())
+    with Library(library_file) as library:
+        assert state["change"] == library.version().change and len(load_candidates(library)) == 4

@@ -13,6 +13,7 @@ from picscore.library.indexer import IndexSummary, index_paths
 from picscore.library.parallel import WorkerCrashError, default_jobs
 from picscore.library.ray_engine import MISSING_RAY_HINT, RayEngineError
 from picscore.library.store import Library
+from picscore.match.candidates import load_candidates
 from picscore.paths import library_path
 
 _ENCODER_LINES = "\n".join(f"  {e.name:<12}  {e.summary}" for e in MUSIC_ENCODERS.values())
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             )
         except (RayEngineError, WorkerCrashError) as err:
             raise CliError(str(err)) from err
+        if not summary.interrupted and (summary.indexed or summary.encoded or summary.moved or summary.copied):
+            load_candidates(library)  # the stored track space brought up to date now, so the next suggest starts at once
     if args.json:
         print_json({"library": str(library.path), "engine": args.engine, **summary.as_dict()})
     else:
