@@ -17,7 +17,7 @@ from picscore.match.matchers import ZeroShotMatcher
 from picscore.match.search_index import IndexFiles, resolve_kind, search_index
 from picscore.match.space_cache import cached_candidates
 from picscore.match.suggest import SuggestOptions, suggest
-from picscore.match.vector_index import IVFIndex
+from picscore.match.vector_index import IVFIndex, load_index
 from picscore.serve.catalogue import Catalogue
 from tests.match.test_space_cache import _add_tracks
 from tests.match.test_suggest_options import _pictures
@@ -115,3 +115,13 @@ def test_the_server_searches_exactly_until_its_background_index_is_ready(filled:
         time.sleep(0.2)
     ready = catalogue.current(filled)
     assert isinstance(ready.index, IVFIndex) and not ready.awaits_index and ready.candidates is first.candidates
+
+
+def test_a_damaged_index_file_is_built_again(filled: Library) -> None:
+    candidates = load_candidates(filled)
+    matcher = ZeroShotMatcher(candidates)
+    search_index(filled, candidates, matcher, kind=KIND, build="now")
+    files = IndexFiles.of(candidates, matcher, kind=KIND)
+    files.index.write_bytes(b"not an index")
+    rebuilt = search_index(filled, candidates, matcher, kind=KIND, build="now")
+    assert isinstance(rebuilt, IVFIndex) and len(rebuilt) == len(candidates) and len(load_index(files.index)) == len(candidates)

@@ -64,9 +64,13 @@ def search_index(library: Library, candidates: Candidates, matcher: Matcher, *, 
     files = IndexFiles.of(candidates, matcher, kind=kind)
     note = _read_note(files.note)
     if note is not None and note["fit_id"] == candidates.origin.fit_id and files.index.exists():
-        if note["change"] == candidates.origin.change:
-            return load_index(files.index)
-        return _updated(library, load_index(files.index, mmap=False), candidates, matcher, files, since=note["change"])
+        current = note["change"] == candidates.origin.change
+        try:
+            index = load_index(files.index, mmap=current)
+        except (RuntimeError, OSError, ValueError):  # damaged (FAISS raises RuntimeError): built again below
+            index = None
+        if index is not None:
+            return index if current else _updated(library, index, candidates, matcher, files, since=note["change"])
     if build == "now":
         return store_new_index(candidates, matcher, kind=kind)
     _start_builder(library.path, files, kind=kind, model=matcher.model)
