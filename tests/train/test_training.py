@@ -88,7 +88,9 @@ def test_training_learns_a_hidden_factor_the_zero_shot_matcher_misses(factor_pai
     assert float(rows[result.best_epoch]["val_mrr_p"]) < 0.01
 
 
-def test_train_cli_run_folder_model_reload_and_evaluate(factor_pairs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_train_cli_run_folder_model_reload_and_evaluate(
+    factor_pairs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     cache = ["--cache", str(tmp_path / "features.db")]
     assert main(["train", "--pairs", str(factor_pairs), "--name", "factors", "--epochs", "2", "--quiet", *cache]) == 0
@@ -107,6 +109,14 @@ def test_train_cli_run_folder_model_reload_and_evaluate(factor_pairs: Path, tmp_
     # The model evaluates and suggests; models use makes it the default.
     evaluate_cache = ["--cache", str(tmp_path / "evaluate.db"), "--permutations", "100"]
     assert main(["evaluate", "--pairs", str(factor_pairs), "--model", "factors", "--json", *evaluate_cache]) == 0
+    photo = str(read_pairs(factor_pairs)[0].image)
+    capsys.readouterr()
+    outputs = []
+    for _ in range(2):  # the second run reads the tracks' learned embeddings stored beside the library by the first
+        assert main(["--library", str(tmp_path / "evaluate.db"), "suggest", photo, "--model", "factors", "--top", "3", "--json"]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1] and len(outputs[0][0]["suggestions"]) == 3
+    assert len(list((tmp_path / "evaluate.db-space").glob("model-*.json"))) == 1
     assert main(["models", "use", "factors"]) == 0
     assert main(["evaluate", "--pairs", str(factor_pairs), "--json", *evaluate_cache]) == 0
     assert main(["models", "use", "no-such-run"]) == 1

@@ -109,6 +109,7 @@ SUMMARY_COLUMNS = (
 )  # fmt: skip
 _NUMBER_COLUMNS = ("id", "duration", "bpm", "valence", "arousal")
 _BATCH = 500  # ids per `IN (...)` query, under SQLite's variable limit
+_SCAN_ABOVE = 10_000  # more ids than this: one pass over the table beats their lookups
 
 
 class LibraryError(Exception):
@@ -373,13 +374,17 @@ class Library:
         if output not in ("tags", "embedding"):
             raise ValueError(f"output is tags or embedding, not {output!r}")
         query = f"SELECT track_id, {output} FROM track_encodings WHERE encoder = ? AND encoder_version = ?"
-        if track_ids is None:
+        if track_ids is None or len(track_ids) > _SCAN_ABOVE:
             rows = self._db.execute(query + " ORDER BY track_id", (encoder, encoder_version)).fetchall()
         else:
             rows = self._rows_of_ids(query + " AND track_id IN", track_ids, params=(encoder, encoder_version))
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").astype(np.float32)
-        return ids, values.reshape(len(ids), -1) if len(ids) else values.reshape(0, 0)
+        values = values.reshape(len(ids), -1) if len(ids) else values.reshape(0, 0)
+        if track_ids is not None and len(track_ids) > _SCAN_ABOVE:
+            wanted = np.isin(ids, np.asarray(track_ids, dtype=np.int64))
+            ids, values = ids[wanted], values[wanted]
+        return ids, values
 
     def _rows_of_ids(self, query: str, track_ids: Sequence[int], *, params: tuple = ()) -> list[sqlite3.Row]:
         """`query` ending in "IN", completed with a batch of ids at a time; rows sorted by their first column."""

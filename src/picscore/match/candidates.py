@@ -148,9 +148,8 @@ def load_candidates(library: Library, *, paths: list[str] | None = None) -> Cand
 def read_tags(library: Library, ids: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """("mtt" / "msd" -> [len(ids), 50] current tag probabilities, zeros where missing; [len(ids)] bool: any missing)."""
     tags, untagged = {}, np.zeros(len(ids), dtype=bool)
-    wanted = None if len(ids) > 10_000 else ids.tolist()  # one pass over the table beats thousands of lookups
     for encoder, source in TAG_SOURCES.items():
-        found, values = library.output_matrix(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, track_ids=wanted)
+        found, values = library.output_matrix(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, track_ids=ids)
         tags[source], present = aligned_rows(ids, found, values, width=TAG_WIDTH)
         untagged |= ~present
     return tags, untagged

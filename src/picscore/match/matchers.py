@@ -16,6 +16,7 @@ from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library
 from picscore.match.candidates import Candidates, aligned_rows
 from picscore.match.scoring import DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace, variant_form
+from picscore.match.stored_columns import stored_columns
 from picscore.models.shapes import MUSIC_SOURCES
 
 if TYPE_CHECKING:  # torch loads only when a trained model is used
@@ -49,8 +50,9 @@ class ZeroShotMatcher:
 class LearnedMatcher:
     """A trained JointModel: its zero-shot variant plus the learned cosine, weighted as it learned.
 
-    The tracks' learned embeddings are computed once, from the musicnn embeddings the library
-    stores (a track without them gets the training mean, so only its zero-shot part speaks).
+    The tracks' learned embeddings come from the musicnn embeddings the library stores (a track
+    without them gets the training mean, so only its zero-shot part speaks); they are kept beside
+    the library and recomputed only for tracks changed since (match/stored_columns.py).
     """
 
     def __init__(self, model: JointModel, candidates: Candidates, library: Library, *, variant: str, model_file: Path) -> None:
@@ -63,10 +65,13 @@ class LearnedMatcher:
         self.index_key = "model-" + hashlib.sha1(f"{model_file.resolve()}:{info.st_size}:{info.st_mtime_ns}".encode()).hexdigest()[:16]
         self._base = candidates.space
         self._variant = variant
-        inputs = _music_inputs(library, candidates, fill=model.music.embed.mean.numpy())
-        with torch.inference_mode():
-            embeddings = model.music(torch.from_numpy(inputs))["embedding"].numpy()
-        self.space = self._base.extended(embeddings)
+        fill = model.music.embed.mean.numpy()
+
+        def embed(ids: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                return model.music(torch.from_numpy(_music_inputs(library, ids, fill=fill)))["embedding"].numpy()
+
+        self.space = self._base.extended(stored_columns(library, candidates, name=self.index_key, compute=embed))
 
     def form(self, pictures: Pictures) -> LinearScores:
         if pictures.features is None:
@@ -80,12 +85,12 @@ class LearnedMatcher:
         return LinearScores(np.concatenate([base.weights, weight * learned.astype(np.float64)], axis=1), base.offsets)
 
 
-def _music_inputs(library: Library, candidates: Candidates, *, fill: np.ndarray) -> np.ndarray:
-    """[m, 400] each candidate's stored embeddings of MUSIC_SOURCES side by side; `fill` where one is missing."""
-    inputs = np.tile(fill.astype(np.float32), (len(candidates), 1))
+def _music_inputs(library: Library, ids: np.ndarray, *, fill: np.ndarray) -> np.ndarray:
+    """[len(ids), 400] these tracks' stored embeddings of MUSIC_SOURCES side by side; `fill` where one is missing."""
+    inputs = np.tile(fill.astype(np.float32), (len(ids), 1))
     width = len(fill) // len(MUSIC_SOURCES)
     for k, encoder in enumerate(MUSIC_SOURCES):
-        found, values = library.output_matrix(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, output="embedding")
-        embeddings, present = aligned_rows(candidates.ids, found, values, width=width)
+        found, values = library.output_matrix(encoder, encoder_version=MUSIC_ENCODERS[encoder].version, output="embedding", track_ids=ids)
+        embeddings, present = aligned_rows(ids, found, values, width=width)
         inputs[present, k * width : (k + 1) * width] = embeddings[present]
     return inputs
