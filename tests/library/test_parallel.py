@@ -96,10 +96,11 @@ def test_the_indexer_records_a_file_that_kills_its_worker_and_goes_on(
 
 
 @pytest.mark.slow
-def test_on_ray_an_item_that_kills_its_worker_becomes_on_crash() -> None:
+def test_on_ray_an_item_that_kills_its_worker_becomes_on_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("ray.data")
-    from picscore.library.ray_engine import RayPool
+    from picscore.library import ray_engine
 
-    with RayPool(2) as pool:
+    monkeypatch.setattr(ray_engine, "_CHUNK_ITEMS", 3)  # several datasets in one map, as for a large catalogue
+    with ray_engine.RayPool(2) as pool:
         results = Counter(pool.map_unordered(square_or_exit, ITEMS, on_crash=_crashed))
     assert results == Counter([i * i for i in ITEMS if i != CRASH_ON] + [(CRASH_ON, "Ray worker process died on it 2 times")])
