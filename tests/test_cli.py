@@ -40,7 +40,8 @@ def test_index_then_list_show_stats(tmp_path: Path, music_folder: Path, capsys) 
     assert "initial_key  Am" in capsys.readouterr().out
 
     assert main(["library", "stats", "--json", "--library", lib]) == 0
-    assert _json(capsys)["tracks"] == 4
+    stats = _json(capsys)
+    assert stats["tracks"] == 4 and stats["suggestions"]["space"] == "current" and stats["suggestions"]["fitted_tracks"] == 4
 
 
 def test_library_from_the_environment(tmp_path: Path, music_folder: Path, monkeypatch, capsys) -> None:

@@ -13,6 +13,7 @@ from picscore.library.store import Library
 from picscore.match.candidates import load_candidates
 from picscore.match.scoring import DEFAULT_VARIANT
 from picscore.match.search_index import resolve_kind, search_index
+from picscore.match.space_cache import space_status
 from picscore.paths import library_path
 
 EPILOG = """\
@@ -121,7 +122,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
 
 
 def _stats(library: Library, args: argparse.Namespace) -> int:
-    stats = library.stats()
+    stats = {**library.stats(), "suggestions": space_status(library)}
     if args.json:
         print_json(stats)
         return 0
@@ -134,6 +135,11 @@ def _stats(library: Library, args: argparse.Namespace) -> int:
         print("keys         " + ", ".join(f"{k} {n}" for k, n in stats["keys"].items()))
     if stats["outdated_analysis"]:
         print(f"outdated     {stats['outdated_analysis']} tracks analysed by an older picscore: `picscore index` updates them")
+    space = stats["suggestions"]
+    fitted = f", fitted on {space['fitted_tracks']} tracks, {space['changed_since_fit']} changed since" if "fitted_tracks" in space else ""
+    print(f"suggest      track space {space['space']}{fitted} ({space['folder']})")
+    if space["search_indexes"]:
+        print("indexes      " + ", ".join(space["search_indexes"]))
     return 0
 
 

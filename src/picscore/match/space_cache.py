@@ -81,6 +81,24 @@ def cached_candidates(library: Library, *, small_library: int = SMALL_LIBRARY) -
     return _candidates(table, library.path, change=version.change)
 
 
+def space_status(library: Library) -> dict[str, Any]:
+    """What is stored beside the library for suggestions: whether the track space is current, how many tracks
+    changed since its fit, and the search indexes kept (match/search_index.py)."""
+    folder = space_folder(library.path)
+    state = _read_state(folder)
+    version = library.version()
+    if state is None or state["library_id"] != version.library_id:
+        return {"folder": str(folder), "space": "not built yet (the next suggest builds it)", "search_indexes": []}
+    current = state["change"] == version.change and state["versions"] == _versions()
+    return {
+        "folder": str(folder),
+        "space": "current" if current else "behind (the next suggest updates it)",
+        "fitted_tracks": state["fitted_tracks"],
+        "changed_since_fit": state["changed_since_fit"],
+        "search_indexes": sorted(path.stem.removeprefix("search-") for path in folder.glob("search-*.faiss")),
+    }
+
+
 def _versions() -> dict[str, Any]:
     return {"space": SPACE_VERSION, "encoders": {name: MUSIC_ENCODERS[name].version for name in TAG_SOURCES}}
 
