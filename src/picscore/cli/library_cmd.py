@@ -7,10 +7,9 @@ import time
 from pathlib import Path
 
 from picscore.audio.music_encoders import tag_names, top_tags
-from picscore.cli.model_option import add_index_argument, add_model_argument, matcher_or_fail
+from picscore.cli.model_option import add_index_argument, add_model_argument, candidates_or_fail, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, format_scores, print_json, print_table
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.match.scoring import DEFAULT_VARIANT
 from picscore.match.search_index import resolve_kind, search_index
 from picscore.match.space_cache import space_status
@@ -176,9 +175,7 @@ def _search_index(library: Library, args: argparse.Namespace) -> int:
     """Build the index now (or bring it up to date), and say what it is."""
     try:
         started = time.perf_counter()
-        candidates = load_candidates(library)
-        if len(candidates) == 0:
-            raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
+        candidates = candidates_or_fail(library)
         matcher, _ = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
         kind = resolve_kind(args.index, candidates, matcher)
         index = search_index(library, candidates, matcher, kind=kind, build="now")

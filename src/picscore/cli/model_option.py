@@ -6,7 +6,7 @@ import argparse
 
 from picscore.cli.output import CliError
 from picscore.library.store import Library
-from picscore.match.candidates import Candidates
+from picscore.match.candidates import Candidates, load_candidates
 from picscore.match.matchers import Matcher
 from picscore.match.model_loading import load_matcher
 from picscore.match.search_index import INDEX_CHOICES
@@ -32,6 +32,14 @@ def add_index_argument(parser: argparse.ArgumentParser) -> None:
         " recall@10 0.97 at 1M tracks; ivf-sq8: half the bytes, recall 0.87), or auto: exact below 200,000 tracks,"
         " ivf-fp16 above (default: %(default)s)",
     )
+
+
+def candidates_or_fail(library: Library) -> Candidates:
+    """The library's candidates; a CliError saying how to fill the library when it is empty."""
+    candidates = load_candidates(library)
+    if len(candidates) == 0:
+        raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
+    return candidates
 
 
 def matcher_or_fail(model: str | None, candidates: Candidates, library: Library, *, variant: str) -> tuple[Matcher, str | None]:

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from picscore.cli.argtypes import non_negative_number, positive_number
-from picscore.cli.model_option import add_model_argument, matcher_or_fail
+from picscore.cli.model_option import add_model_argument, candidates_or_fail, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, print_json
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.scoring import DEFAULT_VARIANT
 from picscore.match.suggest import SuggestOptions, suggest
@@ -184,9 +183,7 @@ def _chosen_track(library: Library, args: argparse.Namespace, photos: list[str])
         if track is None:
             raise CliError(f"no track with id {args.track} in {library.path}")
     else:
-        candidates = load_candidates(library)
-        if len(candidates) == 0:
-            raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
+        candidates = candidates_or_fail(library)
         features = [p for p in picture_features(library, [Path(p) for p in photos]) if p.error is None]
         if not features:
             raise CliError("none of the photos could be read to suggest a track")

@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 from picscore.cli.argtypes import positive_int
-from picscore.cli.model_option import add_index_argument, add_model_argument, matcher_or_fail
+from picscore.cli.model_option import add_index_argument, add_model_argument, candidates_or_fail, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, print_json, print_table
 from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS
 from picscore.match.search_index import resolve_kind, search_index
@@ -95,9 +94,7 @@ def run(args: argparse.Namespace) -> int:
         variant=args.variant,
     )
     with Library(library_path(getattr(args, "library", None))) as library:
-        candidates = load_candidates(library)
-        if len(candidates) == 0:
-            raise CliError(f"the library {library.path} is empty: add music with `picscore index FOLDER` first")
+        candidates = candidates_or_fail(library)
         matcher, _ = matcher_or_fail(args.model, candidates, library, variant=args.variant)
         kind = resolve_kind(args.index, candidates, matcher)
         index = search_index(library, candidates, matcher, kind=kind)

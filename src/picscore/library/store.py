@@ -270,12 +270,6 @@ class Library:
             ],
         )
 
-    def outputs_of_all_tracks(self, encoder: str, *, encoder_version: int, output: str = "tags") -> dict[int, np.ndarray]:
-        """Track id -> one output of one encoder at one version: its tag probabilities (`output="tags"`) or its
-        mean embedding (`output="embedding"`); tracks without them are absent."""
-        ids, values = self.output_matrix(encoder, encoder_version=encoder_version, output=output)
-        return dict(zip(ids.tolist(), values, strict=True))
-
     def get_encodings(self, track_id: int) -> dict[str, dict[str, Any]]:
         """Encoder name -> its stored tags, tag curve (n_patches x n_tags), embedding and version."""
         encodings = {}

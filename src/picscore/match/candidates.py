@@ -18,6 +18,7 @@ import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library
+from picscore.match.id_lookup import IdLookup
 from picscore.match.scoring import TAG_SOURCE_ORDER, Tracks, TrackSpace, prepare_tracks
 
 # The music encoders whose tags the matcher reads -> their name in the text-space vocabulary.
@@ -62,16 +63,12 @@ class Candidates:
         return len(self.ids)
 
     @functools.cached_property
-    def _id_order(self) -> np.ndarray:
-        return np.argsort(self.ids, kind="stable")
+    def _lookup(self) -> IdLookup:
+        return IdLookup(self.ids)
 
     def positions_of(self, ids: np.ndarray) -> np.ndarray:
         """[len(ids)] the position of each track id, -1 for an id not among the candidates."""
-        order = self._id_order
-        if len(order) == 0:
-            return np.full(len(ids), -1, dtype=np.int64)
-        positions = order[np.minimum(np.searchsorted(self.ids[order], ids), len(order) - 1)]
-        return np.where(self.ids[positions] == ids, positions, -1)
+        return self._lookup.positions(ids)
 
     def rows(self, indices: Sequence[int]) -> list[dict[str, Any] | None]:
         """Summary rows of the tracks at these positions."""
@@ -159,9 +156,9 @@ def aligned_rows(ids: np.ndarray, found: np.ndarray, values: np.ndarray, *, widt
     """[len(ids), width] the `values` rows of `found` ids (sorted) placed at their id's position in `ids`, zeros where
     absent; and [len(ids)] bool which were present."""
     aligned = np.zeros((len(ids), width), dtype=np.float32)
-    if len(found) == 0:
+    if len(found) == 0:  # `values` is then [0, 0], not [0, width]
         return aligned, np.zeros(len(ids), dtype=bool)
-    where = np.minimum(np.searchsorted(found, ids), len(found) - 1)
-    present = found[where] == ids
+    where = IdLookup(found, is_sorted=True).positions(ids)
+    present = where >= 0
     aligned[present] = values[where[present]]
     return aligned, present

@@ -17,7 +17,6 @@ space fit and the library change it reflects:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 from picscore.library.store import Library
 from picscore.match.candidates import Candidates
 from picscore.match.matchers import Matcher
+from picscore.match.space_cache import read_note, write_note
 from picscore.match.vector_index import INDEX_KINDS, VectorIndex, build_index, choose_kind, load_index
 
 INDEX_CHOICES = ("auto", *INDEX_KINDS)
@@ -62,7 +62,7 @@ def search_index(library: Library, candidates: Candidates, matcher: Matcher, *, 
     if kind == "exact" or len(candidates) == 0 or candidates.origin is None:
         return None
     files = IndexFiles.of(candidates, matcher, kind=kind)
-    note = _read_note(files.note)
+    note = read_note(files.note)
     if note is not None and note["fit_id"] == candidates.origin.fit_id and files.index.exists():
         current = note["change"] == candidates.origin.change
         try:
@@ -102,16 +102,7 @@ def _save(index: VectorIndex, files: IndexFiles, candidates: Candidates) -> None
     """Save the index, then its note (a crash between them leaves an old note: the next update redoes those tracks)."""
     with contextlib.suppress(OSError):  # a read-only disk: the index serves this process only
         index.save(files.index)
-        temporary = files.note.with_name(f".{files.note.name}.{os.getpid()}")
-        temporary.write_text(json.dumps({"fit_id": candidates.origin.fit_id, "change": candidates.origin.change}))
-        os.replace(temporary, files.note)
-
-
-def _read_note(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+        write_note(files.note, {"fit_id": candidates.origin.fit_id, "change": candidates.origin.change})
 
 
 def _start_builder(library_path: Path, files: IndexFiles, *, kind: str, model: str | None) -> None:

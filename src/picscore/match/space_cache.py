@@ -155,10 +155,22 @@ def _empty_columns() -> tuple[np.ndarray, ...]:
 
 
 def _read_state(folder: Path) -> dict[str, Any] | None:
+    return read_note(folder / _STATE)
+
+
+def read_note(path: Path) -> dict[str, Any] | None:
+    """A JSON note kept in the space folder, or None when it is missing or damaged."""
     try:
-        return json.loads((folder / _STATE).read_text())
+        return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+
+
+def write_note(path: Path, note: dict[str, Any]) -> None:
+    """Replace a JSON note atomically (a temporary file, then os.replace): readers see the old note or the new one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_text(json.dumps(note))
+    os.replace(temporary, path)
 
 
 def _load(generation: Path, state: dict[str, Any]) -> _Table | None:
@@ -185,9 +197,7 @@ def _store(folder: Path, table: _Table, version: LibraryVersion) -> None:
             "library_id": version.library_id, "change": version.change, "versions": _versions(), "generation": generation.name,
             "fit_id": table.fit_id, "fitted_tracks": table.fitted_tracks, "changed_since_fit": table.changed_since_fit,
         }  # fmt: skip
-        temporary = folder / f".{_STATE}.{os.getpid()}"
-        temporary.write_text(json.dumps(state))
-        os.replace(temporary, folder / _STATE)
+        write_note(folder / _STATE, state)
     except OSError:
         return
     _remove_old_generations(folder, keep=generation.name)

@@ -11,8 +11,6 @@ computes only the rows of tracks added or changed since.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +19,8 @@ import numpy as np
 
 from picscore.library.store import Library
 from picscore.match.candidates import Candidates
+from picscore.match.id_lookup import IdLookup
+from picscore.match.space_cache import read_note, write_note
 
 
 def stored_columns(library: Library, candidates: Candidates, *, name: str, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -43,8 +43,10 @@ def stored_columns(library: Library, candidates: Candidates, *, name: str, compu
 def _reusable(library: Library, candidates: Candidates, folder: Path, name: str) -> tuple[np.ndarray | None, np.ndarray]:
     """The stored rows placed at the candidates' positions (None when nothing usable is stored) and which rows are stale."""
     everything = np.ones(len(candidates), dtype=bool)
+    note = read_note(folder / f"{name}.json")
+    if note is None:
+        return None, everything
     try:
-        note = json.loads((folder / f"{name}.json").read_text())
         ids = np.load(folder / f"{name}-{note['token']}-ids.npy")
         stored = np.load(folder / f"{name}-{note['token']}.npy", mmap_mode="r")
     except (OSError, ValueError, KeyError):
@@ -53,11 +55,8 @@ def _reusable(library: Library, candidates: Candidates, folder: Path, name: str)
         return None, everything
     if note["change"] == candidates.origin.change and np.array_equal(ids, candidates.ids):
         return stored, np.zeros(len(candidates), dtype=bool)  # current: the stored rows, mapped
-    order = np.argsort(ids)
-    where = order[np.minimum(np.searchsorted(ids[order], candidates.ids), max(len(ids) - 1, 0))] if len(ids) else None
-    if where is None:
-        return None, everything
-    found = (ids[where] == candidates.ids) & ~np.isin(candidates.ids, library.changed_since(note["change"]))
+    where = IdLookup(ids).positions(candidates.ids)
+    found = (where >= 0) & ~np.isin(candidates.ids, library.changed_since(note["change"]))
     columns = np.empty((len(candidates), stored.shape[1]), dtype=np.float32)
     columns[found] = stored[where[found]]
     return columns, ~found
@@ -70,9 +69,7 @@ def _save(folder: Path, name: str, columns: np.ndarray, candidates: Candidates) 
     with contextlib.suppress(OSError):  # a read-only disk: computed again next time
         np.save(folder / f"{name}-{token}.npy", columns)
         np.save(folder / f"{name}-{token}-ids.npy", candidates.ids)
-        temporary = note.with_name(f".{note.name}.{os.getpid()}")
-        temporary.write_text(json.dumps({"change": candidates.origin.change, "token": token}))
-        os.replace(temporary, note)
+        write_note(note, {"change": candidates.origin.change, "token": token})
         for old in folder.glob(f"{name}-*.npy"):
             if token not in old.name:
                 old.unlink(missing_ok=True)

@@ -43,6 +43,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from picscore.match.id_lookup import IdLookup
+
 INDEX_KINDS = ("exact", "ivf-fp16", "ivf-sq8")
 # Exact search is the default below this many tracks (of 39 columns): a query reads every row, 4.1 ms on one core at
 # 200k x 39 (bench/scale_search.py), within the 5 ms budget, and it needs no training, rebuilds or recall checks.
@@ -128,7 +130,7 @@ class ExactIndex(VectorIndex):
         self.features, self.ids = _checked_rows(features, ids)
         self.dim = self.features.shape[1]
         self._owner = owner  # a loaded (maybe memory-mapped) FAISS index whose memory `features` views
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None  # argsort of ids and the sorted ids, for filters
+        self._lookup: IdLookup | None = None  # row positions of ids, for filters
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -159,15 +161,11 @@ class ExactIndex(VectorIndex):
         return best_scores, ids
 
     def _positions(self, allowed: np.ndarray) -> np.ndarray:
-        """Sorted row positions of the allowed ids present: O(a log m) through the ids' sort order, kept until rows change."""
-        if self._sorted is None:
-            order = np.argsort(self.ids, kind="stable")
-            self._sorted = order, self.ids[order]
-        order, sorted_ids = self._sorted
-        if not len(sorted_ids):
-            return np.zeros(0, dtype=np.int64)
-        found = np.minimum(np.searchsorted(sorted_ids, allowed), len(sorted_ids) - 1)
-        return np.sort(order[found[sorted_ids[found] == allowed]])
+        """Sorted row positions of the allowed ids present: O(a log m) through a lookup kept until rows change."""
+        if self._lookup is None:
+            self._lookup = IdLookup(self.ids)
+        positions = self._lookup.positions(allowed)
+        return np.sort(positions[positions >= 0])
 
     def add(self, features: np.ndarray, ids: np.ndarray) -> None:
         features, ids = _checked_rows(features, ids, dim=self.dim)
@@ -175,13 +173,13 @@ class ExactIndex(VectorIndex):
             raise ValueError("some ids are already in the index; remove them first")
         self.features = np.concatenate([self.features, features])
         self.ids = np.concatenate([self.ids, ids])
-        self._owner = self._sorted = None
+        self._owner = self._lookup = None
 
     def remove(self, ids: np.ndarray) -> int:
         keep = ~np.isin(self.ids, np.asarray(ids, dtype=np.int64))
         removed = len(keep) - int(keep.sum())
         if removed:
-            self.features, self.ids, self._owner, self._sorted = self.features[keep], self.ids[keep], None, None
+            self.features, self.ids, self._owner, self._lookup = self.features[keep], self.ids[keep], None, None
         return removed
 
     def memory_bytes(self) -> int:
