@@ -9,6 +9,7 @@ import pytest
 
 from picscore.compose.synth import SongSpec, click_track, render_song
 from picscore.library.store import Library
+from picscore.match.scoring import Pictures
 from picscore.media.audio_encode import encode_audio
 
 SR = 22050
@@ -60,3 +61,22 @@ def track_row(path: str, **overrides) -> dict:
         "highlight_start": 1.0, "highlight_end": 11.0, "valence": -0.2, "arousal": 0.4,
     }  # fmt: skip
     return {**row, **overrides}
+
+
+def add_tracks(library: Library, rng: np.random.Generator, count: int, *, start: int = 0) -> list[int]:
+    """`count` tracks with random moods and both taggers' tags."""
+    ids = []
+    for k in range(start, start + count):
+        row = track_row(f"/m/{k:05d}.mp3", title=f"Song {k}", bpm=float(rng.uniform(60, 180)), valence=float(rng.uniform(-1, 1)))
+        encodings = {
+            name: {"encoder_version": 1, "tags": tags, "tag_curve": tags[None], "embedding": np.zeros(200), "patch_seconds": 3.0}
+            for name, tags in (("musicnn-mtt", rng.beta(0.5, 5.0, 50)), ("musicnn-msd", rng.beta(0.5, 5.0, 50)))
+        }
+        ids.append(library.save_track({**row, "arousal": float(rng.uniform(-1, 1))}, encodings))
+    return ids
+
+
+def random_pictures(rng: np.random.Generator, n: int = 1) -> Pictures:
+    """n pictures with random colour moods and sparse ImageNet class probabilities."""
+    probabilities = rng.dirichlet(np.full(1000, 0.05), size=n)
+    return Pictures(colour_affect=rng.uniform(-1, 1, size=(n, 2)), class_probabilities=probabilities)

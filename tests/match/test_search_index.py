@@ -19,15 +19,14 @@ from picscore.match.space_cache import cached_candidates
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.match.vector_index import IVFIndex, load_index
 from picscore.serve.catalogue import Catalogue
-from tests.match.test_space_cache import _add_tracks
-from tests.match.test_suggest_options import _pictures
+from tests.conftest import add_tracks, random_pictures
 
 KIND = "ivf-fp16"
 
 
 @pytest.fixture
 def filled(library: Library, rng: np.random.Generator) -> Library:
-    _add_tracks(library, rng, 400)
+    add_tracks(library, rng, 400)
     return library
 
 
@@ -46,19 +45,21 @@ def test_suggestions_through_the_index_match_exact_scoring(filled: Library, rng:
         SuggestOptions(top=5, tempo_bpm=(90, 120), min_duration_seconds=10),
         SuggestOptions(top=5, seed=4),
     ):
-        pictures = _pictures(rng, 3)
+        pictures = random_pictures(rng, 3)
         exact = suggest(pictures, candidates, options, matcher=matcher)
         indexed = suggest(pictures, candidates, options, matcher=matcher, index=index)
         assert _ids(indexed) == _ids(exact)
         np.testing.assert_allclose([s.score for s in indexed], [s.score for s in exact], atol=1e-3)
-    assert all(90 <= s.track["bpm"] <= 120 for s in suggest(_pictures(rng), candidates, SuggestOptions(tempo_bpm=(90, 120)), index=index))
+    assert all(
+        90 <= s.track["bpm"] <= 120 for s in suggest(random_pictures(rng), candidates, SuggestOptions(tempo_bpm=(90, 120)), index=index)
+    )
 
 
 def test_the_index_follows_added_and_removed_tracks_without_a_rebuild(filled: Library, rng: np.random.Generator) -> None:
     candidates = cached_candidates(filled, small_library=0)
     matcher = ZeroShotMatcher(candidates)
     search_index(filled, candidates, matcher, kind=KIND, build="now")
-    (added,) = _add_tracks(filled, rng, 1, start=400)
+    (added,) = add_tracks(filled, rng, 1, start=400)
     removed = int(candidates.ids[7])
     filled.remove_tracks([removed])
     later = cached_candidates(filled, small_library=0)

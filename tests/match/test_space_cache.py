@@ -14,21 +14,7 @@ from picscore.match.candidates import load_candidates, read_tags
 from picscore.match.scoring import Tracks, project_tracks
 from picscore.match.space_cache import REFIT_SHARE, cached_candidates, space_folder
 from picscore.match.suggest import SuggestOptions, suggest
-from tests.conftest import track_row
-from tests.match.test_suggest_options import _pictures
-
-
-def _add_tracks(library: Library, rng: np.random.Generator, count: int, *, start: int = 0) -> list[int]:
-    """`count` tracks with random moods and both taggers' tags."""
-    ids = []
-    for k in range(start, start + count):
-        row = track_row(f"/m/{k:05d}.mp3", title=f"Song {k}", bpm=float(rng.uniform(60, 180)), valence=float(rng.uniform(-1, 1)))
-        encodings = {
-            name: {"encoder_version": 1, "tags": tags, "tag_curve": tags[None], "embedding": np.zeros(200), "patch_seconds": 3.0}
-            for name, tags in (("musicnn-mtt", rng.beta(0.5, 5.0, 50)), ("musicnn-msd", rng.beta(0.5, 5.0, 50)))
-        }
-        ids.append(library.save_track({**row, "arousal": float(rng.uniform(-1, 1))}, encodings))
-    return ids
+from tests.conftest import add_tracks, random_pictures, track_row
 
 
 def _fresh_fit(library: Library) -> np.ndarray:
@@ -37,22 +23,22 @@ def _fresh_fit(library: Library) -> np.ndarray:
 
 
 def test_a_second_load_maps_the_stored_space_and_suggests_the_same(library: Library, rng: np.random.Generator) -> None:
-    _add_tracks(library, rng, 40)
+    add_tracks(library, rng, 40)
     first = load_candidates(library)
     assert (space_folder(library.path) / "current.json").exists()
     second = load_candidates(library)
     assert isinstance(second.space.features, np.memmap)
     np.testing.assert_array_equal(second.space.features, first.space.features)
     np.testing.assert_allclose(first.space.features, _fresh_fit(library), atol=1e-6)
-    pictures = _pictures(rng)
+    pictures = random_pictures(rng)
     assert [s.track["id"] for s in suggest(pictures, first)] == [s.track["id"] for s in suggest(pictures, second)]
     assert suggest(pictures, second, SuggestOptions(top=3))[0].reasons.count("tags: ") == 1
 
 
 def test_added_changed_and_removed_tracks_are_seen(library: Library, rng: np.random.Generator) -> None:
-    ids = _add_tracks(library, rng, 30)
+    ids = add_tracks(library, rng, 30)
     load_candidates(library)
-    (new,) = _add_tracks(library, rng, 1, start=30)
+    (new,) = add_tracks(library, rng, 1, start=30)
     library.save_track(track_row("/m/00003.mp3", bpm=77.0, title="Song 3"))  # re-analysed: new figures
     library.remove_tracks([ids[5]])
     candidates = load_candidates(library)
@@ -62,9 +48,9 @@ def test_added_changed_and_removed_tracks_are_seen(library: Library, rng: np.ran
 
 
 def test_a_large_library_is_updated_in_its_projection_until_too_much_changed(library: Library, rng: np.random.Generator) -> None:
-    _add_tracks(library, rng, 100)
+    add_tracks(library, rng, 100)
     before = cached_candidates(library, small_library=0)
-    added = _add_tracks(library, rng, int(REFIT_SHARE * 100) - 2, start=100)
+    added = add_tracks(library, rng, int(REFIT_SHARE * 100) - 2, start=100)
     updated = cached_candidates(library, small_library=0)
     assert updated.space.projection.arrays().keys() == before.space.projection.arrays().keys()
     for name, values in before.space.projection.arrays().items():
@@ -76,14 +62,14 @@ def test_a_large_library_is_updated_in_its_projection_until_too_much_changed(lib
     expected = project_tracks(Tracks(np.stack([numbers["valence"], numbers["arousal"]], axis=1), tags), before.space.projection)
     np.testing.assert_allclose(updated.space.features[~old_rows], expected, atol=1e-6)
     assert not np.allclose(updated.space.features[np.argsort(updated.ids)], _fresh_fit(library), atol=1e-3)  # a refit differs
-    _add_tracks(library, rng, 5, start=200)  # now over REFIT_SHARE since the fit: fitted again
+    add_tracks(library, rng, 5, start=200)  # now over REFIT_SHARE since the fit: fitted again
     refitted = cached_candidates(library, small_library=0)
     np.testing.assert_allclose(refitted.space.features[np.argsort(refitted.ids)], _fresh_fit(library), atol=1e-6)
 
 
 @pytest.mark.parametrize("damage", ["state", "generation"])
 def test_a_damaged_cache_is_rebuilt(library: Library, rng: np.random.Generator, damage: str) -> None:
-    _add_tracks(library, rng, 20)
+    add_tracks(library, rng, 20)
     expected = load_candidates(library).space.features.copy()
     folder = space_folder(library.path)
     state = json.loads((folder / "current.json").read_text())

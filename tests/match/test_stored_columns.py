@@ -7,7 +7,7 @@ import numpy as np
 from picscore.library.store import Library
 from picscore.match.space_cache import cached_candidates
 from picscore.match.stored_columns import stored_columns
-from tests.match.test_space_cache import _add_tracks
+from tests.conftest import add_tracks
 
 
 class _Embedder:
@@ -22,7 +22,7 @@ class _Embedder:
 
 
 def test_columns_are_computed_once_and_then_only_for_changed_tracks(library: Library, rng: np.random.Generator) -> None:
-    ids = _add_tracks(library, rng, 30)
+    ids = add_tracks(library, rng, 30)
     embed = _Embedder()
     first = stored_columns(library, cached_candidates(library, small_library=0), name="model-x", compute=embed)
     assert sorted(embed.asked) == ids
@@ -30,7 +30,7 @@ def test_columns_are_computed_once_and_then_only_for_changed_tracks(library: Lib
     again = stored_columns(library, candidates, name="model-x", compute=embed)
     assert len(embed.asked) == 30 and isinstance(again, np.memmap)
     np.testing.assert_array_equal(again, first)
-    (added,) = _add_tracks(library, rng, 1, start=30)
+    (added,) = add_tracks(library, rng, 1, start=30)
     library.save_track({**library.get_track(ids[6]), "bpm": 99.0})  # analysed again: its rows are redone
     library.remove_tracks([ids[9]])
     later = cached_candidates(library, small_library=0)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from picscore.match.candidates import Candidates, candidates_from_rows
-from picscore.match.scoring import VARIANTS, Pictures, component_scores, score_tracks
+from picscore.match.scoring import VARIANTS, component_scores, score_tracks
 from picscore.match.suggest import SuggestOptions, mood_direction, suggest
+from tests.conftest import random_pictures
 
 
 def _candidates(
@@ -38,13 +39,8 @@ def _candidates(
     return candidates_from_rows(rows, tags, np.zeros(n, dtype=bool))
 
 
-def _pictures(rng: np.random.Generator, n: int = 1) -> Pictures:
-    probabilities = rng.dirichlet(np.full(1000, 0.05), size=n)
-    return Pictures(colour_affect=rng.uniform(-1, 1, size=(n, 2)), class_probabilities=probabilities)
-
-
 def test_a_variant_is_its_components_zscored_per_picture_and_weighted(rng: np.random.Generator) -> None:
-    pictures, space = _pictures(rng, 3), _candidates(rng).space
+    pictures, space = random_pictures(rng, 3), _candidates(rng).space
     components = component_scores(pictures, space)
     assert set(components) == set().union(*VARIANTS.values()) and all(c.shape == (3, 30) for c in components.values())
     for variant, weights in VARIANTS.items():
@@ -59,7 +55,9 @@ def _zscore_rows(scores: np.ndarray) -> np.ndarray:
 def test_filters_and_exclusions(rng: np.random.Generator) -> None:
     candidates = _candidates(rng)
     found = suggest(
-        _pictures(rng), candidates, SuggestOptions(top=30, min_duration_seconds=200, tempo_bpm=(100, 140), exclude_ids=frozenset({20}))
+        random_pictures(rng),
+        candidates,
+        SuggestOptions(top=30, min_duration_seconds=200, tempo_bpm=(100, 140), exclude_ids=frozenset({20})),
     )
     assert found and all(s.track["duration"] >= 200 and 100 <= s.track["bpm"] <= 140 and s.track["id"] != 20 for s in found)
     rows = candidates.rows(range(len(candidates)))
@@ -67,7 +65,7 @@ def test_filters_and_exclusions(rng: np.random.Generator) -> None:
 
 
 def test_seed_gives_variety_reproducibly(rng: np.random.Generator) -> None:
-    candidates, pictures = _candidates(rng), _pictures(rng)
+    candidates, pictures = _candidates(rng), random_pictures(rng)
     plain = [s.track["id"] for s in suggest(pictures, candidates, SuggestOptions(top=10))]
     seeded = [[s.track["id"] for s in suggest(pictures, candidates, SuggestOptions(top=10, seed=seed))] for seed in (1, 1, 2)]
     assert seeded[0] == seeded[1] and seeded[0] != seeded[2] and seeded[0] != plain
@@ -82,13 +80,13 @@ def test_other_versions_of_a_song_are_skipped(rng: np.random.Generator) -> None:
         rows[5]["bpm"] = rows[3]["bpm"]  # ...at the same tempo
 
     candidates = _candidates(rng, n=6, edit=versions)
-    titles = [s.track["title"] for s in suggest(_pictures(rng), candidates, SuggestOptions(top=6))]
+    titles = [s.track["title"] for s in suggest(random_pictures(rng), candidates, SuggestOptions(top=6))]
     assert sum(t.startswith("Harbour") for t in titles) == 1
     assert len(titles) == 2 and ("Other" in titles) != ("Last" in titles)
 
 
 def test_explanations_name_mood_tempo_key_and_the_part_to_use(rng: np.random.Generator) -> None:
-    (first,) = suggest(_pictures(rng), _candidates(rng), SuggestOptions(top=1))
+    (first,) = suggest(random_pictures(rng), _candidates(rng), SuggestOptions(top=1))
     bpm, key = first.track["bpm"], first.track["initial_key"]
     assert f": {bpm:.0f} BPM, " in first.reasons and ("A minor" if key == "Am" else "C major") in first.reasons
     assert first.reasons.split(",")[0] in ("energetic", "calm", "moderate") and ", tags: " in first.reasons
