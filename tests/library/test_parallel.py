@@ -11,11 +11,11 @@ import pytest
 
 from picscore.library import indexer, parallel
 from picscore.library.indexer import index_paths
-from picscore.library.parallel import WorkerCrashError, WorkerPool
+from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, WorkerPool
 from picscore.library.store import Library
 from tests.conftest import write_song
 from tests.library import crashing_job
-from tests.library.crashing_job import CRASH_ON, fail_on_negative, square_or_exit
+from tests.library.crashing_job import CRASH_ON, exit_unless_zero, fail_on_negative, square_or_exit
 
 ITEMS = range(8)
 EXPECTED = Counter([i * i for i in ITEMS if i != CRASH_ON] + [(CRASH_ON, "worker process exited with code 3")])
@@ -68,6 +68,21 @@ def test_workers_that_cannot_start_fail_the_map_rather_than_each_item(monkeypatc
         list(pool.map_unordered(square_or_exit, ITEMS, on_crash=_crashed))
 
 
+def test_a_map_whose_first_items_all_kill_their_worker_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "CRASHES_BEFORE_ANY_RESULT", 3)
+    with WorkerPool(2) as pool, pytest.raises(EveryItemCrashesError, match="the first 3 items all killed") as raised:
+        list(pool.map_unordered(exit_unless_zero, range(1, 40), on_crash=_crashed))
+    assert (raised.value.count, raised.value.cause) == (3, "worker process exited with code 3")
+
+
+def test_crashes_after_a_first_result_never_stop_the_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Item 0's worker starts with the first crasher's; the next crashers each wait for a new worker, so 0 comes back first.
+    monkeypatch.setattr(parallel, "CRASHES_BEFORE_ANY_RESULT", 3)
+    with WorkerPool(2) as pool:
+        results = Counter(pool.map_unordered(exit_unless_zero, range(5), on_crash=_crashed))
+    assert results == Counter([0] + [(i, "worker process exited with code 3") for i in range(1, 5)])
+
+
 @pytest.fixture(scope="module")
 def songs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three short songs, one of them named to kill the worker that works on it."""
@@ -93,6 +108,19 @@ def test_the_indexer_records_a_file_that_kills_its_worker_and_goes_on(
     assert [(Path(e["path"]).name, e["error"]) for e in library.errors()] == [(f"{crashing_job.CRASH_MARK}.flac", error)]
     again = index_paths(library, [songs], jobs=2, encoders=(), progress=False)
     assert (again.indexed, again.unchanged, again.known_failures, again.failed) == (0, 2, 1, 0)
+
+
+def test_the_indexer_stops_when_the_analysis_crashes_on_every_file_and_keeps_what_it_stored(
+    library: Library, songs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_paths(library, [songs / "a.flac"], jobs=1, encoders=(), progress=False)
+    for i in range(4):
+        write_song(tmp_path / f"{crashing_job.CRASH_MARK}-{i}.flac", seconds=1.0, bpm=100, seed=i)
+    monkeypatch.setattr(indexer, "_run_job", crashing_job.analyse_or_die)
+    monkeypatch.setattr(parallel, "CRASHES_BEFORE_ANY_RESULT", 3)
+    with pytest.raises(WorkerCrashError, match=r"the analysis crashed on each of the first 3 files \(worker process killed by SIGKILL"):
+        index_paths(library, [tmp_path], jobs=2, encoders=(), progress=False)
+    assert [Path(t["path"]).name for t in library.list_tracks()] == ["a.flac"]
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,10 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from picscore.cli import main
 from picscore.library.store import Library
 from picscore.match.candidates import load_candidates
 from picscore.match.matchers import ZeroShotMatcher
-from picscore.match.search_index import IndexFiles, resolve_kind, search_index
+from picscore.match.search_index import BUILDER_RETRY_S, IndexFiles, failure_mark, resolve_kind, search_index
 from picscore.match.space_cache import cached_candidates
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.match.vector_index import IVFIndex, load_index
@@ -79,11 +81,41 @@ def test_a_missing_index_is_built_in_the_background_meanwhile_exact(filled: Libr
     assert search_index(filled, candidates, matcher, kind=KIND) is None
     lock = IndexFiles.of(candidates, matcher, kind=KIND).lock
     assert search_index(filled, candidates, matcher, kind=KIND) is None  # one builder at a time
-    deadline = time.monotonic() + 120
-    while lock.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    _wait_for_builder(lock)
     assert not lock.exists()
     assert isinstance(search_index(filled, candidates, matcher, kind=KIND), IVFIndex)
+
+
+def _wait_for_builder(lock: os.PathLike) -> None:
+    deadline = time.monotonic() + 120
+    while os.path.exists(lock) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def test_a_failed_background_build_is_not_started_again_with_every_query(filled: Library) -> None:
+    candidates = load_candidates(filled)
+    matcher = ZeroShotMatcher(candidates)
+    files = IndexFiles.of(candidates, matcher, kind=KIND)
+    exited = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    files.lock.write_text(exited.stdout.strip())  # the lock of a builder that died (killed for memory) before it finished
+    for _ in range(2):
+        assert search_index(filled, candidates, matcher, kind=KIND) is None
+        assert not files.lock.exists()  # no builder started
+    assert failure_mark(files.lock).exists()
+    long_ago = time.time() - BUILDER_RETRY_S - 1
+    os.utime(failure_mark(files.lock), (long_ago, long_ago))
+    assert search_index(filled, candidates, matcher, kind=KIND) is None
+    assert files.lock.exists()  # tried again once the wait is over
+    _wait_for_builder(files.lock)
+    assert isinstance(search_index(filled, candidates, matcher, kind=KIND), IVFIndex)
+    assert not failure_mark(files.lock).exists()  # a build that succeeds clears the mark
+
+
+def test_a_background_builder_that_fails_leaves_the_mark(library: Library, tmp_path) -> None:
+    lock = tmp_path / "search.lock"
+    lock.write_text("1")
+    assert main(["--library", str(library.path), "library", "search-index", "--lock", str(lock)]) != 0  # an empty library
+    assert not lock.exists() and failure_mark(lock).exists()
 
 
 def test_auto_picks_exact_for_a_small_library(filled: Library) -> None:

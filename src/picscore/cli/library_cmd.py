@@ -11,7 +11,7 @@ from picscore.cli.model_option import add_index_argument, add_model_argument, ca
 from picscore.cli.output import CliError, format_duration, format_scores, print_json, print_table
 from picscore.library.store import Library
 from picscore.match.scoring import DEFAULT_VARIANT
-from picscore.match.search_index import resolve_kind, search_index
+from picscore.match.search_index import mark_build_failed, resolve_kind, search_index
 from picscore.match.space_cache import space_status
 from picscore.paths import library_path
 
@@ -179,6 +179,10 @@ def _search_index(library: Library, args: argparse.Namespace) -> int:
         matcher, _ = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
         kind = resolve_kind(args.index, candidates, matcher)
         index = search_index(library, candidates, matcher, kind=kind, build="now")
+    except BaseException:
+        if args.lock is not None:  # a background build: queries wait a while before starting another
+            mark_build_failed(args.lock)
+        raise
     finally:
         if args.lock is not None:
             args.lock.unlink(missing_ok=True)

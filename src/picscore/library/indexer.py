@@ -10,8 +10,10 @@ so a killed run loses only the tracks in flight and the next run picks up from t
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from tqdm import tqdm
 
 from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS, encode_music
-from picscore.library.parallel import WorkerPool, default_jobs
+from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, WorkerPool, default_jobs
 from picscore.library.ray_engine import RayPool  # imports Ray only when used: it is an optional extra
 from picscore.library.scan import FileStat, scan_audio_files
 from picscore.library.store import Library
@@ -101,6 +103,19 @@ def _run_job(job: _Job) -> _Outcome:
 def _crashed(stat: FileStat, cause: str, stage: str) -> _Outcome:
     """The outcome for a file whose `stage` killed its worker process (a crash in native code, the OOM killer)."""
     return _Outcome(stat, error=f"{stage} crashed ({cause})")
+
+
+@contextlib.contextmanager
+def _stop_when_every_file_crashes(stage: str) -> Iterator[None]:
+    """Say in a user's terms why the pool gave up: `stage` crashed on every file so far, so it is broken here."""
+    try:
+        yield
+    except EveryItemCrashesError as err:
+        path = getattr(err.item, "stat", err.item).path
+        raise WorkerCrashError(
+            f"{stage} crashed on each of the first {err.count} files ({err.cause}; the last: {path}): it is broken on this machine, "
+            "so indexing stops and keeps what it stored; `--jobs 1` runs it in this process, to see the crash"
+        ) from err
 
 
 def analysis_row(stat: FileStat, decoded: DecodedAudio, *, fingerprint: str) -> dict[str, Any]:
@@ -211,32 +226,35 @@ def _resolve_known_content(
 ) -> list[_Job]:
     """Fingerprint the candidates; settle moves, copies and touched files without analysis."""
     jobs = []
-    for outcome in pool.map_unordered(_fingerprint_job, candidates, on_crash=lambda stat, cause: _crashed(stat, cause, "fingerprinting")):
-        stat = outcome.stat
-        if outcome.error:
-            _record_failure(library, summary, stat, outcome.error)
-            continue
-        same_content = library.tracks_with_fingerprint(outcome.value, analysis_version=ANALYSIS_VERSION)
-        here = [t for t in same_content if t.path == stat.path]
-        moved_from = [t for t in same_content if not Path(t.path).exists()]
-        if here:  # only the mtime changed
-            library.relocate_track(here[0].track_id, path=stat.path, size=stat.size, mtime_ns=stat.mtime_ns)
-            summary.unchanged += 1
-        elif moved_from:
-            library.relocate_track(moved_from[0].track_id, path=stat.path, size=stat.size, mtime_ns=stat.mtime_ns)
-            summary.moved += 1
-        elif same_content:
-            library.copy_track(same_content[0].track_id, path=stat.path, size=stat.size, mtime_ns=stat.mtime_ns)
-            summary.copied += 1
-        else:
-            jobs.append(_Job(stat, outcome.value, analyse=True, encoders=encoders))
+    with _stop_when_every_file_crashes("fingerprinting"):
+        for outcome in pool.map_unordered(
+            _fingerprint_job, candidates, on_crash=lambda stat, cause: _crashed(stat, cause, "fingerprinting")
+        ):
+            stat = outcome.stat
+            if outcome.error:
+                _record_failure(library, summary, stat, outcome.error)
+                continue
+            same_content = library.tracks_with_fingerprint(outcome.value, analysis_version=ANALYSIS_VERSION)
+            here = [t for t in same_content if t.path == stat.path]
+            moved_from = [t for t in same_content if not Path(t.path).exists()]
+            if here:  # only the mtime changed
+                library.relocate_track(here[0].track_id, path=stat.path, size=stat.size, mtime_ns=stat.mtime_ns)
+                summary.unchanged += 1
+            elif moved_from:
+                library.relocate_track(moved_from[0].track_id, path=stat.path, size=stat.size, mtime_ns=stat.mtime_ns)
+                summary.moved += 1
+            elif same_content:
+                library.copy_track(same_content[0].track_id, path=stat.path, size=stat.size, mtime_ns=stat.mtime_ns)
+                summary.copied += 1
+            else:
+                jobs.append(_Job(stat, outcome.value, analyse=True, encoders=encoders))
     return sorted(jobs, key=lambda job: job.stat.path)
 
 
 def _run_all(library: Library, pool: WorkerPool | RayPool, jobs: list[_Job], summary: IndexSummary, *, progress: bool) -> None:
     track_ids = {job.stat.path: job.track_id for job in jobs}
     bar = tqdm(total=len(jobs), unit="track", desc="analysing", file=sys.stderr, disable=not progress or not jobs, dynamic_ncols=True)
-    with bar:
+    with bar, _stop_when_every_file_crashes("the analysis"):
         for outcome in pool.map_unordered(_run_job, jobs, on_crash=lambda job, cause: _crashed(job.stat, cause, "the analysis")):
             if outcome.error:
                 _record_failure(library, summary, outcome.stat, outcome.error)

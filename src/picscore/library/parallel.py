@@ -7,7 +7,11 @@ Each worker takes one item at a time, so when a worker process dies (a crash in 
 decoder, the OOM killer) the pool knows the item it was on. A dead worker is replaced and the
 map carries on; its item is tried again alone once the rest is done, since the death may have
 been its neighbours' fault (memory). An item that kills its worker alone too becomes
-`on_crash(item, cause)`, or, without `on_crash`, a `WorkerCrashError`.
+`on_crash(item, cause)`, or, without `on_crash`, a `WorkerCrashError`. When the first
+CRASHES_BEFORE_ANY_RESULT items all kill their workers, the work itself is broken (a native
+library that crashes on every input), so the map stops with an `EveryItemCrashesError` rather
+than start a worker for every remaining item, twice. Crashes after a first result never stop a
+map: a folder of broken files must not stop the rest of a library.
 """
 
 from __future__ import annotations
@@ -29,10 +33,19 @@ R = TypeVar("R")
 
 _READY, _DONE, _RAISED = "ready", "done", "raised"  # what a worker sends: set up, a result, an exception
 _EXIT_WAIT_S = 10.0  # how long a worker that closed its pipe or was asked to stop gets to exit
+CRASHES_BEFORE_ANY_RESULT = 10  # a map whose first items all kill their worker gives up after this many
 
 
 class WorkerCrashError(RuntimeError):
     """A worker process died: on an item, with no `on_crash` to turn that into a result, or before it could start."""
+
+
+class EveryItemCrashesError(WorkerCrashError):
+    """The first `count` items all killed their worker process, the last (`item`) by `cause`: the map stopped."""
+
+    def __init__(self, count: int, cause: str, item: Any) -> None:
+        super().__init__(f"the first {count} items all killed their worker process (the last, {item!r}: {cause})")
+        self.count, self.cause, self.item = count, cause, item
 
 
 def default_jobs() -> int:
@@ -132,7 +145,7 @@ class WorkerPool:
     def _map(self, func: Callable[[T], R], items: Iterable[T], on_crash: Callable[[T, str], R] | None) -> Iterator[R]:
         """All items `jobs` at a time, then those whose worker died again, one at a time."""
         suspects: list[T] = []
-        for item, cause, result in self._run(func, items, width=self.jobs):
+        for item, cause, result in self._run(func, items, width=self.jobs, crash_limit=CRASHES_BEFORE_ANY_RESULT):
             if cause is None:
                 yield result
             else:
@@ -145,10 +158,16 @@ class WorkerPool:
             else:
                 yield on_crash(item, cause)
 
-    def _run(self, func: Callable[[T], R], items: Iterable[T], *, width: int) -> Iterator[tuple[T, str | None, Any]]:
-        """(item, None, result) or (item, how its worker died, None) for each item, at most `width` at once."""
+    def _run(
+        self, func: Callable[[T], R], items: Iterable[T], *, width: int, crash_limit: int | None = None
+    ) -> Iterator[tuple[T, str | None, Any]]:
+        """(item, None, result) or (item, how its worker died, None) for each item, at most `width` at once.
+
+        With `crash_limit`, EveryItemCrashesError once that many items have killed their worker and none has given a result.
+        """
         todo = iter(items)
         busy: dict[Connection, tuple[_Worker, T]] = {}
+        crashes, results = 0, 0
         try:
             while True:
                 for item in islice(todo, width - len(busy)):
@@ -162,12 +181,17 @@ class WorkerPool:
                     message = worker.receive()
                     if message is None:
                         del busy[conn]
-                        yield item, self._bury(worker), None
+                        cause = self._bury(worker)
+                        crashes += 1
+                        if crash_limit is not None and not results and crashes >= crash_limit:
+                            raise EveryItemCrashesError(crashes, cause, item)
+                        yield item, cause, None
                     elif message[0] == _READY:
                         worker.ready = True
                     else:
                         del busy[conn]
                         self._idle.append(worker)
+                        results += 1
                         if message[0] == _RAISED:
                             raise message[1]
                         yield item, None, message[1]

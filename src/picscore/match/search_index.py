@@ -11,7 +11,9 @@ space fit and the library change it reflects:
 - missing, or made for another fit (the space was fitted again, so every row moved): built at
   once where waiting is expected (`picscore library search-index`, `picscore serve`), or
   else in the background by that same command, one builder at a time (a lock file), while
-  this query is answered exactly.
+  this query is answered exactly. A background build that failed (an error, or a builder that
+  died and left its lock) leaves a mark, and none is started again for BUILDER_RETRY_S, so a
+  build that cannot succeed (too little memory) does not start with every query.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +33,12 @@ from picscore.match.space_cache import read_note, write_note
 from picscore.match.vector_index import INDEX_KINDS, VectorIndex, build_index, choose_kind, load_index
 
 INDEX_CHOICES = ("auto", *INDEX_KINDS)
+BUILDER_RETRY_S = 900.0  # after a background build failed, the next waits this long
 
 
 @dataclass(frozen=True)
 class IndexFiles:
-    """The index file of one kind and matcher, its note, and its builder's lock."""
+    """The index file of one kind and matcher, its note, and its builder's lock (whose failure mark is `failure_mark(lock)`)."""
 
     index: Path
     note: Path
@@ -103,11 +107,30 @@ def _save(index: VectorIndex, files: IndexFiles, candidates: Candidates) -> None
     with contextlib.suppress(OSError):  # a read-only disk: the index serves this process only
         index.save(files.index)
         write_note(files.note, {"fit_id": candidates.origin.fit_id, "change": candidates.origin.change})
+        failure_mark(files.lock).unlink(missing_ok=True)
+
+
+def failure_mark(lock: Path) -> Path:
+    """The file whose time says when the background build with this lock last failed."""
+    return lock.with_suffix(".failed")
+
+
+def mark_build_failed(lock: Path) -> None:
+    """Record that the background build holding `lock` failed, so that queries do not start another at once."""
+    with contextlib.suppress(OSError):
+        failure_mark(lock).touch()
+
+
+def _failed_lately(lock: Path) -> bool:
+    try:
+        return time.time() - failure_mark(lock).stat().st_mtime < BUILDER_RETRY_S
+    except OSError:
+        return False
 
 
 def _start_builder(library_path: Path, files: IndexFiles, *, kind: str, model: str | None) -> None:
-    """Start `picscore library search-index` in its own session unless a builder holds the lock."""
-    if not _take_lock(files.lock):
+    """Start `picscore library search-index` in its own session, unless a builder holds the lock or one failed lately."""
+    if _failed_lately(files.lock) or not _take_lock(files.lock):
         return
     command = [sys.executable, "-m", "picscore", "--library", str(library_path), "library", "search-index", "--index", kind]
     command += ["--model", model or "zero-shot", "--lock", str(files.lock)]
@@ -122,21 +145,19 @@ def _start_builder(library_path: Path, files: IndexFiles, *, kind: str, model: s
 
 
 def _take_lock(lock: Path) -> bool:
-    """Create the lock file, or find it held by a live builder (False); a dead builder's lock is taken over."""
-    for _ in range(2):
-        try:
-            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            if _holder_alive(lock):
-                return False
+    """Create the lock file (True), or find it held (False); a lock left by a builder that died marks a failed build."""
+    try:
+        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        if not _holder_alive(lock):
+            mark_build_failed(lock)
             lock.unlink(missing_ok=True)
-            continue
-        except OSError:
-            return False
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(str(os.getpid()))
-        return True
-    return False
+        return False
+    except OSError:
+        return False
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(str(os.getpid()))
+    return True
 
 
 def _holder_alive(lock: Path) -> bool:
