@@ -20,10 +20,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import time
-from pathlib import Path
 from types import ModuleType
 
-from build_pairs import DEFAULT_CACHE, Skips, fetch_packages, summary, unpack, write_tsv
+from build_pairs import Skips, add_folder_arguments, fetch_packages, summary, unpack, write_tsv
 
 GAMES = ("supertuxkart", "hedgewars", "warmux", "blobwars", "ardentryst", "pingus", "neverball", "megaglest")
 
@@ -48,10 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(unpacked with dpkg-deb, nothing installed) and writes GAME.tsv (image, audio, source; absolute paths) for each. "
         "A second run reuses the downloads. If apt-get cannot find a package, run `apt-get update` as root first.",
     )
-    parser.add_argument(
-        "--cache", type=Path, default=DEFAULT_CACHE, metavar="DIR", help=f"where packages are downloaded and unpacked ({DEFAULT_CACHE})"
-    )
-    parser.add_argument("--out", type=Path, metavar="DIR", help="where the .tsv files are written (default: the cache folder)")
+    add_folder_arguments(parser)
     parser.add_argument("--games", type=game_list, default=list(GAMES), help=f"which games, comma-separated (default: {','.join(GAMES)})")
     return parser.parse_args(argv)
 

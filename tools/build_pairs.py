@@ -739,6 +739,14 @@ def summary(name: str, pairs: list[Pair], skips: Skips, tsv: Path) -> str:
     return "\n".join(lines)
 
 
+def add_folder_arguments(parser: argparse.ArgumentParser) -> None:
+    """--cache (downloads and unpacked packages) and --out (the .tsv files), shared with build_more_pairs.py."""
+    parser.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, metavar="DIR", help=f"where packages are downloaded and unpacked ({DEFAULT_CACHE})"
+    )
+    parser.add_argument("--out", type=Path, metavar="DIR", help="where the .tsv files are written (default: the cache folder)")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Build picture-to-music development pairs from SuperTux levels and Wesnoth campaign stories. Downloads about "
@@ -746,10 +754,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "supertux.tsv and wesnoth.tsv (image, audio, source; absolute paths). A second run reuses the downloads. "
         "If apt-get cannot find the packages, run `apt-get update` as root first.",
     )
-    parser.add_argument(
-        "--cache", type=Path, default=DEFAULT_CACHE, metavar="DIR", help=f"where packages are downloaded and unpacked ({DEFAULT_CACHE})"
-    )
-    parser.add_argument("--out", type=Path, metavar="DIR", help="where the .tsv files are written (default: the cache folder)")
+    add_folder_arguments(parser)
     return parser.parse_args(argv)
 
 
