@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import time
 from types import ModuleType
 
-from build_pairs import Skips, add_folder_arguments, fetch_packages, summary, unpack, write_tsv
+from build_pairs import add_folder_arguments, build_sets
 
 GAMES = ("supertuxkart", "hedgewars", "warmux", "blobwars", "ardentryst", "pingus", "neverball", "megaglest")
 
@@ -54,20 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    cache, started = args.cache.expanduser().resolve(), time.monotonic()
-    out = (args.out or cache).expanduser().resolve()
     parsers = {game: parser_of(game) for game in args.games}
     packages = list(dict.fromkeys(p for parser in parsers.values() for p in parser.PACKAGES))
-    debs = fetch_packages(packages, cache / "debs")
-    print(f"{len(debs)} packages, {sum(d.stat().st_size for d in debs) / 1e6:.0f} MB in {cache / 'debs'}")
-    for deb in debs:
-        unpack(deb, cache / "root")
-    for game, parser in parsers.items():
-        skips = Skips()
-        pairs = parser.pairs(cache / "root", cache / "made", skips)
-        write_tsv(pairs, out / f"{game}.tsv")
-        print(summary(game, pairs, skips, out / f"{game}.tsv"))
-    print(f"done in {time.monotonic() - started:.0f} s")
+    build_sets(args, packages, {game: parser.pairs for game, parser in parsers.items()})
 
 
 if __name__ == "__main__":

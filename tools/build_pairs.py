@@ -57,7 +57,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -758,25 +758,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+SetBuilder = Callable[[Path, Path, Skips], list[Pair]]  # (unpacked packages, folder for made files, skips) -> pairs
+
+
+def build_sets(args: argparse.Namespace, packages: Iterable[str], sets: dict[str, SetBuilder]) -> None:
+    """Fetch and unpack `packages` in the --cache folder, then write each set's pair list to --out and summarise it."""
     cache, started = args.cache.expanduser().resolve(), time.monotonic()
     out = (args.out or cache).expanduser().resolve()
-    root = cache / "root"
-    debs = fetch_packages((*SUPERTUX_PACKAGES, *WESNOTH_PACKAGES), cache / "debs")
+    debs = fetch_packages(packages, cache / "debs")
     print(f"{len(debs)} packages, {sum(d.stat().st_size for d in debs) / 1e6:.0f} MB in {cache / 'debs'}")
     for deb in debs:
-        unpack(deb, root)
-    sets = {
-        "supertux": lambda skips: supertux_pairs(SuperTuxData(root / SUPERTUX_DATA), skips),
-        "wesnoth": lambda skips: wesnoth_pairs(root / WESNOTH_DATA, skips),
-    }
+        unpack(deb, cache / "root")
     for name, build in sets.items():
         skips = Skips()
-        pairs = build(skips)
+        pairs = build(cache / "root", cache / "made", skips)
         write_tsv(pairs, out / f"{name}.tsv")
         print(summary(name, pairs, skips, out / f"{name}.tsv"))
     print(f"done in {time.monotonic() - started:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    sets: dict[str, SetBuilder] = {
+        "supertux": lambda root, _, skips: supertux_pairs(SuperTuxData(root / SUPERTUX_DATA), skips),
+        "wesnoth": lambda root, _, skips: wesnoth_pairs(root / WESNOTH_DATA, skips),
+    }
+    build_sets(parse_args(argv), (*SUPERTUX_PACKAGES, *WESNOTH_PACKAGES), sets)
 
 
 if __name__ == "__main__":
