@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,12 +106,15 @@ def _crashed(stat: FileStat, cause: str, stage: str) -> _Outcome:
 
 
 @contextlib.contextmanager
-def _stop_when_every_file_crashes(stage: str) -> Iterator[None]:
-    """Say in a user's terms why the pool gave up: `stage` crashed on every file so far, so it is broken here."""
+def _stop_when_every_file_crashes(stage: str, *, stat_of: Callable[[Any], FileStat] = lambda stat: stat) -> Iterator[None]:
+    """Say in a user's terms why the pool gave up: `stage` crashed on every file so far, so it is broken here.
+
+    `stat_of` turns the pool's item into the file it was about.
+    """
     try:
         yield
     except EveryItemCrashesError as err:
-        path = getattr(err.item, "stat", err.item).path
+        path = stat_of(err.item).path
         raise WorkerCrashError(
             f"{stage} crashed on each of the first {err.count} files ({err.cause}; the last: {path}): it is broken on this machine, "
             "so indexing stops and keeps what it stored; `--jobs 1` runs it in this process, to see the crash"
@@ -254,7 +257,7 @@ def _resolve_known_content(
 def _run_all(library: Library, pool: WorkerPool | RayPool, jobs: list[_Job], summary: IndexSummary, *, progress: bool) -> None:
     track_ids = {job.stat.path: job.track_id for job in jobs}
     bar = tqdm(total=len(jobs), unit="track", desc="analysing", file=sys.stderr, disable=not progress or not jobs, dynamic_ncols=True)
-    with bar, _stop_when_every_file_crashes("the analysis"):
+    with bar, _stop_when_every_file_crashes("the analysis", stat_of=lambda job: job.stat):
         for outcome in pool.map_unordered(_run_job, jobs, on_crash=lambda job, cause: _crashed(job.stat, cause, "the analysis")):
             if outcome.error:
                 _record_failure(library, summary, outcome.stat, outcome.error)
