@@ -1,4 +1,4 @@
-"""Large-catalogue search (scale bench, part b): picscore.match.vector_index at millions of tracks.
+"""Large-catalogue search (scale bench, part b): picscore.trackspace.vector_index at millions of tracks.
 
 For each catalogue size and index kind: build time (k-means training + adding every row, default
 threads), bytes per track (the saved index file / tracks), recall@10 against exact search, and query
@@ -6,7 +6,7 @@ latency p50/p95 on ONE core (faiss.omp_set_num_threads(1), numpy's BLAS limited 
 one query at a time on the memory-mapped index, for a range of nprobe; then exact numpy search's
 latency on the same core as the baseline, and filtered searches (10% and 1% of tracks allowed).
 
-Tracks are shaped like real ones: the 39-d zero-shot feature rows (match/scoring.py) of a real
+Tracks are shaped like real ones: the 39-d zero-shot feature rows (models/zero_shot.py) of a real
 library's tracks, grown to N rows. The real set is small (the bundled bench library has 59 game-music
 tracks), so copies of its rows would make 59 tight blobs and copies of random Gaussian vectors would
 have none of its structure (random vectors are the worst case for IVF: no clusters, all norms alike).
@@ -46,12 +46,12 @@ from threadpoolctl import threadpool_limits
 
 from picscore.library.image_features import COLOUR_ENCODER, COLOUR_ENCODER_VERSION, IMAGE_ENCODER, IMAGE_ENCODER_VERSION, PictureFeatures
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.match.matchers import ZeroShotMatcher
 from picscore.match.pictures import as_pictures
-from picscore.match.scoring import AFFECT, AFFECT_NORM, MOOD, MOOD_NORM
-from picscore.match.vector_index import ExactIndex, IVFIndex, build_index, load_index
+from picscore.models.zero_shot import AFFECT, AFFECT_NORM, MOOD, MOOD_NORM
 from picscore.paths import data_dir
+from picscore.trackspace.loading import load_candidates
+from picscore.trackspace.vector_index import ExactIndex, IVFIndex, build_index, load_index
 
 # The cache library `picscore evaluate --pairs ...` fills: real tracks (e.g. the SuperTux and Wesnoth music of
 # tools/build_pairs.py) and the pairs' real pictures. Any indexed library whose pictures were suggested for works.

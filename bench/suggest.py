@@ -54,13 +54,13 @@ from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.audio.musicnn import PATCH_SECONDS
 from picscore.library.image_features import PictureFeatures
 from picscore.library.store import TRACK_COLUMNS, Library, encode_array, utc_now
-from picscore.match.candidates import Candidates, candidates_from_rows
 from picscore.match.pictures import as_pictures
-from picscore.match.scoring import Pictures, Tracks, TrackSpace, score_tracks
-from picscore.match.space_cache import space_folder
 from picscore.match.suggest import SuggestOptions, suggest
-from picscore.match.vector_index import build_index, choose_kind
 from picscore.media.image_load import load_image
+from picscore.models.zero_shot import Pictures, Tracks, TrackSpace, score_tracks
+from picscore.trackspace.candidates import Candidates, candidates_from_rows
+from picscore.trackspace.space_cache import space_folder
+from picscore.trackspace.vector_index import build_index, choose_kind
 from picscore.vision.colour_affect import colour_descriptors
 from picscore.vision.efficientnet import load_image_encoder
 
@@ -384,10 +384,10 @@ import picscore.cli; mark("import picscore.cli (rest)")
 from pathlib import Path
 from picscore.library import store
 from picscore.library.image_features import picture_features
-from picscore.match.candidates import load_candidates
+from picscore.trackspace.loading import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
-from picscore.match.vector_index import build_index, choose_kind
+from picscore.trackspace.vector_index import build_index, choose_kind
 import picscore.vision.efficientnet as efficientnet
 spent = {"encoder load": 0.0}
 def timed(name, function):
@@ -548,7 +548,7 @@ def cold_runs(sizes: list[int], folder: Path, keep: Path | None, *, pairs: int) 
     print()
     print(f"  wall time of the whole process, median of {pairs} (best)")
     print_table(("tracks", "library", "build", "first run", "new photo", "cached photo", "target", "met (new)", "met (cached)"), rows)
-    print("  first run: the first suggest after the library was written, which fits and stores the track space (match/space_cache)")
+    print("  first run: the first suggest after the library was written, which fits and stores the track space (trackspace/space_cache)")
     print()
     print("  breakdown, seconds (a driver process doing the CLI's steps with timers; median):")
     print_table(("tracks", "photo", *(short for _, short in BREAKDOWN_ORDER), "sum"), breakdowns)

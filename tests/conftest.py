@@ -9,8 +9,8 @@ import pytest
 
 from picscore.compose.synth import SongSpec, click_track, render_song
 from picscore.library.store import Library
-from picscore.match.scoring import Pictures
 from picscore.media.audio_encode import encode_audio
+from picscore.models.zero_shot import Pictures
 
 SR = 22050
 

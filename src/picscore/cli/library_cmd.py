@@ -10,10 +10,10 @@ from picscore.audio.music_encoders import tag_names, top_tags
 from picscore.cli.model_option import add_index_argument, add_model_argument, candidates_or_fail, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, format_scores, print_json, print_table
 from picscore.library.store import Library
-from picscore.match.scoring import DEFAULT_VARIANT
-from picscore.match.search_index import mark_build_failed, resolve_kind, search_index
-from picscore.match.space_cache import space_status
+from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
+from picscore.trackspace.search_index import mark_build_failed, resolve_kind, search_index
+from picscore.trackspace.space_cache import space_status
 
 EPILOG = """\
 examples:

@@ -6,12 +6,13 @@ import argparse
 
 from picscore.cli.output import CliError
 from picscore.library.store import Library
-from picscore.match.candidates import Candidates, load_candidates
 from picscore.match.matchers import Matcher
 from picscore.match.model_loading import load_matcher
-from picscore.match.search_index import INDEX_CHOICES
 from picscore.models.errors import ModelError
 from picscore.models.registry import ZERO_SHOT
+from picscore.trackspace.candidates import Candidates
+from picscore.trackspace.loading import load_candidates
+from picscore.trackspace.search_index import INDEX_CHOICES
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:

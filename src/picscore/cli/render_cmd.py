@@ -14,9 +14,9 @@ from picscore.cli.output import CliError, format_duration, print_json
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
-from picscore.match.scoring import DEFAULT_VARIANT
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.media.files import file_problem
+from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
 from picscore.render.photos import ORDERS, expand_photos, look_at, order_photos
 from picscore.render.plan import TRANSITIONS, Plan, PlanError, plan_slideshow

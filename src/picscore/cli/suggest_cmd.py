@@ -12,10 +12,10 @@ from picscore.cli.output import CliError, format_duration, print_json, print_tab
 from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
-from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS
-from picscore.match.search_index import resolve_kind, search_index
 from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, suggest, suggestion_json
+from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS
 from picscore.paths import library_path
+from picscore.trackspace.search_index import resolve_kind, search_index
 
 NAME = "suggest"
 SUMMARY = "suggest tracks from your library for photos"

@@ -14,19 +14,18 @@ import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library
-from picscore.match.candidates import Candidates, aligned_rows
-from picscore.match.scoring import DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace, variant_form
-from picscore.match.stored_columns import stored_columns
 from picscore.models.shapes import MUSIC_SOURCES
+from picscore.models.zero_shot import DEFAULT_VARIANT, LinearScores, Pictures, variant_form
+from picscore.trackspace.candidates import Candidates, aligned_rows
+from picscore.trackspace.search_index import RowSource
+from picscore.trackspace.stored_columns import stored_columns
 
 if TYPE_CHECKING:  # torch loads only when a trained model is used
     from picscore.models.joint import JointModel
 
 
-class Matcher(Protocol):
-    space: TrackSpace
-    model: str | None  # the trained model file, None for zero-shot
-    index_key: str  # names the track rows of `space` in search index files (match/search_index.py)
+class Matcher(RowSource, Protocol):
+    """A RowSource (trackspace/search_index.py) that scores pictures over its rows."""
 
     def form(self, pictures: Pictures) -> LinearScores:
         """The pictures' scores over `space`'s tracks."""
@@ -52,7 +51,7 @@ class LearnedMatcher:
 
     The tracks' learned embeddings come from the musicnn embeddings the library stores (a track
     without them gets the training mean, so only its zero-shot part speaks); they are kept beside
-    the library and recomputed only for tracks changed since (match/stored_columns.py).
+    the library and recomputed only for tracks changed since (trackspace/stored_columns.py).
     """
 
     def __init__(self, model: JointModel, candidates: Candidates, library: Library, *, variant: str, model_file: Path) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from picscore.library.store import Library
-from picscore.match.candidates import Candidates
 from picscore.match.matchers import LearnedMatcher, Matcher, ZeroShotMatcher
 from picscore.models.registry import resolve_model
+from picscore.trackspace.candidates import Candidates
 
 
 def load_matcher(model: str | None, candidates: Candidates, library: Library, *, variant: str) -> tuple[Matcher, str | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from picscore.library.image_features import PictureFeatures
-from picscore.match.scoring import Pictures
+from picscore.models.zero_shot import Pictures
 from picscore.vision.colour_affect import picture_affect
 
 

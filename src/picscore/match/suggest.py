@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from picscore.audio.music_encoders import tag_names
-from picscore.match.candidates import TAG_SOURCES, Candidates
 from picscore.match.matchers import Matcher, ZeroShotMatcher
-from picscore.match.scoring import AFFECT, DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace
-from picscore.match.vector_index import VectorIndex
+from picscore.models.zero_shot import AFFECT, DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace
+from picscore.trackspace.candidates import TAG_SOURCES, Candidates
+from picscore.trackspace.vector_index import VectorIndex
 
 # Mood words a user can steer with: (valence, arousal) direction.
 MOODS: dict[str, tuple[float, float]] = {
@@ -62,7 +62,7 @@ def suggest(
 ) -> list[Suggestion]:
     """The best tracks for all `pictures` together (an album), best first; by the zero-shot `options.variant`
     unless a `matcher` (e.g. a trained model's) is given. With an `index` of the matcher's track rows (see
-    match/search_index.py) a large library is searched approximately instead of scored track by track."""
+    trackspace/search_index.py) a large library is searched approximately instead of scored track by track."""
     if len(candidates) == 0:
         return []
     matcher = matcher or ZeroShotMatcher(candidates, variant=options.variant)

@@ -9,13 +9,14 @@ from typing import NamedTuple
 import numpy as np
 
 from picscore.library.store import Library, LibraryVersion
-from picscore.match.candidates import Candidates, load_candidates
 from picscore.match.matchers import Matcher
 from picscore.match.model_loading import load_matcher
-from picscore.match.scoring import DEFAULT_VARIANT
-from picscore.match.search_index import resolve_kind, search_index
 from picscore.match.suggest import MOODS
-from picscore.match.vector_index import VectorIndex
+from picscore.models.zero_shot import DEFAULT_VARIANT
+from picscore.trackspace.candidates import Candidates
+from picscore.trackspace.loading import load_candidates
+from picscore.trackspace.search_index import resolve_kind, search_index
+from picscore.trackspace.vector_index import VectorIndex
 
 # Mood words for a picture: the plain ones (the comparatives steer, they do not describe).
 _STEERING = frozenset({"calmer", "more energetic", "happier", "sadder"})
@@ -28,7 +29,7 @@ class Catalogue:
     `current(library)` asks the library for its version (Library.version: one indexed lookup,
     every request) and reloads only when a track was written since. So an indexer running at the
     same time is picked up without a restart, while photo features cached by uploads cost nothing.
-    A search index that must be built is built in the background (match/search_index.py): until it
+    A search index that must be built is built in the background (trackspace/search_index.py): until it
     is ready, requests search exactly, and each asks whether it has appeared (a file check).
     """
 
@@ -60,7 +61,7 @@ class Loaded(NamedTuple):
 
     candidates: Candidates
     matcher: Matcher | None
-    kind: str  # the search index kind (match/search_index.py)
+    kind: str  # the search index kind (trackspace/search_index.py)
     index: VectorIndex | None
 
     @property

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from picscore.match.scoring import DEFAULT_VARIANT, VARIANTS
 from picscore.models.shapes import HeadConfig
+from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS
 
 LOSSES = ("contrastive", "affect", "mood", "mood_agreement")  # the functions of train.losses
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from picscore.match.scoring import LinearScores, Pictures, Tracks, prepare_tracks, variant_form
+from picscore.models.zero_shot import LinearScores, Pictures, Tracks, prepare_tracks, variant_form
 from picscore.train.features import FeatureCache, FeatureError, ImageItem, MusicItem, MusicKey, image_items, music_items
 from picscore.train.pairs import Pair
 from picscore.vision.colour_affect import picture_affect

@@ -43,7 +43,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from picscore.match.id_lookup import IdLookup
+from picscore.trackspace.id_lookup import IdLookup
 
 INDEX_KINDS = ("exact", "ivf-fp16", "ivf-sq8")
 # Exact search is the default below this many tracks (of 39 columns): a query reads every row, 4.1 ms on one core at

@@ -1,8 +1,8 @@
 """The search index of a large library: which kind, kept where, and brought up to date how.
 
 Large libraries answer suggestions from an approximate index of the matcher's track rows
-(match/vector_index.py) instead of scoring every row. The index lives in the library's
-track-space folder (match/space_cache.py), one file per kind and matcher, beside a note of the
+(trackspace/vector_index.py) instead of scoring every row. The index lives in the library's
+track-space folder (trackspace/space_cache.py), one file per kind and matcher, beside a note of the
 space fit and the library change it reflects:
 
 - current: memory-mapped and searched;
@@ -25,15 +25,24 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from picscore.library.store import Library
-from picscore.match.candidates import Candidates
-from picscore.match.matchers import Matcher
-from picscore.match.space_cache import read_note, write_note
-from picscore.match.vector_index import INDEX_KINDS, VectorIndex, build_index, choose_kind, load_index
+from picscore.models.zero_shot import TrackSpace
+from picscore.trackspace.candidates import Candidates
+from picscore.trackspace.space_cache import read_note, write_note
+from picscore.trackspace.vector_index import INDEX_KINDS, VectorIndex, build_index, choose_kind, load_index
 
 INDEX_CHOICES = ("auto", *INDEX_KINDS)
 BUILDER_RETRY_S = 900.0  # after a background build failed, the next waits this long
+
+
+class RowSource(Protocol):
+    """What an index needs of a matcher (match/matchers.py): its track rows, and names for its files and its builder."""
+
+    space: TrackSpace
+    model: str | None  # the trained model file, None for zero-shot: the builder loads the same
+    index_key: str  # names the track rows of `space` in index files
 
 
 @dataclass(frozen=True)
@@ -45,19 +54,21 @@ class IndexFiles:
     lock: Path
 
     @classmethod
-    def of(cls, candidates: Candidates, matcher: Matcher, *, kind: str) -> IndexFiles:
+    def of(cls, candidates: Candidates, matcher: RowSource, *, kind: str) -> IndexFiles:
         stem = candidates.origin.folder / f"search-{kind}-{matcher.index_key}"
         return cls(stem.with_suffix(".faiss"), stem.with_suffix(".json"), stem.with_suffix(".lock"))
 
 
-def resolve_kind(requested: str, candidates: Candidates, matcher: Matcher) -> str:
+def resolve_kind(requested: str, candidates: Candidates, matcher: RowSource) -> str:
     """The index kind for `requested` (one of INDEX_CHOICES): "auto" picks by the library's size and row width."""
     if requested not in INDEX_CHOICES:
         raise ValueError(f"unknown index {requested!r}; choose from {', '.join(INDEX_CHOICES)}")
     return choose_kind(len(candidates), dim=matcher.space.features.shape[1]) if requested == "auto" else requested
 
 
-def search_index(library: Library, candidates: Candidates, matcher: Matcher, *, kind: str, build: str = "background") -> VectorIndex | None:
+def search_index(
+    library: Library, candidates: Candidates, matcher: RowSource, *, kind: str, build: str = "background"
+) -> VectorIndex | None:
     """The index of `kind` for the matcher's rows, current with `candidates`; None means: search exactly.
 
     `build` says what to do when there is no usable index: "now" builds and stores it before returning,
@@ -81,7 +92,7 @@ def search_index(library: Library, candidates: Candidates, matcher: Matcher, *, 
     return None
 
 
-def store_new_index(candidates: Candidates, matcher: Matcher, *, kind: str) -> VectorIndex:
+def store_new_index(candidates: Candidates, matcher: RowSource, *, kind: str) -> VectorIndex:
     """Build the index of `kind` over the matcher's rows and store it with its note."""
     files = IndexFiles.of(candidates, matcher, kind=kind)
     index = build_index(matcher.space.features, candidates.ids, kind=kind)
@@ -90,7 +101,7 @@ def store_new_index(candidates: Candidates, matcher: Matcher, *, kind: str) -> V
 
 
 def _updated(
-    library: Library, index: VectorIndex, candidates: Candidates, matcher: Matcher, files: IndexFiles, *, since: int
+    library: Library, index: VectorIndex, candidates: Candidates, matcher: RowSource, files: IndexFiles, *, since: int
 ) -> VectorIndex:
     """The index with the tracks changed after change `since` taken out and put back as they are now."""
     changed = library.changed_since(since)

@@ -2,7 +2,7 @@
 
 A trained matcher adds columns computed from what the library stores of each track; at a million
 tracks that is a second or more of reading and a forward pass in every process. They are kept in
-the library's track-space folder (match/space_cache.py): `<name>.json` names the files of the
+the library's track-space folder (trackspace/space_cache.py): `<name>.json` names the files of the
 current rows (`<name>-<token>.npy`, memory-mapped, and the track ids of its rows) and the library
 change they reflect, so readers never pair one write's rows with another's ids; a later process
 computes only the rows of tracks added or changed since.
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from picscore.library.store import Library
-from picscore.match.candidates import Candidates
-from picscore.match.id_lookup import IdLookup
-from picscore.match.space_cache import read_note, write_note
+from picscore.trackspace.candidates import Candidates
+from picscore.trackspace.id_lookup import IdLookup
+from picscore.trackspace.space_cache import read_note, write_note
 
 
 def stored_columns(library: Library, candidates: Candidates, *, name: str, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:

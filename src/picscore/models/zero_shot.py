@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from picscore.audio.musicnn_tags import MSD_TAGS
-from picscore.match.vocabulary import Vocabulary, load_vocabulary
+from picscore.models.vocabulary import Vocabulary, load_vocabulary
 
 VARIANTS: dict[str, dict[str, float]] = {
     "colour-affect": {"colour-affect": 1.0},
@@ -89,7 +89,7 @@ class Tracks:
 @dataclass(frozen=True, eq=False)
 class Projection:
     """The library-wide statistics that place a track in the joint space. Fitted on a library once, they
-    place tracks added later in the same space (see match/space_cache.py) until the library has changed
+    place tracks added later in the same space (see trackspace/space_cache.py) until the library has changed
     enough to fit them again."""
 
     affect_mean: np.ndarray  # [2] tracks' descriptor valence/arousal mean and sd

@@ -1,6 +1,6 @@
 """The shared text space: ImageNet class names and musicnn tag names embedded by one model.
 
-tools/embed_vocabulary.py wrote src/picscore/match/data/vocabulary.npz with
+tools/embed_vocabulary.py wrote src/picscore/models/data/vocabulary.npz with
 all-MiniLM-L6-v2: unit vectors for "a photo of {class}" (1000), "{tag} music" (50 MTT, 50
 MSD), and two mood axes (valence: happy/cheerful/joyful/bright minus sad/gloomy/
 melancholic/dark; arousal: energetic/exciting/intense/aggressive minus calm/peaceful/
@@ -32,7 +32,7 @@ class Vocabulary:
 
 @functools.cache
 def load_vocabulary() -> Vocabulary:
-    with resources.files("picscore.match.data").joinpath("vocabulary.npz").open("rb") as f, np.load(f) as npz:
+    with resources.files("picscore.models.data").joinpath("vocabulary.npz").open("rb") as f, np.load(f) as npz:
         arrays = {name: npz[name].astype(np.float32) for name in npz.files}
     valence = arrays["axis_valence+"] - arrays["axis_valence-"]
     arousal = arrays["axis_arousal+"] - arrays["axis_arousal-"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from picscore.library.store import Library
-from picscore.match.space_cache import cached_candidates
-from picscore.match.stored_columns import stored_columns
+from picscore.trackspace.space_cache import cached_candidates
+from picscore.trackspace.stored_columns import stored_columns
 from tests.conftest import add_tracks
 
 

@@ -14,13 +14,13 @@ from PIL import Image
 
 from picscore.cli import main
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates
 from picscore.match.matchers import ZeroShotMatcher
-from picscore.match.search_index import BUILDER_RETRY_S, IndexFiles, failure_mark, resolve_kind, search_index
-from picscore.match.space_cache import cached_candidates
 from picscore.match.suggest import SuggestOptions, suggest
-from picscore.match.vector_index import IVFIndex, load_index
 from picscore.serve.catalogue import Catalogue
+from picscore.trackspace.loading import load_candidates
+from picscore.trackspace.search_index import BUILDER_RETRY_S, IndexFiles, failure_mark, resolve_kind, search_index
+from picscore.trackspace.space_cache import cached_candidates
+from picscore.trackspace.vector_index import IVFIndex, load_index
 from tests.conftest import add_tracks, random_pictures
 
 KIND = "ivf-fp16"

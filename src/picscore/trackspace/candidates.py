@@ -18,8 +18,8 @@ import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library
-from picscore.match.id_lookup import IdLookup
-from picscore.match.scoring import TAG_SOURCE_ORDER, Tracks, TrackSpace, prepare_tracks
+from picscore.models.zero_shot import TAG_SOURCE_ORDER, Tracks, TrackSpace, prepare_tracks
+from picscore.trackspace.id_lookup import IdLookup
 
 # The music encoders whose tags the matcher reads -> their name in the text-space vocabulary.
 TAG_SOURCES = dict(zip(("musicnn-mtt", "musicnn-msd"), TAG_SOURCE_ORDER, strict=True))
@@ -127,19 +127,6 @@ def candidates_from_rows(rows: list[dict[str, Any]], tags: dict[str, np.ndarray]
         space=prepare_tracks(Tracks(affect=affect, tags=tags)),
         details=RowDetails(rows, tags),
     )
-
-
-def load_candidates(library: Library, *, paths: list[str] | None = None) -> Candidates:
-    """The library's tracks for matching, through the track-space cache beside the library (see
-    match/space_cache.py); or only the tracks at `paths`, in that order, with the space fitted on them."""
-    if paths is None:
-        from picscore.match.space_cache import cached_candidates
-
-        return cached_candidates(library)
-    by_path = {row["path"]: row for row in library.list_tracks()}
-    rows = [by_path[p] for p in paths]
-    tags, untagged = read_tags(library, np.array([row["id"] for row in rows], dtype=np.int64))
-    return candidates_from_rows(rows, tags, untagged)
 
 
 def read_tags(library: Library, ids: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:

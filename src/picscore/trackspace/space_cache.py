@@ -30,8 +30,8 @@ import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.store import Library, LibraryVersion
-from picscore.match.candidates import TAG_SOURCES, Candidates, LibraryDetails, SpaceOrigin, read_tags
-from picscore.match.scoring import SPACE_VERSION, Projection, Tracks, TrackSpace, feature_moments, fit_projection, project_tracks
+from picscore.models.zero_shot import SPACE_VERSION, Projection, Tracks, TrackSpace, feature_moments, fit_projection, project_tracks
+from picscore.trackspace.candidates import TAG_SOURCES, Candidates, LibraryDetails, SpaceOrigin, read_tags
 
 REFIT_SHARE = 0.1
 SMALL_LIBRARY = 5_000
@@ -83,7 +83,7 @@ def cached_candidates(library: Library, *, small_library: int = SMALL_LIBRARY) -
 
 def space_status(library: Library) -> dict[str, Any]:
     """What is stored beside the library for suggestions: whether the track space is current, how many tracks
-    changed since its fit, and the search indexes kept (match/search_index.py)."""
+    changed since its fit, and the search indexes kept (trackspace/search_index.py)."""
     folder = space_folder(library.path)
     state = _read_state(folder)
     version = library.version()

@@ -10,10 +10,11 @@ import pytest
 
 from picscore.cli import main
 from picscore.library.store import Library
-from picscore.match.candidates import load_candidates, read_tags
-from picscore.match.scoring import Tracks, project_tracks
-from picscore.match.space_cache import REFIT_SHARE, cached_candidates, space_folder
 from picscore.match.suggest import SuggestOptions, suggest
+from picscore.models.zero_shot import Tracks, project_tracks
+from picscore.trackspace.candidates import read_tags
+from picscore.trackspace.loading import load_candidates
+from picscore.trackspace.space_cache import REFIT_SHARE, cached_candidates, space_folder
 from tests.conftest import add_tracks, random_pictures, track_row
 
 

@@ -6,7 +6,7 @@ import faiss
 import numpy as np
 import pytest
 
-from picscore.match.vector_index import EXACT_LIMIT, INDEX_KINDS, ExactIndex, IVFIndex, build_index, choose_kind, load_index
+from picscore.trackspace.vector_index import EXACT_LIMIT, INDEX_KINDS, ExactIndex, IVFIndex, build_index, choose_kind, load_index
 
 DIM = 39
 N_ROWS = 20_000
