@@ -1,7 +1,7 @@
 """Suggestion latency: one photo against libraries of 1k to 1M tracks, warm and cold, on one core.
 
 Warm (in process, everything loaded; synthetic tracks, real pictures):
-  * (a) a fresh 640x480 JPEG: decode, EfficientNet-Lite0 encode and colour descriptors, measured
+  * (a) a fresh 640x480 JPEG: decode, EfficientNet-Lite0 encode and the mood networks, measured
     once (it does not depend on the library size);
   * per library size: building the rows and tag arrays (their memory), prepare_tracks (the
     one-off projection when a library is loaded), and (b) suggest() with that projection cached;
@@ -58,10 +58,10 @@ from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.media.image_load import load_image
 from picscore.models.zero_shot import Pictures, Tracks, TrackSpace, score_tracks
+from picscore.moods.picture import LAYER_SIDE, describe_pictures
 from picscore.trackspace.candidates import Candidates, candidates_from_rows
 from picscore.trackspace.space_cache import space_folder
 from picscore.trackspace.vector_index import build_index, choose_kind
-from picscore.vision.colour_affect import colour_descriptors
 from picscore.vision.efficientnet import load_image_encoder
 
 TOP = 10
@@ -180,20 +180,22 @@ def encode_photos(folder: Path, count: int) -> tuple[list[Pictures], dict[str, f
     started = time.perf_counter()
     encoder = load_image_encoder()
     load_seconds = time.perf_counter() - started
-    encoder.encode([load_image(write_photo(folder / "warmup.jpg", seed=10_000), min_side=256)], batch_size=1)  # first call allocates
-    steps: dict[str, list[float]] = {"decode": [], "cnn": [], "colour": [], "total": []}
+    warmup = load_image(write_photo(folder / "warmup.jpg", seed=10_000), min_side=LAYER_SIDE)
+    encoder.encode([warmup], batch_size=1)  # first calls allocate
+    describe_pictures([warmup])
+    steps: dict[str, list[float]] = {"decode": [], "cnn": [], "mood": [], "total": []}
     pictures = []
     for seed in range(count):
         path = write_photo(folder / f"warm{seed}.jpg", seed=seed)
         t0 = time.perf_counter()
-        image = load_image(path, min_side=256)
+        image = load_image(path, min_side=LAYER_SIDE)
         t1 = time.perf_counter()
         encoded = encoder.encode([image], batch_size=1)
         t2 = time.perf_counter()
-        colour = colour_descriptors(image)
-        picture = as_pictures([PictureFeatures(str(path), encoded.features[0], encoded.probabilities[0], colour)])
+        layers = describe_pictures([image])[0]
+        picture = as_pictures([PictureFeatures(str(path), encoded.features[0], encoded.probabilities[0], layers)])
         t3 = time.perf_counter()
-        for name, seconds in (("decode", t1 - t0), ("cnn", t2 - t1), ("colour", t3 - t2), ("total", t3 - t0)):
+        for name, seconds in (("decode", t1 - t0), ("cnn", t2 - t1), ("mood", t3 - t2), ("total", t3 - t0)):
             steps[name].append(seconds)
         pictures.append(picture)
     summary = {name: statistics.median(values) for name, values in steps.items()}
@@ -270,7 +272,7 @@ def warm_sweep(sizes: list[int], folder: Path, *, photos: int) -> list[str]:
     pictures, image, encoder_load = encode_photos(folder, photos)
     print(
         f"  (a) fresh 640x480 JPEG, median of {photos} (best {ms(image['best'])}): {ms(image['total'])} = decode {ms(image['decode'])}"
-        f" + EfficientNet-Lite0 {ms(image['cnn'])} + colour descriptors {ms(image['colour'])}"
+        f" + EfficientNet-Lite0 {ms(image['cnn'])} + mood (Lite2 and Lite0 layers at 384 px, head) {ms(image['mood'])}"
         f"  (encoder load, once per process: {ms(encoder_load)})",
         flush=True,
     )

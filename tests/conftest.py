@@ -11,6 +11,7 @@ from picscore.compose.synth import SongSpec, click_track, render_song
 from picscore.library.store import Library
 from picscore.media.audio_encode import encode_audio
 from picscore.models.zero_shot import Pictures
+from picscore.moods.music import model_name
 
 SR = 22050
 
@@ -64,10 +65,17 @@ def track_row(path: str, **overrides) -> dict:
 
 
 def add_tracks(library: Library, rng: np.random.Generator, count: int, *, start: int = 0) -> list[int]:
-    """`count` tracks with random moods and both taggers' tags."""
+    """`count` tracks with random moods (marked as the current heads', so they stay as drawn) and both taggers' tags."""
     ids = []
     for k in range(start, start + count):
-        row = track_row(f"/m/{k:05d}.mp3", title=f"Song {k}", bpm=float(rng.uniform(60, 180)), valence=float(rng.uniform(-1, 1)))
+        row = track_row(
+            f"/m/{k:05d}.mp3",
+            title=f"Song {k}",
+            bpm=float(rng.uniform(60, 180)),
+            valence=float(rng.uniform(-1, 1)),
+            mood_quadrants=rng.dirichlet(np.ones(4)),
+            mood_model=model_name(full=True),
+        )
         encodings = {
             name: {"encoder_version": 1, "tags": tags, "tag_curve": tags[None], "embedding": np.zeros(200), "patch_seconds": 3.0}
             for name, tags in (("musicnn-mtt", rng.beta(0.5, 5.0, 50)), ("musicnn-msd", rng.beta(0.5, 5.0, 50)))
@@ -77,6 +85,6 @@ def add_tracks(library: Library, rng: np.random.Generator, count: int, *, start:
 
 
 def random_pictures(rng: np.random.Generator, n: int = 1) -> Pictures:
-    """n pictures with random colour moods and sparse ImageNet class probabilities."""
+    """n pictures with random moods and sparse ImageNet class probabilities."""
     probabilities = rng.dirichlet(np.full(1000, 0.05), size=n)
-    return Pictures(colour_affect=rng.uniform(-1, 1, size=(n, 2)), class_probabilities=probabilities)
+    return Pictures(mood=rng.uniform(-1, 1, size=(n, 2)), class_probabilities=probabilities)

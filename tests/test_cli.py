@@ -12,6 +12,8 @@ import pytest
 from picscore.cli import build_parser, main
 from picscore.media.audio_decode import decode_audio
 from picscore.models.zero_shot import VARIANTS
+from picscore.moods.music import model_name
+from picscore.moods.plane import MOOD_WORDS, mood_words
 
 
 def _json(capsys) -> object:
@@ -26,18 +28,25 @@ def test_index_then_list_show_stats(tmp_path: Path, music_folder: Path, capsys) 
 
     assert main(["library", "list", "--library", lib]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["ID", "TITLE", "ARTIST", "TIME", "BPM", "KEY", "LUFS", "VAL", "ARO"]
+    assert table[0].split() == ["ID", "TITLE", "ARTIST", "TIME", "BPM", "KEY", "LUFS", "MOOD"]
     assert len(table) == 5 and any("a.mp3" in line and " 120 " in line and " C " in line for line in table)
 
     assert main(["library", "list", "--json", "--library", lib]) == 0
     tracks = _json(capsys)
+    words = {t["path"]: mood_words(valence=t["valence"], arousal=t["arousal"]) for t in tracks}
+    for track in tracks:  # the table's MOOD column says in words what --json gives in numbers
+        (line,) = [line for line in table if Path(track["path"]).name in line]
+        assert track["mood"] == words[track["path"]] and line.endswith(words[track["path"]])
     first = next(t for t in tracks if t["path"].endswith("b.flac"))
     assert main(["library", "show", str(first["id"]), "--json", "--library", lib]) == 0
     shown = _json(capsys)
     assert shown["initial_key"] == "Am" and abs(shown["bpm"] - 90) <= 2 and len(shown["beats"]) > 10
+    assert shown["mood"] == words[first["path"]] and sum(shown["mood_quadrants"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert shown["mood_model"] == model_name(full=True)
 
     assert main(["library", "show", str(first["id"]), "--library", lib]) == 0
-    assert "initial_key  Am" in capsys.readouterr().out
+    shown_text = capsys.readouterr().out
+    assert "initial_key  Am" in shown_text and f"mood  {words[first['path']]}\n" in shown_text and "valence" not in shown_text
 
     assert main(["library", "stats", "--json", "--library", lib]) == 0
     stats = _json(capsys)
@@ -147,14 +156,25 @@ def test_tags_of_music_and_pictures(tmp_path: Path, music_folder: Path, capsys) 
     assert main(["--library", lib, "tags", str(music_folder / "b.flac"), str(photo), "--top", "3"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == str(music_folder / "b.flac")
-    assert lines[1].split()[0] == "musicnn-mtt" and lines[2].split()[0] == "musicnn-msd"
-    assert lines[3] == str(photo) and lines[4].split()[0] == "efficientnet-lite0"
-    assert any(cat in lines[4] for cat in ("tabby", "tiger cat", "Egyptian cat"))
+    assert lines[1].split()[0] == "mood" and lines[1].split(maxsplit=1)[1] in MOOD_WORDS
+    assert lines[2].split()[0] == "musicnn-mtt" and lines[3].split()[0] == "musicnn-msd"
+    assert lines[4] == str(photo) and lines[5].split(maxsplit=1)[1] in MOOD_WORDS
+    assert lines[6].split()[0] == "efficientnet-lite0" and any(cat in lines[6] for cat in ("tabby", "tiger cat", "Egyptian cat"))
 
-    assert main(["--library", lib, "tags", str(photo), "--json"]) == 0
-    (result,) = _json(capsys)
-    assert result["kind"] == "picture" and len(result["tags"]["efficientnet-lite0"]) == 5
-    assert {"name", "probability"} == set(result["tags"]["efficientnet-lite0"][0])
+    assert main(["--library", lib, "tags", str(photo), str(music_folder / "b.flac"), "--json"]) == 0
+    picture, music = _json(capsys)
+    assert picture["kind"] == "picture" and len(picture["tags"]["efficientnet-lite0"]) == 5
+    assert {"name", "probability"} == set(picture["tags"]["efficientnet-lite0"][0])
+    for result in (picture, music):
+        mood = result["mood"]
+        assert set(mood) == {"valence", "arousal", "words"} and -1 <= mood["valence"] <= 1 and -1 <= mood["arousal"] <= 1
+        assert mood["words"] == mood_words(valence=mood["valence"], arousal=mood["arousal"])
+    # the file's mood is the one `picscore index` stores for it
+    assert main(["--library", lib, "index", str(music_folder / "b.flac"), "-q", "-j", "1"]) == 0
+    capsys.readouterr()
+    assert main(["--library", lib, "library", "list", "--json"]) == 0
+    (stored,) = _json(capsys)
+    assert (stored["valence"], stored["arousal"]) == pytest.approx((music["mood"]["valence"], music["mood"]["arousal"]), abs=1e-3)
 
 
 def test_tags_reports_bad_files_one_line_each(tmp_path: Path, capsys) -> None:
@@ -182,30 +202,32 @@ def test_library_show_includes_named_tags(tmp_path: Path, music_folder: Path, ca
 
 
 def test_evaluate_on_pairs_whose_moods_match(tmp_path: Path, capsys) -> None:
-    import numpy as np
-    from PIL import Image
+    """Cat photos paired with a happy piece and dim, grey photos with a sad one: the learned moods pair them all."""
+    from PIL import Image, ImageEnhance
+    from skimage import data as samples
 
-    from tests.conftest import write_song
+    from picscore.compose.composer import compose
+    from picscore.media.audio_encode import encode_audio
 
-    write_song(tmp_path / "fast_major.flac", seconds=15.0, tonic="D", mode="major", bpm=140, seed=5)
-    write_song(tmp_path / "slow_minor.flac", seconds=15.0, tonic="D", mode="minor", bpm=70, seed=5)
-    y, x = np.mgrid[0:120, 0:160]
+    for name, valence, arousal in (("happy.flac", 0.8, 0.7), ("sad.flac", -0.7, -0.7)):
+        piece = compose(valence=valence, arousal=arousal, seconds=15.0, sr=22050, seed=2)
+        encode_audio(tmp_path / name, piece.samples, sr=piece.sr)
+    cat, coffee = Image.fromarray(samples.chelsea()), Image.fromarray(samples.coffee())
     lines = ["image\taudio"]
     for i in range(4):
-        sunny = np.stack([np.full_like(x, 250), 150 + 60 * np.sin(x / (9 + i)) ** 2, np.full_like(x, 40)], axis=-1)
-        gloomy = np.stack([np.full_like(x, 30 + 5 * i), 35 + 10 * np.sin(y / (7 + i)) ** 2, np.full_like(x, 45)], axis=-1)
-        Image.fromarray(sunny.astype(np.uint8)).save(tmp_path / f"sunny{i}.png")
-        Image.fromarray(gloomy.astype(np.uint8)).save(tmp_path / f"gloomy{i}.png")
-        lines += [f"sunny{i}.png\tfast_major.flac", f"gloomy{i}.png\tslow_minor.flac"]
-    lines.append("missing.png\tfast_major.flac")
+        box = (10 * i, 5 * i, 10 * i + 400, 5 * i + 280)
+        cat.crop(box).save(tmp_path / f"cat{i}.png")
+        ImageEnhance.Color(ImageEnhance.Brightness(coffee.crop(box)).enhance(0.35)).enhance(0.15).save(tmp_path / f"dim{i}.png")
+        lines += [f"cat{i}.png\thappy.flac", f"dim{i}.png\tsad.flac"]
+    lines.append("missing.png\thappy.flac")
     (tmp_path / "pairs.tsv").write_text("\n".join(lines) + "\n")
     args = ["evaluate", "--pairs", str(tmp_path / "pairs.tsv"), "--cache", str(tmp_path / "cache.db"), "--variant", "all", "-j", "1"]
     assert main([*args, "--json", "--permutations", "500"]) == 0
     result = _json(capsys)
     assert result["skipped_pairs"] == 1
-    colour = result["reports"]["colour-affect"]
-    assert colour["n_queries"] == 8 and colour["n_candidates"] == 2
-    assert colour["mrr"] == 1.0 and colour["random_mrr"] == 0.75 and colour["mrr_p_value"] < 0.05
+    mood = result["reports"]["mood"]
+    assert mood["n_queries"] == 8 and mood["n_candidates"] == 2
+    assert mood["mrr"] == 1.0 and mood["random_mrr"] == 0.75 and mood["mrr_p_value"] < 0.05
     assert set(result["reports"]) == set(VARIANTS)
 
     assert main(args[:-2]) == 0  # cached now; the table for people
@@ -238,13 +260,16 @@ def test_suggest_lists_album_and_per_photo(tmp_path: Path, music_folder: Path, c
 
     assert main(["--library", lib, "suggest", str(cat), str(coffee), "--top", "3"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "for 2 photos:" and out[1].split() == ["#", "SCORE", "ID", "TITLE", "USE", "WHY"] and len(out) == 5
+    assert out[0].startswith("for 2 photos, ") and out[0].endswith(":") and out[0][len("for 2 photos, ") : -1] in MOOD_WORDS
+    assert out[1].split() == ["#", "SCORE", "ID", "TITLE", "USE", "WHY"] and len(out) == 5
 
     assert main(["--library", lib, "suggest", str(cat), str(coffee), "--per-photo", "--json", "--tempo", "95-125", "--mood", "calmer"]) == 0
     lists = _json(capsys)
     assert [group["photos"] for group in lists] == [[str(cat)], [str(coffee)]]
     for group in lists:
         assert {Path(s["track"]["path"]).name for s in group["suggestions"]} == {"a.mp3", "d.wav"}  # 120 and 100 BPM
+        assert group["mood"]["words"] == mood_words(valence=group["mood"]["valence"], arousal=group["mood"]["arousal"])
+        assert all(s["track"]["mood"]["words"] in s["reasons"] for s in group["suggestions"])
         first = group["suggestions"][0]
         assert first["end_seconds"] - first["start_seconds"] == pytest.approx(12.0, abs=0.1) and "BPM" in first["reasons"]
         assert group["composed"] is None

@@ -17,7 +17,7 @@ Maps (each fitted on the pairs of the training sets):
   ridge-*   ridge regression (lambda given) from picture features to the paired music's vector; cosine ranking
   colour-*  the same from the six z-scored colour descriptors plus a bias, a low-capacity map that cannot memorise
             a game's look
-Music vectors: embedding (400-d musicnn, both taggers), tags (100 mean tag probabilities), affect (valence, arousal
+Music vectors: embedding (400-d musicnn, both taggers), tags (100 mean tag probabilities), affect (learned valence, arousal
 z-scored within the set; ranked by dot product).
 
 Usage: python tools/transfer_study.py SET.tsv SET.tsv ... [--cache FILE] [--jobs N] [--permutations N] [--json]
@@ -63,7 +63,7 @@ def load_set(tsv: Path, cache: FeatureCache, *, jobs: int) -> PairFeatures:
     pair_set, _ = load_pair_set(read_pairs(tsv), cache, jobs=jobs)
     embedding = _unit(np.stack([m.embedding for m in pair_set.music]))
     tags = np.stack([m.tags for m in pair_set.music])
-    affect = np.stack([m.affect for m in pair_set.music])
+    affect = np.stack([m.mood for m in pair_set.music])
     return PairFeatures(
         picture_of_pair=pair_set.image_of_pair,
         track_of_pair=pair_set.music_of_pair,

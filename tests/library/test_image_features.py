@@ -13,6 +13,7 @@ from skimage import data as samples
 from picscore.library import image_features
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
+from picscore.moods.picture import LAYER_MODELS
 from picscore.vision import efficientnet
 
 
@@ -47,13 +48,15 @@ def test_a_newer_encoder_version_recomputes(library: Library, photos: list[Path]
     calls = []
     real = efficientnet.load_image_encoder
 
-    def counting():
-        calls.append(1)
-        return real()
+    def counting(*model):
+        calls.append(model)
+        return real(*model)
 
     monkeypatch.setattr(efficientnet, "load_image_encoder", counting)
     picture_features(library, photos[:1])
-    assert calls == [1]
+    assert calls == [(), *((name,) for name in LAYER_MODELS)]  # classes and features, then the mood networks' layers
+    picture_features(library, photos[:1])
+    assert len(calls) == 3  # cached again
 
 
 def test_bad_pictures_get_their_reason_and_the_rest_are_encoded(library: Library, photos: list[Path], tmp_path: Path) -> None:

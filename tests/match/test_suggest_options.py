@@ -7,8 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from picscore.audio.music_encoders import tag_names
 from picscore.match.suggest import SuggestOptions, mood_direction, suggest
 from picscore.models.zero_shot import VARIANTS, component_scores, score_tracks
+from picscore.moods.plane import mood_words
 from picscore.trackspace.candidates import Candidates, candidates_from_rows
 from tests.conftest import random_pictures
 
@@ -85,12 +87,38 @@ def test_other_versions_of_a_song_are_skipped(rng: np.random.Generator) -> None:
     assert len(titles) == 2 and ("Other" in titles) != ("Last" in titles)
 
 
-def test_explanations_name_mood_tempo_key_and_the_part_to_use(rng: np.random.Generator) -> None:
-    (first,) = suggest(random_pictures(rng), _candidates(rng), SuggestOptions(top=1))
-    bpm, key = first.track["bpm"], first.track["initial_key"]
-    assert f": {bpm:.0f} BPM, " in first.reasons and ("A minor" if key == "Am" else "C major") in first.reasons
-    assert first.reasons.split(",")[0] in ("energetic", "calm", "moderate") and ", tags: " in first.reasons
-    assert (first.start_seconds, first.end_seconds) == (5.0, 35.0)
+def test_explanations_tie_the_mood_to_the_photos_then_name_tempo_key_and_tags(rng: np.random.Generator) -> None:
+    pictures = random_pictures(rng)
+    photos = mood_words(valence=pictures.mood[0, 0], arousal=pictures.mood[0, 1])
+    for found in suggest(pictures, _candidates(rng), SuggestOptions(top=30)):
+        track = found.track
+        words = mood_words(valence=track["valence"], arousal=track["arousal"])
+        mood, facts = found.reasons.split(" · ")
+        assert mood == (f"fits: {words} like the photos" if words == photos else f"{words} (the photos: {photos})")
+        bpm, key, *tags = facts.split(", ")
+        assert bpm == f"{track['bpm']:.0f} BPM" and key == ("A minor" if track["initial_key"] == "Am" else "C major")
+        assert len(tags) == 4 and len(set(tags)) == 4
+        assert (found.start_seconds, found.end_seconds) == (5.0, 35.0)
+
+
+@pytest.mark.parametrize(
+    ("valence", "arousal", "unsaid"),
+    [(0.6, 0.6, {"slow", "soft", "quiet", "mellow", "sad"}), (0.2, -0.9, {"fast", "loud", "party", "beat"}), (-0.8, -0.2, {"happy"})],
+)
+def test_no_reason_contradicts_its_own_mood(rng: np.random.Generator, valence: float, arousal: float, unsaid: set[str]) -> None:
+    """Tracks whose taggers hear the opposite of their mood above all else: those tags are left out of the reasons."""
+
+    def opposite(rows: list[dict], tags: dict[str, np.ndarray]) -> None:
+        for row in rows:
+            row["valence"], row["arousal"] = valence, arousal
+        for name in ("mtt", "msd"):
+            for word in unsaid:
+                if word in tag_names(f"musicnn-{name}") or word.capitalize() in tag_names(f"musicnn-{name}"):
+                    tags[name][:, [t.lower() for t in tag_names(f"musicnn-{name}")].index(word)] = np.tile([0.99, 0.0], 4)
+
+    for found in suggest(random_pictures(rng), _candidates(rng, n=8, edit=opposite), SuggestOptions(top=3)):
+        named = set(found.reasons.split(" · ")[1].split(", ")[2:])
+        assert len(named) == 4 and not named & unsaid, found.reasons
 
 
 def test_mood_words() -> None:

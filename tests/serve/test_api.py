@@ -4,6 +4,7 @@ feedback, library search, bad inputs (each refused with the right status, nothin
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 import wave
@@ -20,7 +21,7 @@ from PIL import Image
 from picscore.cli import main
 from picscore.library.indexer import index_paths
 from picscore.library.store import Library
-from picscore.match.suggest import MOODS
+from picscore.moods.plane import MOOD_WORDS
 from picscore.serve.app import ServeConfig
 from picscore.serve.jobs import QueueFull, RenderQueue
 from picscore.serve.uploads import UploadLimits
@@ -62,12 +63,15 @@ def png_bytes(size: tuple[int, int], *, mode: str = "RGB") -> bytes:
     return buffer.getvalue()
 
 
-def test_upload_gives_moods_and_ranked_explained_suggestions(served, uploaded: dict) -> None:
+def test_upload_gives_moods_and_ranked_explained_suggestions(served, uploaded: dict, photos: list[Path], tmp_path: Path, capsys) -> None:
     client, _ = served
     assert [p["name"] for p in uploaded["photos"]] == ["sunny_beach.png", "night_street.png"]
-    assert all(p["mood"]["word"] in MOODS and -1 <= p["mood"]["valence"] <= 1 for p in uploaded["photos"])
+    assert all(p["mood"]["words"] in MOOD_WORDS and -1 <= p["mood"]["valence"] <= 1 for p in uploaded["photos"])
     beach, night = uploaded["photos"]
-    assert beach["mood"]["valence"] > night["mood"]["valence"]  # a sunny beach is brighter and warmer than a street at night
+    for photo in (beach, night):  # the learned picture mood, as `picscore tags` gives it
+        assert main(["--library", str(tmp_path / "other.db"), "tags", str(photos[0].parent / photo["name"]), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["mood"] == photo["mood"]
+    assert uploaded["mood"]["valence"] == pytest.approx((beach["mood"]["valence"] + night["mood"]["valence"]) / 2, abs=1e-3)
     ranked = uploaded["suggestions"]
     assert [s["rank"] for s in ranked] == [1, 2, 3]
     assert [s["score"] for s in ranked] == sorted((s["score"] for s in ranked), reverse=True)

@@ -16,6 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from picscore.library.store import Library
+from picscore.moods.plane import MOOD_WORDS
 from picscore.serve.app import ServeConfig
 from tests.serve.server import running
 
@@ -66,7 +67,7 @@ def test_the_page_suggests_plays_keeps_and_renders(
         wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#tracks li")) == 3)
         moods = [caption.text for caption in browser.find_elements(By.CSS_SELECTOR, "#photos figcaption")]
         assert [m.split(":")[0] for m in moods] == ["foggy_lake.png", "stormy_sea.png"]
-        assert all("valence" in m for m in moods)
+        assert all(m.split(": ")[1] in MOOD_WORDS for m in moods)  # words, not numbers
 
         first = browser.find_element(By.CSS_SELECTOR, "#tracks li")
         track_id = int(first.get_attribute("data-track-id"))

@@ -33,7 +33,7 @@ def test_a_second_load_maps_the_stored_space_and_suggests_the_same(library: Libr
     np.testing.assert_allclose(first.space.features, _fresh_fit(library), atol=1e-6)
     pictures = random_pictures(rng)
     assert [s.track["id"] for s in suggest(pictures, first)] == [s.track["id"] for s in suggest(pictures, second)]
-    assert suggest(pictures, second, SuggestOptions(top=3))[0].reasons.count("tags: ") == 1
+    assert suggest(pictures, second, SuggestOptions(top=3))[0].reasons.count(" BPM, ") == 1  # explained from the mapped space
 
 
 def test_added_changed_and_removed_tracks_are_seen(library: Library, rng: np.random.Generator) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from picscore.audio import beat, key, loudness, spectral
-from picscore.audio.affect import estimate_valence_arousal
 from picscore.audio.highlight import find_highlight
 
 # Bump when any stored descriptor would come out differently: the library re-analyses rows
@@ -51,12 +51,29 @@ class TrackAnalysis:
     brightness_hz: float
     highlight_start: float
     highlight_end: float
-    valence: float
-    arousal: float
 
     @property
     def key_name(self) -> str:
         return key.Key(self.key_tonic, self.key_mode, self.key_confidence).short_name
+
+    def as_row(self) -> dict[str, Any]:
+        """The descriptors under the library's column names (library/store.py)."""
+        return {
+            "duration": self.duration_seconds,
+            "bpm": self.bpm,
+            "tempo_confidence": self.tempo_confidence,
+            "beats": self.beat_times,
+            "initial_key": self.key_name,
+            "key_tonic": self.key_tonic,
+            "key_mode": self.key_mode,
+            "key_confidence": self.key_confidence,
+            "loudness_lufs": self.loudness_lufs,
+            "peak_dbfs": self.peak_dbfs,
+            "energy_curve": self.energy_curve_db,
+            "brightness_hz": self.brightness_hz,
+            "highlight_start": self.highlight_start,
+            "highlight_end": self.highlight_end,
+        }
 
 
 DEFAULT_CONFIG = AnalysisConfig()
@@ -88,13 +105,6 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
         seconds=config.highlight_seconds,
         duration_seconds=duration,
     )
-    valence, arousal = estimate_valence_arousal(
-        bpm=beats.bpm,
-        mode=found_key.mode,
-        key_confidence=found_key.confidence,
-        loudness_lufs=lufs,
-        brightness_hz=brightness,
-    )
     return TrackAnalysis(
         duration_seconds=duration,
         bpm=beats.bpm,
@@ -109,8 +119,6 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
         brightness_hz=brightness,
         highlight_start=start,
         highlight_end=end,
-        valence=valence,
-        arousal=arousal,
     )
 
 

@@ -13,6 +13,7 @@ from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
 from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
+from picscore.match.explain import mood_json
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest, suggestion_json
 from picscore.paths import data_dir
@@ -84,10 +85,14 @@ def run(args: argparse.Namespace) -> int:
         render_slideshow(plan, video, progress=not args.json)
         if args.json:
             suggestions = {photo.path: [suggestion_json(s) for s in listed] for photo, listed in found}
+            moods = {
+                photo.path: mood_json(valence=v, arousal=a) for photo, (v, a) in zip(features, as_pictures(features).mood, strict=True)
+            }
             print_json(
                 {
                     "summary": summary.as_dict(),
                     "tracks": library.list_tracks(),
+                    "photo_moods": moods,
                     "suggestions": suggestions,
                     "video": str(video),
                     "video_seconds": plan.duration_seconds,

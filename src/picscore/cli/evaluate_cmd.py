@@ -1,4 +1,5 @@
-"""`picscore evaluate`: how well picscore ranks the music that really goes with each picture."""
+"""`picscore evaluate`: how well picscore ranks the music that really goes with each picture, and how well its
+moods agree with people's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.cli.argtypes import positive_int
+from picscore.cli.evaluate_moods import run_congruence, run_mood_music, run_mood_pictures
 from picscore.cli.model_option import add_model_argument, matcher_or_fail
 from picscore.cli.output import CliError, print_json
 from picscore.library.image_features import picture_features
@@ -24,32 +26,53 @@ from picscore.train.pairs import PairsError, read_pairs
 from picscore.train.retrieval_metrics import RECALL_KS, RetrievalReport, retrieval_report
 
 NAME = "evaluate"
-SUMMARY = "measure matching on a list of real picture-music pairs"
+SUMMARY = "measure matching on real pairs, and moods against people's ratings"
 DESCRIPTION = (
-    "For each picture of the pair list, rank all distinct tracks of the list and report Recall@1/5/10, "
-    "MRR and median rank beside a random ranking's, with a permutation-test p-value for MRR."
+    "With --pairs: for each picture of the pair list, rank all distinct tracks of the list and report "
+    "Recall@1/5/10, MRR and median rank beside a random ranking's, with a permutation-test p-value for MRR. "
+    "With --mood-pictures, --mood-music or --congruence: how well picscore's moods agree with people's."
 )
 EPILOG = """\
-The TSV needs a header with `image` and `audio` columns (paths relative to the TSV or
-absolute); other columns are ignored. The tracks are analysed and encoded into a cache
-library (--cache), the pictures' features cached there too, so a second run is quick.
-Pairs whose picture or track cannot be read are left out and counted.
+All files are TSVs with a header; paths are relative to the TSV or absolute; other columns
+are ignored. Music is analysed and encoded into a cache library (--cache) and pictures'
+features are cached there too, so a second run is quick. Unreadable files are left out and
+counted.
+
+  --pairs           `image` and `audio` columns: pictures and the music that goes with them
+  --mood-pictures   `image`, `valence`, `arousal` (people's mean ratings, each in [-1, 1]):
+                    Pearson r and sign accuracy per axis, and how often the quadrant is right
+  --mood-music      `audio` and `quadrant` (Q1 happy, Q2 tense, Q3 sad, Q4 calm): accuracy,
+                    precision, recall and F1 per quadrant, and a confusion-matrix PNG (--confusion)
+  --congruence      a ratings file and a labels file: the music becomes a library, each picture
+                    is ranked against it as `suggest` ranks, and it reports the share of each
+                    picture's top 10 in its human quadrant, averaged per quadrant then over
+                    quadrants (random: 0.25 for balanced music), with a permutation p-value
+                    (the music's labels shuffled)
 
 examples:
   picscore evaluate --pairs supertux.tsv
   picscore evaluate --pairs wesnoth.tsv --variant all --json
   picscore evaluate --pairs wesnoth.tsv --model supertux
+  picscore evaluate --mood-pictures oasis/ratings.tsv
+  picscore evaluate --mood-music music4q/labels.tsv --confusion music.png
+  picscore evaluate --congruence oasis/ratings.tsv music4q/labels.tsv --variant all
 """
 
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     """Add this verb's arguments to its sub-parser."""
-    parser.add_argument("--pairs", required=True, type=Path, metavar="FILE.tsv", help="the pair list")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--pairs", type=Path, metavar="FILE.tsv", help="the pair list")
+    what.add_argument("--mood-pictures", type=Path, metavar="RATINGS.tsv", help="pictures with people's valence and arousal")
+    what.add_argument("--mood-music", type=Path, metavar="LABELS.tsv", help="music with its mood quadrant")
+    what.add_argument(
+        "--congruence", type=Path, nargs=2, metavar=("RATINGS.tsv", "LABELS.tsv"), help="rank the labelled music for the rated pictures"
+    )
     parser.add_argument(
         "--variant",
         default=DEFAULT_VARIANT,
         choices=[*VARIANTS, "all"],
-        help=f"which zero-shot matcher (default: %(default)s); 'all' reports each: {', '.join(VARIANTS)}",
+        help=f"which zero-shot matcher, for --pairs and --congruence (default: %(default)s); 'all' reports each: {', '.join(VARIANTS)}",
     )
     add_model_argument(parser)
     parser.add_argument(
@@ -59,11 +82,28 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument(
         "--jobs", "-j", type=positive_int, default=default_jobs(), help="worker processes for analysis (default: all cores)"
     )
+    parser.add_argument("--top", type=positive_int, default=10, help="list length for --congruence (default: %(default)s)")
+    parser.add_argument(
+        "--confusion",
+        type=Path,
+        default=Path("mood-music-confusion.png"),
+        metavar="PNG",
+        help="where --mood-music draws its confusion matrix (default: %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    modes = {"mood_pictures": run_mood_pictures, "mood_music": run_mood_music, "congruence": run_congruence}
+    for name, handler in modes.items():
+        if getattr(args, name):
+            with Library(args.cache or data_dir() / "evaluate.db") as library:
+                return handler(args, library)
+    return _run_pairs(args)
+
+
+def _run_pairs(args: argparse.Namespace) -> int:
     try:
         pairs = read_pairs(args.pairs)
     except PairsError as err:

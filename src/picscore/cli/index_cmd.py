@@ -19,9 +19,12 @@ from picscore.trackspace.loading import load_candidates
 _ENCODER_LINES = "\n".join(f"  {e.name:<12}  {e.summary}" for e in MUSIC_ENCODERS.values())
 
 EPILOG = f"""\
-Each track gets its descriptors (tempo, beats, key, loudness, highlight, mood estimate) and
-the tags and embeddings of the musicnn networks (MagnaTagATune and Million Song Dataset
-taggers). Only new or changed files are analysed (size and mtime, then a content
+Each track gets its descriptors (tempo, beats, key, loudness, highlight) and the tags and
+embeddings of the musicnn networks (MagnaTagATune and Million Song Dataset taggers), and
+its mood, learned from how people label music: valence and arousal and the chance of each
+mood quadrant (a descriptor-only mood with --encoders none). A library indexed by an older
+picscore gets its moods computed again from what it stores, without decoding
+("N moods re-scored"). Only new or changed files are analysed (size and mtime, then a content
 fingerprint); a newer encoder recomputes only its own output; a moved or renamed file is
 recognised by its content and not analysed again. A file that cannot be decoded is
 recorded (see `picscore library errors`) and skipped. Ctrl-C stops cleanly: finished
@@ -49,7 +52,7 @@ examples:
 NAME = "index"
 SUMMARY = "analyse music folders into the library"
 DESCRIPTION = (
-    "Analyse the audio files under PATH... into the library: tempo and beats, key, loudness, brightness, highlight and mood estimates."
+    "Analyse the audio files under PATH... into the library: tempo and beats, key, loudness, brightness, highlight, tags and mood."
 )
 
 
@@ -108,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             )
         except (RayEngineError, WorkerCrashError) as err:
             raise CliError(str(err)) from err
-        if not summary.interrupted and (summary.indexed or summary.encoded or summary.moved or summary.copied):
+        if not summary.interrupted and (summary.indexed or summary.encoded or summary.moved or summary.copied or summary.rescored):
             load_candidates(library)  # the stored track space brought up to date now, so the next suggest starts at once
     if args.json:
         print_json({"library": str(library.path), "engine": args.engine, **summary.as_dict()})
@@ -135,6 +138,7 @@ def report(summary: IndexSummary) -> None:
             (summary.encoded, "re-encoded"),
             (summary.moved, "moved"),
             (summary.copied, "copies"),
+            (summary.rescored, "moods re-scored"),
             (summary.known_failures, "known failures"),
         )
         if n

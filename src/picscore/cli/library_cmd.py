@@ -9,8 +9,10 @@ from pathlib import Path
 from picscore.audio.music_encoders import tag_names, top_tags
 from picscore.cli.model_option import add_index_argument, add_model_argument, candidates_or_fail, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, format_scores, print_json, print_table
+from picscore.library.moods import rescore_moods
 from picscore.library.store import Library
 from picscore.models.zero_shot import DEFAULT_VARIANT
+from picscore.moods.plane import QUADRANTS, mood_words
 from picscore.paths import library_path
 from picscore.trackspace.search_index import mark_build_failed, resolve_kind, search_index
 from picscore.trackspace.space_cache import space_status
@@ -34,8 +36,7 @@ _LIST_COLUMNS = (
     ("bpm", "BPM"),
     ("initial_key", "KEY"),
     ("loudness_lufs", "LUFS"),
-    ("valence", "VAL"),
-    ("arousal", "ARO"),
+    ("mood", "MOOD"),
 )
 
 NAME = "library"
@@ -71,12 +72,13 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
 
 def _with_library(args: argparse.Namespace, handler) -> int:
     with Library(library_path(getattr(args, "library", None))) as library:
+        rescore_moods(library)  # a library indexed by an older picscore shows the moods of today's heads
         return handler(library, args)
 
 
 def _list(library: Library, args: argparse.Namespace) -> int:
     if args.json:
-        print_json(library.list_tracks())
+        print_json([{**track, "mood": mood_words(valence=track["valence"], arousal=track["arousal"])} for track in library.list_tracks()])
     else:
         print_track_list(library)
     return 0
@@ -92,7 +94,7 @@ def print_track_list(library: Library) -> None:
         track["time"] = format_duration(track["duration"])
         track["title"] = track["title"] or track["path"].rsplit("/", 1)[-1]
         track["bpm"] = round(track["bpm"]) if track["bpm"] else None
-        track["valence"], track["arousal"] = f"{track['valence']:+.2f}", f"{track['arousal']:+.2f}"
+        track["mood"] = mood_words(valence=track["valence"], arousal=track["arousal"])
     print_table(tracks, _LIST_COLUMNS)
 
 
@@ -101,12 +103,16 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     if track is None:
         raise CliError(f"no track with id {args.track_id} in {library.path}")
     encodings = library.get_encodings(args.track_id)
+    quadrants = dict(zip(QUADRANTS, track.pop("mood_quadrants").tolist(), strict=False))
+    mood = mood_words(valence=track["valence"], arousal=track["arousal"])
     if args.json:
         for name, encoding in encodings.items():
             encoding["tags"] = dict(zip(tag_names(name), encoding["tags"].tolist(), strict=True))
-        print_json({**track, "encodings": encodings})
+        print_json({**track, "mood": mood, "mood_quadrants": quadrants, "encodings": encodings})
         return 0
     beats, curve = track.pop("beats"), track.pop("energy_curve")
+    track.pop("valence"), track.pop("arousal")
+    track["mood"] = mood
     for name, value in track.items():
         print(f"{name:>20}  {value:.3f}" if isinstance(value, float) else f"{name:>20}  {value if value is not None else '-'}")
     print(f"{'beats':>20}  {len(beats)} beats: {', '.join(f'{b:.2f}' for b in beats[:8])}{' ...' if len(beats) > 8 else ''}")

@@ -11,9 +11,11 @@ from picscore.cli.model_option import add_index_argument, add_model_argument, ca
 from picscore.cli.output import CliError, format_duration, print_json, print_table
 from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
+from picscore.match.explain import mood_json
 from picscore.match.pictures import as_pictures
-from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, suggest, suggestion_json
+from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, photos_mood, suggest, suggestion_json
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS
+from picscore.moods.plane import mood_words
 from picscore.paths import library_path
 from picscore.trackspace.search_index import resolve_kind, search_index
 
@@ -24,9 +26,11 @@ DESCRIPTION = (
     "which part of each to use and why. Index your music first with `picscore index`."
 )
 EPILOG = f"""\
-The score combines the photos' colour mood and what EfficientNet sees in them with each
-track's tempo, mode, loudness and brightness and what musicnn hears in it (see
-`picscore evaluate` for how well that works on real pairs). Other versions of a song
+The score matches the photos' mood with each track's (both learned from how people rate
+pictures and music: valence, unpleasant to pleasant, and arousal, calm to excited), and what
+EfficientNet sees in the photos with what musicnn hears in the tracks (see `picscore
+evaluate --congruence` for how often the list shares the photos' mood). The photos' mood
+is shown above the list, and each reason ties the track to it. Other versions of a song
 already listed are skipped. Libraries of more than 200,000 tracks are searched through an
 approximate index kept beside the library (see --index and `picscore library search-index`).
 
@@ -115,33 +119,38 @@ def run(args: argparse.Namespace) -> int:
     results = [(group, suggest(as_pictures(group), candidates, options, matcher=matcher, index=index)) for group in groups]
     fallbacks = [_fallback(args, group, found, index=i, of=len(groups)) for i, (group, found) in enumerate(results)]
     if args.json:
-        print_json(
-            [
-                {"photos": [p.path for p in group], "suggestions": [suggestion_json(s) for s in found], "composed": composed}
-                for (group, found), composed in zip(results, fallbacks, strict=True)
-            ]
-        )
+        print_json([_group_json(group, found, composed) for (group, found), composed in zip(results, fallbacks, strict=True)])
     else:
         for (group, found), composed in zip(results, fallbacks, strict=True):
             print_suggestions(group, found)
             if composed:
                 print(
                     f"nothing scores {args.fallback_below:+.2f} or more: composed {composed['path']} for these photos"
-                    f" ({composed['key']}, {composed['bpm']:g} BPM, valence {composed['valence']:+.2f}, arousal {composed['arousal']:+.2f})"
+                    f" ({composed['key']}, {composed['bpm']:g} BPM, {mood_words(valence=composed['valence'], arousal=composed['arousal'])})"
                 )
     return 0 if len(readable) == len(photos) else 1
 
 
+def _group_json(group: list[PictureFeatures], found: list[Suggestion], composed: dict | None) -> dict:
+    valence, arousal = photos_mood(as_pictures(group))
+    return {
+        "photos": [p.path for p in group],
+        "mood": mood_json(valence=valence, arousal=arousal),
+        "suggestions": [suggestion_json(s) for s in found],
+        "composed": composed,
+    }
+
+
 def _fallback(args: argparse.Namespace, group: list[PictureFeatures], found: list[Suggestion], *, index: int, of: int) -> dict | None:
-    """With --compose-fallback, when the best score is under --fallback-below: compose for the group's colour mood; its description."""
+    """With --compose-fallback, when the best score is under --fallback-below: compose for the group's mood; its description."""
     if args.compose_fallback is None or (found and found[0].score >= args.fallback_below):
         return None
     from picscore.cli.compose_cmd import write_piece  # the composer loads only when it is needed
     from picscore.compose.composer import compose
 
     path = args.compose_fallback if of == 1 else args.compose_fallback.with_stem(f"{args.compose_fallback.stem}-{index + 1}")
-    valence, arousal = as_pictures(group).colour_affect.mean(axis=0)
-    piece = compose(valence=float(valence), arousal=float(arousal), seconds=60.0, seed=args.seed or 0)
+    valence, arousal = photos_mood(as_pictures(group))
+    piece = compose(valence=valence, arousal=arousal, seconds=60.0, seed=args.seed or 0)
     write_piece(path, piece)
     return {"path": str(path), **piece.describe()}
 
@@ -149,7 +158,8 @@ def _fallback(args: argparse.Namespace, group: list[PictureFeatures], found: lis
 def print_suggestions(photos: list[PictureFeatures], found: list[Suggestion]) -> None:
     """The suggestion table for a group of photos."""
     label = photos[0].path if len(photos) == 1 else f"{len(photos)} photos"
-    print(f"for {label}:")
+    valence, arousal = photos_mood(as_pictures(photos))
+    print(f"for {label}, {mood_words(valence=valence, arousal=arousal)}:")
     rows = [
         {
             "rank": rank,

@@ -7,27 +7,32 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from picscore.audio.analysis import DEFAULT_CONFIG
+from picscore.audio.analysis import DEFAULT_CONFIG, analyse
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, encode_music, top_tags
 from picscore.cli.argtypes import positive_int as _positive_int
 from picscore.cli.output import format_scores, print_json
 from picscore.library.image_features import IMAGE_ENCODER, PictureFeatures, picture_features
 from picscore.library.store import Library
+from picscore.match.explain import mood_json
 from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.image_load import IMAGE_EXTENSIONS
+from picscore.moods.music import mood_fields
+from picscore.moods.picture import picture_moods
 from picscore.paths import library_path
 
 NAME = "tags"
-SUMMARY = "show a track's top tags or a picture's top ImageNet classes"
+SUMMARY = "show a track's or a picture's mood and top tags or ImageNet classes"
 DESCRIPTION = (
-    "Print what picscore's networks make of each FILE: for music, the top tags of the musicnn "
-    "taggers (MagnaTagATune: instruments, tempo and loudness words; Million Song Dataset: genres, "
-    "eras, moods); for pictures, the top ImageNet classes of EfficientNet-Lite0."
+    "Print what picscore's networks make of each FILE: its mood in words (learned from how people rate "
+    "pictures and music), and for music the top tags of the musicnn taggers (MagnaTagATune: instruments, "
+    "tempo and loudness words; Million Song Dataset: genres, eras, moods), for pictures the top ImageNet "
+    "classes of EfficientNet-Lite0."
 )
 EPILOG = """\
 Pictures are recognised by their extension (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC where
 supported); anything else is decoded as audio. Picture features are cached in the library
-by content, so asking again is instant.
+by content, so asking again is instant. --json gives each file's mood as valence
+(unpleasant -1 ... pleasant 1), arousal (calm -1 ... excited 1) and words.
 
 examples:
   picscore tags song.mp3
@@ -68,7 +73,9 @@ def _picture_result(picture: PictureFeatures, *, top: int) -> dict[str, Any]:
         return {"kind": "picture", "error": picture.error}
     from picscore.vision.efficientnet import top_classes  # torch loads only for this verb, not at every start
 
-    return {"kind": "picture", "tags": {IMAGE_ENCODER: top_classes(picture.probabilities, k=top)}}
+    ((valence, arousal),) = picture_moods(picture.layers)
+    classes = top_classes(picture.probabilities, k=top)
+    return {"kind": "picture", "mood": mood_json(valence=valence, arousal=arousal), "tags": {IMAGE_ENCODER: classes}}
 
 
 def _music_result(path: Path, *, top: int) -> dict[str, Any]:
@@ -76,11 +83,10 @@ def _music_result(path: Path, *, top: int) -> dict[str, Any]:
         decoded = decode_audio(path, sr=DEFAULT_CONFIG.sr)
     except AudioDecodeError as err:
         return {"kind": "music", "error": str(err)}
-    tags = {}
-    for encoder in DEFAULT_ENCODERS:
-        encoding = encode_music(decoded.samples, sr=decoded.sr, encoder=encoder)
-        tags[encoder] = top_tags(encoder, encoding["tags"], k=top)
-    return {"kind": "music", "tags": tags}
+    encodings = {encoder: encode_music(decoded.samples, sr=decoded.sr, encoder=encoder) for encoder in DEFAULT_ENCODERS}
+    mood = mood_fields(analyse(decoded.samples, config=DEFAULT_CONFIG).as_row(), encodings)
+    tags = {encoder: top_tags(encoder, encoding["tags"], k=top) for encoder, encoding in encodings.items()}
+    return {"kind": "music", "mood": mood_json(valence=mood["valence"], arousal=mood["arousal"]), "tags": tags}
 
 
 def _scores_as_objects(result: dict[str, Any]) -> dict[str, Any]:
@@ -96,5 +102,6 @@ def _print(results: list[dict[str, Any]]) -> None:
             print(f"picscore: error: {result['path']}: {result['error']}", file=sys.stderr)
             continue
         print(result["path"])
+        print(f"  {'mood':<18}  {result['mood']['words']}")
         for encoder, pairs in result["tags"].items():
             print(f"  {encoder:<18}  {format_scores(pairs)}")

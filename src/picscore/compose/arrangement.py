@@ -5,21 +5,29 @@ Mood mapping (valence v and arousal a in [-1, 1]):
   mode       from v (theory.mode_for_valence): major, mixolydian, dorian or minor
   harmony    one chord per bar, or per two bars when v < -0.35 (slower, heavier); cadences
              close every section and the piece ends on a dominant-tonic cadence
-  density    a sets the melody's rhythm, the accompaniment pattern, the bass line and the
-             drum style (none, soft, groove, drive); sections add energy (intro < A < B)
-  sound      calm pieces get pads, strings, bells and long reverb; energetic ones plucks,
-             leads and drums, drier; the loudness target rises from -22 to -14 LUFS with a
+  ensemble   a > 0 gets a band, a <= 0 a chamber group, each in three colours by v (below
+             -0.2, to 0.3, above): rock (distorted guitars), synth rock (a saw lead over the
+             guitars), dance (saw lead, supersaw stabs, four-on-the-floor); ballad (a low cello
+             over strings and a brushed beat), nocturne (the cello higher, over strings or
+             piano), ambient (piano, bells, pads); see ENSEMBLES
+  density    a sets the melody's rhythm, the ensemble's accompaniment pattern and drums, and
+             the bass line; sections add energy (intro < A < B)
+  sound      calm pieces get long reverb, energetic ones are drier with the drums further
+             forward; the loudness target rises with a from -27 to -10 LUFS
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from picscore.compose.theory import MODES, PITCH_CLASSES, PROGRESSIONS, Chord, chord_on, mode_for_valence
 
 TAIL_SECONDS = 2.0  # the final chord rings on this long after the last bar
+Choice = TypeVar("Choice")
 
 
 @dataclass(frozen=True)
@@ -56,11 +64,14 @@ class Plan:
     lead: str
     chords: str
     pad: str | None
+    melody_lowest_midi: int
+    chords_centre_midi: int
     accompaniment: str
     bass_style: str
     drum_style: str
     reverb_seconds: float
     reverb_mix: float
+    drums_gain: float  # drums come forward in energetic mixes
     loudness_lufs: float
 
     @property
@@ -81,6 +92,91 @@ class Plan:
             if slot.start_bar <= bar < slot.start_bar + slot.bars:
                 return slot.chord
         return self.harmony[-1].chord
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """The instruments for one region of the mood plane (seeded choices per part) and the registers they play in.
+
+    `patterns` (parts.ACCOMPANIMENT) and `drums` (parts.DRUMS) hold the choices for the calmer and the
+    livelier half of the region's arousal.
+    """
+
+    leads: tuple[str, ...]
+    chords: tuple[str, ...]
+    pads: tuple[str | None, ...]
+    patterns: tuple[tuple[str, ...], tuple[str, ...]]
+    drums: tuple[str, str]
+    melody_lowest_midi: int
+    chords_centre_midi: int
+
+
+# Energetic moods get a band and calm ones a chamber group, coloured by valence. picscore's learned music
+# mood (models trained on people's judgements of commercial music) hears distorted guitars as tense,
+# saw leads over a driving four-on-the-floor as happy, a low cello over strings as sad, and piano, bells
+# and pads as calm; the middle ensembles mix the two sides.
+ENSEMBLES: dict[str, Ensemble] = {
+    "rock": Ensemble(
+        leads=("guitar",),
+        chords=("guitar",),
+        pads=(None,),
+        patterns=(("chug8",), ("chug16", "chug8")),
+        drums=("groove", "drive"),
+        melody_lowest_midi=52,
+        chords_centre_midi=47,
+    ),
+    "synth rock": Ensemble(
+        leads=("saw",),
+        chords=("guitar",),
+        pads=(None,),
+        patterns=(("chug8",), ("chug16", "chug8")),
+        drums=("groove", "drive"),
+        melody_lowest_midi=62,
+        chords_centre_midi=47,
+    ),
+    "dance": Ensemble(
+        leads=("saw",),
+        chords=("supersaw",),
+        pads=(None,),
+        patterns=(("syncopated", "pulse8"), ("pulse8", "arpeggio16")),
+        drums=("drive", "drive"),
+        melody_lowest_midi=67,
+        chords_centre_midi=62,
+    ),
+    "ballad": Ensemble(
+        leads=("cello",),
+        chords=("strings",),
+        pads=(None,),
+        patterns=(("alberti",), ("alberti", "arpeggio8")),
+        drums=("soft", "soft"),
+        melody_lowest_midi=52,
+        chords_centre_midi=52,
+    ),
+    "nocturne": Ensemble(
+        leads=("cello",),
+        chords=("strings", "piano"),
+        pads=(None,),
+        patterns=(("arpeggio4",), ("arpeggio8", "alberti")),
+        drums=("soft", "soft"),
+        melody_lowest_midi=55,
+        chords_centre_midi=57,
+    ),
+    "ambient": Ensemble(
+        leads=("piano", "bell", "strings"),
+        chords=("pluck", "bell", "piano"),
+        pads=("pad", "strings"),
+        patterns=(("arpeggio4",), ("arpeggio8", "alberti")),
+        drums=("none", "soft"),
+        melody_lowest_midi=67,
+        chords_centre_midi=62,
+    ),
+}
+
+
+def ensemble_for(*, valence: float, arousal: float) -> str:
+    """The ENSEMBLES name for a mood: a band above arousal 0, chamber music at or below; darker below valence 0.3 and -0.2."""
+    shade = 0 if valence < -0.2 else 1 if valence < 0.3 else 2
+    return (("ballad", "nocturne", "ambient"), ("rock", "synth rock", "dance"))[_tier(arousal) >= 2][shade]
 
 
 def tempo_for_arousal(arousal: float) -> float:
@@ -110,12 +206,9 @@ def plan_piece(
     bars_per_chord = 2 if valence < -0.35 else 1
     choices = [PROGRESSIONS[mode][i] for i in rng.permutation(len(PROGRESSIONS[mode]))]
     harmony = _harmony(sections, mode=mode, progressions={"A": choices[0], "B": choices[1 % len(choices)]}, bars_per_chord=bars_per_chord)
-    calm = arousal < -0.2
-    lead = _pick(
-        rng, ["piano", "bell", "strings"] if calm else ["pluck", "piano", "lead", "bell"] if valence > 0 else ["lead", "piano", "pluck"]
-    )
-    chords = _pick(rng, ["piano", "pluck"] if arousal > 0.2 or lead != "piano" else ["pluck", "bell"])
-    pad = _pick(rng, ["pad", "strings"]) if arousal < 0.6 else None
+    ensemble = ENSEMBLES[ensemble_for(valence=valence, arousal=arousal)]
+    lead, chords, pad = _pick(rng, ensemble.leads), _pick(rng, ensemble.chords), _pick(rng, ensemble.pads)
+    livelier = _tier(arousal) % 2  # tiers 0 and 1 halve the chamber groups' arousal, 2 and 3 the bands'
     level = (arousal + 1) / 2
     return Plan(
         valence=valence,
@@ -129,25 +222,25 @@ def plan_piece(
         lead=lead,
         chords=chords,
         pad=pad,
-        accompaniment=_by_arousal(
-            rng, arousal, (["arpeggio4"], ["arpeggio8", "alberti"], ["arpeggio8", "alberti", "syncopated"], ["arpeggio16", "pulse8"])
-        ),
-        bass_style=_by_arousal(rng, arousal, (["whole"], ["half"], ["half", "syncopated"], ["pulse8", "syncopated"])),
-        drum_style=_by_arousal(rng, arousal, (["none"], ["soft"], ["groove"], ["drive"])),
+        melody_lowest_midi=ensemble.melody_lowest_midi + (5 if lead == "bell" else 0),
+        chords_centre_midi=ensemble.chords_centre_midi,
+        accompaniment=_pick(rng, ensemble.patterns[livelier]),
+        bass_style=_pick(rng, (("whole",), ("half",), ("syncopated", "pulse8"), ("pulse8", "syncopated"))[_tier(arousal)]),
+        drum_style=ensemble.drums[livelier],
         reverb_seconds=2.8 - 1.4 * level,
         reverb_mix=0.38 - 0.2 * level,
-        loudness_lufs=-22.0 + 8.0 * level,
+        drums_gain=0.7 + 0.9 * level,
+        loudness_lufs=-27.0 + 17.0 * level,
     )
 
 
-def _pick(rng: np.random.Generator, options: list[str]) -> str:
+def _pick(rng: np.random.Generator, options: Sequence[Choice]) -> Choice:
     return options[int(rng.integers(len(options)))]
 
 
-def _by_arousal(rng: np.random.Generator, arousal: float, tiers: tuple[list[str], ...]) -> str:
-    """One option of the tier for `arousal`: tiers split [-1, 1] at -0.5, -0.05 and 0.45."""
-    tier = int(np.searchsorted([-0.5, -0.05, 0.45], arousal))
-    return _pick(rng, tiers[tier])
+def _tier(arousal: float) -> int:
+    """0-3: arousal's quarter of [-1, 1], split at -0.5, 0 and 0.45; 0 itself counts as calm."""
+    return int(np.searchsorted([-0.5, 0.0, 0.45], arousal))
 
 
 def _form(bars: int) -> tuple[Section, ...]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from picscore.compose.arrangement import Plan, plan_piece
-from picscore.compose.effects import convolve, master, pan_gains, reverb_impulse
+from picscore.compose.effects import convolve, master, overdrive, pan_gains, reverb_impulse
 from picscore.compose.instruments import VOICES, drum_kit, note
 from picscore.compose.melody import write_melody
 from picscore.compose.parts import write_accompaniment, write_bass, write_drums, write_pad
@@ -80,8 +80,8 @@ def compose(
 def write_score(plan: Plan) -> Score:
     """Every part of the plan as notes and hits."""
     score = Score()
-    score.parts["melody"] = (plan.lead, write_melody(plan, lowest_midi=67 if plan.lead != "bell" else 72))
-    score.parts["chords"] = (plan.chords, write_accompaniment(plan, pattern=plan.accompaniment, centre_midi=62))
+    score.parts["melody"] = (plan.lead, write_melody(plan, lowest_midi=plan.melody_lowest_midi))
+    score.parts["chords"] = (plan.chords, write_accompaniment(plan, pattern=plan.accompaniment, centre_midi=plan.chords_centre_midi))
     if plan.pad:
         score.parts["pad"] = (plan.pad, write_pad(plan, centre_midi=57))
     score.parts["bass"] = ("bass", write_bass(plan, lowest_midi=41))
@@ -99,12 +99,14 @@ def render(score: Score, *, plan: Plan, seconds: float, sr: int) -> np.ndarray:
         voice = VOICES[voice_name]
         track = np.zeros((2, n) if voice.wide else n, dtype=np.float32)
         _add_notes(track, notes, voice_name=voice_name, beat_seconds=plan.beat_seconds, sr=sr, rng=rng)
+        if voice.drive:
+            track = np.float32(voice.gain) * overdrive(track, drive=voice.drive, cabinet_hz=voice.cabinet_hz, sr=sr)
         gains = np.float32(_PART_GAINS[part]) * (
             np.ones((2, 1), np.float32) if voice.wide else np.array(pan_gains(voice.pan), np.float32)[:, None]
         )
         dry += gains * track
         send += np.float32(voice.reverb_send * _PART_GAINS[part]) * (track.mean(axis=0) if voice.wide else track)
-    dry += _drum_track(score.hits, plan=plan, n=n, sr=sr)
+    dry += np.float32(plan.drums_gain) * _drum_track(score.hits, plan=plan, n=n, sr=sr)
     wet = convolve(send, reverb_impulse(seconds=plan.reverb_seconds, sr=sr, seed=plan.seed))
     mix = dry + np.float32(plan.reverb_mix) * wet
     fade = min(n, int(1.0 * sr))

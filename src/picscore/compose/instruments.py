@@ -2,8 +2,10 @@
 
 Each pitch of a voice is synthesised once per length (rounded up to half a second) and
 cached; notes are cut from it, so a piece costs one synthesis per distinct pitch and then
-only copies and array adds. Wide voices (pad, strings)
-render a detuned copy per channel, which gives them stereo width and a chorus in mono.
+only copies and array adds. Wide voices (pad, strings, supersaw, guitar) render a detuned
+copy per channel, which gives them stereo width and a chorus in mono. Driven voices (guitar,
+saw) are distorted part by part when the piece is mixed (composer.render), so the notes of a
+chord distort together, as through one amplifier.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ class Voice:
     The envelope rises over `attack_seconds`, decays with time constant `decay_seconds`
     towards `sustain`, and fades out over `release_seconds` after the note ends. Partial k
     also decays at `brightness_decay` x (ratio - 1) per second, so struck and plucked notes
-    mellow as they ring.
+    mellow as they ring. A voice with a `drive` goes through effects.overdrive with its
+    `cabinet_hz` low-pass, and its `gain` then sets the level after the amplifier.
     """
 
     name: str
@@ -41,6 +44,8 @@ class Voice:
     pan: float = 0.0  # -1 left .. 1 right, for voices that are not wide
     reverb_send: float = 0.2
     gain: float = 1.0
+    drive: float = 0.0  # 0: clean; else the distortion's gain over the part's peak
+    cabinet_hz: float = 0.0  # the speaker's low-pass after the distortion, for driven voices
 
 
 def _harmonics(amplitudes: tuple[float, ...]) -> tuple[tuple[float, float], ...]:
@@ -116,16 +121,56 @@ VOICES: dict[str, Voice] = {
             gain=0.5,
         ),
         Voice(
-            "lead",
-            _harmonics((1.0, 0.3, 0.18, 0.15, 0.06, 0.05, 0.05)),
-            attack_seconds=0.02,
-            decay_seconds=0.8,
-            sustain=0.7,
-            release_seconds=0.1,
-            brightness_decay=0.3,
-            vibrato_cents=10.0,
+            "guitar",
+            _harmonics(tuple(1.0 / k for k in range(1, 13))),
+            attack_seconds=0.003,
+            decay_seconds=0.5,
+            sustain=0.8,
+            release_seconds=0.05,
+            brightness_decay=1.0,
+            detune_cents=8.0,
+            wide=True,
+            reverb_send=0.1,
+            gain=2.0,
+            drive=40.0,
+            cabinet_hz=1500.0,
+        ),
+        Voice(
+            "saw",
+            _harmonics(tuple(1.0 / k for k in range(1, 15))),
+            attack_seconds=0.01,
+            decay_seconds=0.6,
+            sustain=0.8,
+            release_seconds=0.08,
+            vibrato_cents=8.0,
+            pan=0.15,
+            reverb_send=0.2,
+            gain=0.7,
+            drive=2.0,
+            cabinet_hz=6000.0,
+        ),
+        Voice(
+            "supersaw",
+            _harmonics(tuple(1.0 / k for k in range(1, 15))),
+            attack_seconds=0.01,
+            decay_seconds=0.4,
+            sustain=0.5,
+            release_seconds=0.08,
+            detune_cents=12.0,
+            wide=True,
+            reverb_send=0.2,
+            gain=0.7,
+        ),
+        Voice(
+            "cello",
+            _harmonics((1.0, 0.7, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1)),
+            attack_seconds=0.18,
+            decay_seconds=2.0,
+            sustain=0.9,
+            release_seconds=0.35,
+            vibrato_cents=22.0,
             pan=0.1,
-            reverb_send=0.25,
+            reverb_send=0.35,
             gain=0.7,
         ),
         Voice(

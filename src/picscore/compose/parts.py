@@ -20,8 +20,11 @@ ACCOMPANIMENT: dict[str, tuple[tuple[int, int, int], ...]] = {
     "alberti": tuple((2 * i, 3, k) for i, k in enumerate((0, 2, 1, 2, 0, 2, 1, 2))),
     "pulse8": tuple((2 * i, 2, -1) for i in range(8)),
     "syncopated": ((0, 5, -1), (6, 5, -1), (12, 4, -1)),
+    "chug8": tuple((2 * i, 2, -1) for i in range(8)),  # a distorted guitar's chords, picked in eighths
+    "chug16": tuple((i, 1, -1) for i in range(16)),
     "arpeggio16": tuple((i, 2, k) for i, k in enumerate((0, 1, 2, 3, 2, 1, 2, 3, 0, 1, 2, 3, 2, 1, 2, 1))),
 }
+GUITAR_PATTERNS = ("chug8", "chug16")  # these play guitar_voicing, not the close voicing
 # (sixteenth step, length, interval above the root: 0 root, 12 octave), one bar. Roots and
 # octaves only: fifths in the bass pull the key estimate towards the dominant.
 BASS: dict[str, tuple[tuple[int, int, int], ...]] = {
@@ -60,12 +63,25 @@ def voice_chord(chord: Chord, *, tonic: int, previous: tuple[int, ...] | None, c
     return min(options, key=lambda v: sum(abs(a - b) for a, b in zip(v, target, strict=False)))
 
 
+def guitar_voicing(chord: Chord, *, tonic: int, centre_midi: int) -> tuple[int, ...]:
+    """Root, fifth, octave and the third an octave up, the root from a tritone below `centre_midi` to a fourth above.
+
+    A power chord with its third on top: through distortion the third grinds (its difference tones
+    clash), which sounds tense, and it keeps the chord major or minor to the ear and the key estimate.
+    """
+    root = centre_midi - 6 + (tonic + chord.root - centre_midi + 6) % 12
+    return root, root + 7, root + 12, root + 12 + chord.tones[1] - chord.tones[0]
+
+
 def write_accompaniment(plan: Plan, *, pattern: str, centre_midi: int) -> list[Note]:
     """The chord instrument's pattern over every bar; the last chord of the piece is held."""
     notes: list[Note] = []
     voicing: tuple[int, ...] | None = None
     for slot in plan.harmony:
-        voicing = voice_chord(slot.chord, tonic=plan.tonic, previous=voicing, centre_midi=centre_midi)
+        if pattern in GUITAR_PATTERNS:
+            voicing = guitar_voicing(slot.chord, tonic=plan.tonic, centre_midi=centre_midi)
+        else:
+            voicing = voice_chord(slot.chord, tonic=plan.tonic, previous=voicing, centre_midi=centre_midi)
         tones = (*voicing, voicing[0] + 12)
         section = _section_at(plan, slot.start_bar)
         if slot is plan.harmony[-1]:

@@ -1,7 +1,8 @@
 """Picture features kept by content hash: each distinct picture is encoded once, ever.
 
-Two entries per picture: the CNN's (features and class probabilities) and the colour
-descriptors (vision.colour_affect), each under its own encoder name and version.
+Two entries per picture, each under its own encoder name and version: EfficientNet-Lite0's
+features and class probabilities of the centre crop, and EfficientNet-Lite2's and -Lite0's layered
+descriptions of the whole picture, which the picture mood head reads (moods/picture.py).
 
 The cache lives in the library file, so renaming or copying a photo costs nothing and a
 newer image encoder (a bumped IMAGE_ENCODER_VERSION) recomputes on next use.
@@ -19,22 +20,22 @@ from picscore.library.store import Library
 from picscore.media.files import file_problem
 from picscore.media.fingerprint import file_fingerprint
 from picscore.media.image_load import ImageLoadError, load_image
-from picscore.vision.colour_affect import colour_descriptors
+from picscore.moods.picture import LAYER_MODELS, LAYER_SIDE, describe_pictures
 
 IMAGE_ENCODER = "efficientnet-lite0"
 IMAGE_ENCODER_VERSION = 1
-COLOUR_ENCODER = "colour-descriptors"
-COLOUR_ENCODER_VERSION = 2
+LAYERS_ENCODER = f"{'+'.join(LAYER_MODELS)}-layers-{LAYER_SIDE}"
+LAYERS_ENCODER_VERSION = 1
 
 
 @dataclass(frozen=True, eq=False)
 class PictureFeatures:
-    """One picture's 1280-d feature, 1000 ImageNet class probabilities and colour descriptors, or why it failed."""
+    """One picture's 1280-d feature, 1000 ImageNet class probabilities and layer description, or why it failed."""
 
     path: str
     features: np.ndarray | None = None
     probabilities: np.ndarray | None = None
-    colour: np.ndarray | None = None
+    layers: np.ndarray | None = None
     error: str | None = None
 
 
@@ -48,9 +49,9 @@ def picture_features(library: Library, paths: list[str | Path], *, batch_size: i
             continue
         content_hash = file_fingerprint(path)
         cached = library.image_features(content_hash, encoder=IMAGE_ENCODER, encoder_version=IMAGE_ENCODER_VERSION)
-        colour = library.image_features(content_hash, encoder=COLOUR_ENCODER, encoder_version=COLOUR_ENCODER_VERSION)
-        if cached is not None and colour is not None:
-            results[i] = PictureFeatures(path, *cached, colour=colour[0])
+        layers = library.image_features(content_hash, encoder=LAYERS_ENCODER, encoder_version=LAYERS_ENCODER_VERSION)
+        if cached is not None and layers is not None:
+            results[i] = PictureFeatures(path, *cached, layers=layers[0])
         else:
             new.append((i, content_hash))
     if new:
@@ -67,21 +68,22 @@ def _encode_new(library: Library, pictures: list[tuple[int, str, str]], *, batch
     loaded: list[tuple[int, str, str, Image.Image]] = []
     for i, path, content_hash in pictures:
         try:
-            # JPEGs decode at a reduced scale while their shorter side stays above the model's crop.
-            loaded.append((i, path, content_hash, load_image(path, min_side=MIN_SOURCE_SIDE)))
+            # JPEGs decode at a reduced scale while their shorter side stays above both networks' inputs.
+            loaded.append((i, path, content_hash, load_image(path, min_side=max(MIN_SOURCE_SIDE, LAYER_SIDE))))
         except ImageLoadError as err:
             results[i] = PictureFeatures(path, error=str(err))
     if not loaded:
         return results
-    encoded = load_image_encoder().encode([image for *_, image in loaded], batch_size=batch_size)
-    for row, (i, path, content_hash, image) in enumerate(loaded):
+    images = [image for *_, image in loaded]
+    encoded = load_image_encoder().encode(images, batch_size=batch_size)
+    layers = describe_pictures(images)
+    for row, (i, path, content_hash, _) in enumerate(loaded):
         features, probabilities = encoded.features[row], encoded.probabilities[row]
-        colour = colour_descriptors(image)
         library.save_image_features(
             content_hash, encoder=IMAGE_ENCODER, encoder_version=IMAGE_ENCODER_VERSION, features=features, probabilities=probabilities
         )
         library.save_image_features(
-            content_hash, encoder=COLOUR_ENCODER, encoder_version=COLOUR_ENCODER_VERSION, features=colour, probabilities=np.zeros(0)
+            content_hash, encoder=LAYERS_ENCODER, encoder_version=LAYERS_ENCODER_VERSION, features=layers[row], probabilities=np.zeros(0)
         )
-        results[i] = PictureFeatures(path, features, probabilities, colour)
+        results[i] = PictureFeatures(path, features, probabilities, layers[row])
     return results

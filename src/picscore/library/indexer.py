@@ -6,6 +6,10 @@ its stored output is missing or from an older version of that encoder. A known f
 at a new path is a move (the old path is gone) or a copy; neither is analysed again. Each
 file is decoded once for all of its work, and each finished track is committed on its own,
 so a killed run loses only the tracks in flight and the next run picks up from there.
+
+A new track's mood is computed with its analysis (moods/music.py); at the end of a run, every track
+whose stored mood no longer fits what is stored of it (a tagger added later, a library indexed by an
+older picscore) is scored again from the library alone (library/moods.py).
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from tqdm import tqdm
 
 from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS, encode_music
+from picscore.library.moods import rescore_moods
 from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, WorkerPool, default_jobs
 from picscore.library.ray_engine import RayPool  # imports Ray only when used: it is an optional extra
 from picscore.library.scan import FileStat, scan_audio_files
 from picscore.library.store import Library
 from picscore.media.audio_decode import AudioDecodeError, DecodedAudio, decode_audio
 from picscore.media.fingerprint import file_fingerprint
+from picscore.moods.music import mood_fields
 
 
 @dataclass
@@ -40,6 +46,7 @@ class IndexSummary:
     moved: int = 0
     copied: int = 0
     failed: int = 0
+    rescored: int = 0  # tracks whose mood was computed again from what the library stores
     known_failures: int = 0
     missing: list[str] = field(default_factory=list)
     missing_roots: list[str] = field(default_factory=list)
@@ -91,6 +98,8 @@ def _run_job(job: _Job) -> _Outcome:
             raise AudioDecodeError(f"too short to analyse ({decoded.duration_seconds:.2f} s; at least 1 s needed)")
         row = analysis_row(job.stat, decoded, fingerprint=job.fingerprint) if job.analyse else None
         encodings = {name: encode_music(decoded.samples, sr=decoded.sr, encoder=name) for name in job.encoders}
+        if row is not None:
+            row.update(mood_fields(row, encodings))
         return _Outcome(job.stat, _Result(row, encodings, decoded.duration_seconds))
     except AudioDecodeError as err:
         return _Outcome(job.stat, error=str(err))
@@ -136,22 +145,7 @@ def analysis_row(stat: FileStat, decoded: DecodedAudio, *, fingerprint: str) -> 
         "source_sample_rate": decoded.info.sample_rate,
         "channels": decoded.info.channels,
         "bit_rate": decoded.info.bit_rate,
-        "duration": analysis.duration_seconds,
-        "bpm": analysis.bpm,
-        "tempo_confidence": analysis.tempo_confidence,
-        "beats": analysis.beat_times,
-        "initial_key": analysis.key_name,
-        "key_tonic": analysis.key_tonic,
-        "key_mode": analysis.key_mode,
-        "key_confidence": analysis.key_confidence,
-        "loudness_lufs": analysis.loudness_lufs,
-        "peak_dbfs": analysis.peak_dbfs,
-        "energy_curve": analysis.energy_curve_db,
-        "brightness_hz": analysis.brightness_hz,
-        "highlight_start": analysis.highlight_start,
-        "highlight_end": analysis.highlight_end,
-        "valence": analysis.valence,
-        "arousal": analysis.arousal,
+        **analysis.as_row(),
     }
 
 
@@ -182,6 +176,7 @@ def index_paths(
         with _open_pool(engine, jobs, address, work=max(1, len(candidates) + len(encoder_jobs))) as pool:
             new_jobs = _resolve_known_content(library, pool, candidates, encoders, summary)
             _run_all(library, pool, new_jobs + encoder_jobs, summary, progress=progress)
+        summary.rescored = rescore_moods(library)
     except KeyboardInterrupt:
         summary.interrupted = True
     summary.missing = _missing_under(library, roots)

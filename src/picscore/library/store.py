@@ -20,7 +20,7 @@ import numpy as np
 
 from picscore.audio.analysis import ANALYSIS_VERSION
 
-SCHEMA_VERSION = 4  # 2: track_encodings and image_features; 3: feedback; 4: track_changes
+SCHEMA_VERSION = 5  # 2: track_encodings and image_features; 3: feedback; 4: track_changes; 5: tracks.mood_quadrants, mood_model
 
 # Every write to a track or its encodings records the track in track_changes under a new, higher
 # change number, so caches derived from the library (the matcher's track space) know whether they
@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS tracks (
     loudness_lufs REAL, peak_dbfs REAL, energy_curve BLOB, brightness_hz REAL,
     highlight_start REAL, highlight_end REAL,
     valence REAL, arousal REAL,
-    indexed_at TEXT NOT NULL
+    indexed_at TEXT NOT NULL,
+    mood_quadrants BLOB, mood_model TEXT
 );
 CREATE INDEX IF NOT EXISTS tracks_fingerprint ON tracks (fingerprint);
 CREATE TABLE IF NOT EXISTS track_encodings (
@@ -100,9 +101,11 @@ TRACK_COLUMNS = (
     "duration", "bpm", "tempo_confidence", "beats",
     "initial_key", "key_tonic", "key_mode", "key_confidence",
     "loudness_lufs", "peak_dbfs", "energy_curve", "brightness_hz",
-    "highlight_start", "highlight_end", "valence", "arousal", "indexed_at",
+    "highlight_start", "highlight_end", "valence", "arousal", "indexed_at", "mood_quadrants", "mood_model",
 )  # fmt: skip
-_ARRAY_COLUMNS = ("beats", "energy_curve")
+# Columns a schema before 5 lacks, added to its tracks table when it is opened.
+_ADDED_COLUMNS = {"mood_quadrants": "BLOB", "mood_model": "TEXT"}
+_ARRAY_COLUMNS = ("beats", "energy_curve", "mood_quadrants")
 SUMMARY_COLUMNS = (
     "id", "path", "title", "artist", "album", "genre", "year", "duration", "bpm", "initial_key",
     "loudness_lufs", "valence", "arousal", "highlight_start", "highlight_end",
@@ -193,9 +196,13 @@ class Library:
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is not None and int(row[0]) > SCHEMA_VERSION:
             raise LibraryError(f"{self.path}: made by a newer picscore (schema {row[0]}); upgrade picscore")
-        # Older schemas only lack tables, which the idempotent script has just added. Written only when it
-        # changes, so that opening a current library writes nothing (a server opens one per thread).
+        # Older schemas lack tables, which the idempotent script has just added, and columns, added here. Written
+        # only when it changes, so that opening a current library writes nothing (a server opens one per thread).
         if row is None or int(row[0]) != SCHEMA_VERSION:
+            present = {column["name"] for column in self._db.execute("PRAGMA table_info(tracks)")}
+            for name, kind in _ADDED_COLUMNS.items():
+                if name not in present:
+                    self._db.execute(f"ALTER TABLE tracks ADD COLUMN {name} {kind}")
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         if self._db.execute("SELECT 1 FROM meta WHERE key='library_id'").fetchone() is None:
             self._db.execute("INSERT INTO meta VALUES ('library_id', ?)", (uuid.uuid4().hex,))
@@ -231,7 +238,7 @@ class Library:
         """
         values = {**row, "indexed_at": row.get("indexed_at") or utc_now()}
         for name in _ARRAY_COLUMNS:
-            values[name] = encode_array(values[name])
+            values[name] = None if values.get(name) is None else encode_array(values[name])
         columns = ", ".join(TRACK_COLUMNS)
         updates = ", ".join(f"{c}=excluded.{c}" for c in TRACK_COLUMNS if c != "path")
         with self.transaction() as db:
@@ -305,6 +312,46 @@ class Library:
                 "INSERT INTO errors VALUES (?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
                 " size=excluded.size, mtime_ns=excluded.mtime_ns, error=excluded.error, failed_at=excluded.failed_at",
                 (path, size, mtime_ns, error, utc_now()),
+            )
+
+    def note(self, key: str) -> str | None:
+        """A value a derived computation keeps in the library's meta table (None when absent)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (f"note:{key}",)).fetchone()
+        return row[0] if row else None
+
+    def set_note(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"note:{key}", value))
+
+    def mood_states(self, encoder_versions: Mapping[str, int]) -> tuple[np.ndarray, list[str | None], np.ndarray]:
+        """Every track's id [m], stored mood_model, and [m] bool whether all of these encoders' outputs are stored
+        at these versions (what the full mood head reads), in id order."""
+        wanted = " OR ".join("(encoder = ? AND encoder_version = ?)" for _ in encoder_versions)
+        current = f"SELECT count(*) FROM track_encodings WHERE track_id = tracks.id AND ({wanted})"
+        rows = self._db.execute(
+            f"SELECT id, mood_model, ({current}) FROM tracks ORDER BY id",
+            [value for pair in encoder_versions.items() for value in pair],
+        ).fetchall()
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        return ids, [r[1] for r in rows], np.array([r[2] == len(encoder_versions) for r in rows], dtype=bool)
+
+    def fields(self, track_ids: Sequence[int], columns: Sequence[str]) -> list[dict[str, Any]]:
+        """`columns` of these tracks (arrays decoded), in id order; ids not stored are left out."""
+        unknown = set(columns) - set(TRACK_COLUMNS)
+        if unknown:
+            raise ValueError(f"no track columns {sorted(unknown)}")
+        rows = self._rows_of_ids(f"SELECT id, {', '.join(columns)} FROM tracks WHERE id IN", track_ids)
+        return [_track_dict(row) for row in rows]
+
+    def save_moods(self, track_ids: Sequence[int], moods: Sequence[Mapping[str, Any]]) -> None:
+        """Store each track's valence, arousal, mood_quadrants and mood_model, in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE tracks SET valence = ?, arousal = ?, mood_quadrants = ?, mood_model = ? WHERE id = ?",
+                [
+                    (m["valence"], m["arousal"], encode_array(m["mood_quadrants"]), m["mood_model"], int(i))
+                    for i, m in zip(track_ids, moods, strict=True)
+                ],
             )
 
     def image_features(self, content_hash: str, *, encoder: str, encoder_version: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -446,7 +493,8 @@ def _batches(ids: Sequence[int]) -> Iterator[list[int]]:
 def _track_dict(row: sqlite3.Row) -> dict[str, Any]:
     track = dict(row)
     for name in _ARRAY_COLUMNS:
-        track[name] = decode_array(track[name])
+        if name in track:
+            track[name] = decode_array(track[name])
     return track
 
 

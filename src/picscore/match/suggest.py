@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from picscore.audio.music_encoders import tag_names
+from picscore.match.explain import mood_json, reasons
 from picscore.match.matchers import Matcher, ZeroShotMatcher
 from picscore.models.zero_shot import AFFECT, DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace
-from picscore.trackspace.candidates import TAG_SOURCES, Candidates
+from picscore.moods.plane import mood_words
+from picscore.trackspace.candidates import TAG_SOURCES, TAG_WIDTH, Candidates
 from picscore.trackspace.vector_index import VectorIndex
 
 # Mood words a user can steer with: (valence, arousal) direction.
@@ -80,24 +81,28 @@ def suggest(
         scores = scores + _JITTER * np.random.default_rng(options.seed).gumbel(size=len(scores))
         order = np.argsort(-scores, kind="stable")
         positions, scores = positions[order], scores[order]
-    return _diverse_top(positions, scores, candidates, k=options.top)
+    valence, arousal = photos_mood(pictures)
+    return _diverse_top(positions, scores, candidates, k=options.top, photos_words=mood_words(valence=valence, arousal=arousal))
 
 
 def _best(
     album: LinearScores, space: TrackSpace, candidates: Candidates, blocked: np.ndarray | None, index: VectorIndex | None, *, count: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Positions and scores of the `count` best allowed tracks, best first: every track scored, or through the index."""
+    """Positions and scores of the `count` best allowed tracks, best first: through the index, or every allowed track
+    scored where few are allowed or the cells the index probed held fewer than `count` of them (a small index)."""
     allowed = None if blocked is None else np.flatnonzero(~blocked)
-    if index is None or (allowed is not None and len(allowed) <= _EXACT_FILTER_ROWS):
-        features = space.features if allowed is None else space.features[allowed]  # no copy of every row when nothing is filtered
-        scores = (features @ album.weights[0].astype(features.dtype)).astype(np.float64) + album.offsets[0]
-        top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return (top if allowed is None else allowed[top]), scores[top]
-    found, ids = index.search(album.weights.astype(np.float32), k=count, allowed_ids=None if allowed is None else candidates.ids[allowed])
-    positions = candidates.positions_of(ids[0])
-    known = positions >= 0
-    return positions[known], found[0][known].astype(np.float64) + album.offsets[0]
+    if index is not None and (allowed is None or len(allowed) > _EXACT_FILTER_ROWS):
+        allowed_ids = None if allowed is None else candidates.ids[allowed]
+        found, ids = index.search(album.weights.astype(np.float32), k=count, allowed_ids=allowed_ids)
+        positions = candidates.positions_of(ids[0])
+        known = positions >= 0
+        if known.sum() >= min(count, len(candidates) if allowed is None else len(allowed)):
+            return positions[known], found[0][known].astype(np.float64) + album.offsets[0]
+    features = space.features if allowed is None else space.features[allowed]  # no copy of every row when nothing is filtered
+    scores = (features @ album.weights[0].astype(features.dtype)).astype(np.float64) + album.offsets[0]
+    top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return (top if allowed is None else allowed[top]), scores[top]
 
 
 def mood_direction(mood: str) -> tuple[float, float]:
@@ -136,7 +141,7 @@ class _Pool:
     untagged: np.ndarray
 
 
-def _diverse_top(positions: np.ndarray, scores: np.ndarray, candidates: Candidates, *, k: int) -> list[Suggestion]:
+def _diverse_top(positions: np.ndarray, scores: np.ndarray, candidates: Candidates, *, k: int, photos_words: str) -> list[Suggestion]:
     """The k best of these tracks (best first), skipping other versions of a song already chosen (same
     base title and artist, or near-identical tags and tempo)."""
     pool = _pool(positions, scores, candidates)
@@ -146,7 +151,7 @@ def _diverse_top(positions: np.ndarray, scores: np.ndarray, candidates: Candidat
             break
         if pool.rows[r] is not None and not any(_same_song(pool, r, c) for c in chosen):
             chosen.append(r)
-    return [_explain(candidates, pool, r) for r in chosen]
+    return [_explain(candidates, pool, r, photos_words=photos_words) for r in chosen]
 
 
 def _pool(positions: np.ndarray, scores: np.ndarray, candidates: Candidates) -> _Pool:
@@ -170,42 +175,26 @@ def _base_title(title: str) -> str:
     return _VERSION_WORDS.sub("", title).strip().lower()
 
 
-def _explain(candidates: Candidates, pool: _Pool, r: int) -> Suggestion:
+def _explain(candidates: Candidates, pool: _Pool, r: int, *, photos_words: str) -> Suggestion:
     row = pool.rows[r]
-    reasons = ", ".join(_mood_words(row)) + f": {row['bpm']:.0f} BPM, {_key_words(row['initial_key'])}"
-    if not pool.untagged[r]:
-        reasons += ", tags: " + ", ".join(_distinctive_tags(candidates, pool.tags[r]))
-    return Suggestion(row, float(pool.scores[r]), row["highlight_start"] or 0.0, row["highlight_end"] or row["duration"], reasons)
-
-
-def _distinctive_tags(candidates: Candidates, tags: np.ndarray, *, per_encoder: int = 2) -> list[str]:
-    """The tags most above their library average for a track (`tags`: the TAG_SOURCES side by side), from each tagger."""
-    words: list[str] = []
-    for k, (encoder, source) in enumerate(TAG_SOURCES.items()):
-        names = tag_names(encoder)
-        own = tags[k * len(names) : (k + 1) * len(names)]
-        lift = own - candidates.space.tag_means[source] if len(candidates) > 1 else own
-        words += [names[j].lower() for j in np.argsort(-lift)[:per_encoder] if names[j].lower() not in words]
-    return words
-
-
-def _mood_words(row: dict[str, Any]) -> list[str]:
-    arousal, valence, bpm = row["arousal"], row["valence"], row["bpm"] or 0
-    words = ["energetic" if arousal > 0.3 else "calm" if arousal < -0.3 else "moderate"]
-    words.append("bright" if valence > 0.3 else "dark" if valence < -0.3 else "mixed")
-    words.append("fast" if bpm >= 120 else "slow" if bpm < 90 else "mid-tempo")
-    return words
-
-
-def _key_words(initial_key: str | None) -> str:
-    if not initial_key:
-        return "key unknown"
-    return f"{initial_key[:-1]} minor" if initial_key.endswith("m") else f"{initial_key} major"
+    tag_means = candidates.space.tag_means if len(candidates) > 1 else {name: np.zeros(TAG_WIDTH) for name in TAG_SOURCES.values()}
+    why = reasons(row, None if pool.untagged[r] else pool.tags[r], tag_means, photos_words=photos_words)
+    return Suggestion(row, float(pool.scores[r]), row["highlight_start"] or 0.0, row["highlight_end"] or row["duration"], why)
 
 
 def suggestion_json(suggestion: Suggestion) -> dict[str, Any]:
-    """A suggestion for JSON output: score, part to use, reasons and the track's main fields."""
+    """A suggestion for JSON output: score, part to use, reasons and the track's main fields and mood."""
+    track = suggestion.track
     return {
         **replace(suggestion, track={}).__dict__,
-        "track": {k: suggestion.track[k] for k in ("id", "path", "title", "artist", "duration", "bpm", "initial_key")},
+        "track": {
+            **{k: track[k] for k in ("id", "path", "title", "artist", "duration", "bpm", "initial_key")},
+            "mood": mood_json(valence=track["valence"], arousal=track["arousal"]),
+        },
     }
+
+
+def photos_mood(pictures: Pictures) -> tuple[float, float]:
+    """The photos' mood as one album: the mean of their valence and arousal."""
+    valence, arousal = pictures.mood.mean(axis=0)
+    return float(valence), float(arousal)

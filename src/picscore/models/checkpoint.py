@@ -43,7 +43,7 @@ def load_record(path: str | Path) -> dict[str, Any]:
     return record
 
 
-def load_model(path: str | Path, *, feature_versions: dict[str, int]) -> tuple[JointModel, dict[str, Any]]:
+def load_model(path: str | Path, *, feature_versions: dict[str, int | str]) -> tuple[JointModel, dict[str, Any]]:
     """The model at `path` in eval mode and its metadata; ModelError when its features' versions differ from `feature_versions`."""
     record = load_record(path)
     metadata = record["metadata"]

@@ -2,29 +2,32 @@
 
 Components, each a [n_pictures, n_tracks] matrix (higher fits better):
 
-  colour-affect  pictures' colour valence/arousal (picture_affect) against tracks' descriptor
-                 valence/arousal (audio/affect): minus the squared Euclidean distance, after
-                 tracks are z-scored over the library and halved (so ±2 sd spans the pictures'
-                 [-1, 1]).
+  mood           the pictures' learned valence/arousal (moods/picture.py) against the tracks' learned
+                 valence/arousal (moods/music.py): the product of the two, each side standardised, the
+                 pictures by the mood head's spread over its training photos, the tracks over the library.
+                 A happy photo then prefers the library's happiest tracks, not those nearest its own numbers.
+  mood-distance  minus the squared distance between the same two points, the tracks standardised and
+                 halved so that ±2 sd spans the pictures' [-1, 1] (the geometry of the earlier colour prior).
   text-affect    both sides' positions on the shared text space's mood axes: a picture's
                  probability-weighted ImageNet class names, a track's tag names weighted by how
                  much more probable the tag is for it than on average in the library; each side
                  z-scored against its own vocabulary's spread. Minus the squared distance.
-  valence-tags   the picture's colour valence times the track's valence by its MSD tags: happy, party
+  valence-tags   the picture's valence times the track's valence by its MSD tags: happy, party
                  and catchy minus sad and mellow, each z-scored over the library, summed and
                  z-scored (after Palmer et al. 2013, PNAS: lighter, warmer, more saturated colours
-                 go with happier music). Added after a study of the SuperTux and Wesnoth pairs
-                 (see README, evaluate), so those figures flatter it.
+                 go with happier music).
   semantic       cosine in the text space between the picture's class-name vector and the
                  track's distinctive-tag vector, both centred (classes on their uniform mean,
                  tags on the library mean); the tracks' vectors keep their TEXT_DIMENSIONS
                  principal directions.
 
 A variant is a weighted sum of components, each first z-scored per picture over the tracks
-so that no component dominates by its scale. Weights are fixed, not fitted to any data set:
-in "full" the colour affect leads (weight 1) because it is the only component that follows
-a picture's light and colour (a darker, greyer version of a photo must move the list), and
-the two text components (0.4 each) refine by what is in the picture.
+so that no component dominates by its scale. The default, "full", is the learned mood with the
+two text terms at a fifth of its weight: on held-out human-rated pictures and music (OASIS x
+4Q, out-of-fold moods, three fold seeds; tools/fit_moods.py) it put as much of each picture's
+top 10 in the picture's human mood quadrant as the mood alone (0.486 against 0.485), where
+text terms at 0.4 lowered it (0.472); at a fifth they still break the mood's ties by what the
+picture shows and the music is. The figures of every variant are in the README.
 
 Every component is linear in one feature row per track: -|p - t|² = 2 p·t - |t|² - |p|², so
 a track is [affect, |affect|², mood, |mood|², text] and a picture is a weight vector over it.
@@ -42,17 +45,20 @@ import numpy as np
 
 from picscore.audio.musicnn_tags import MSD_TAGS
 from picscore.models.vocabulary import Vocabulary, load_vocabulary
+from picscore.moods.heads import load_head
+from picscore.moods.picture import PICTURE_HEAD
 
 VARIANTS: dict[str, dict[str, float]] = {
-    "colour-affect": {"colour-affect": 1.0},
+    "mood": {"mood": 1.0},
+    "mood-distance": {"mood-distance": 1.0},
     "text-affect": {"text-affect": 1.0},
     "semantic": {"semantic": 1.0},
     "valence-tags": {"valence-tags": 1.0},
-    "affect": {"colour-affect": 1.0, "text-affect": 1.0},
-    "full": {"colour-affect": 1.0, "text-affect": 0.4, "semantic": 0.4},
+    "affect": {"mood": 1.0, "text-affect": 1.0},
+    "full": {"mood": 1.0, "text-affect": 0.2, "semantic": 0.2},
 }
 DEFAULT_VARIANT = "full"
-SPACE_VERSION = 1  # bump whenever a track's feature row would change: stored track spaces are then rebuilt
+SPACE_VERSION = 2  # bump whenever a track's feature row would change: stored track spaces are then rebuilt
 # The tracks' text vectors keep this many principal directions: the query reads a third of the
 # bytes of the full (up to 100) directions, which is most of a query's time at a million tracks.
 TEXT_DIMENSIONS = 32
@@ -68,19 +74,19 @@ _VALENCE_TAGS = {"happy": 1.0, "party": 1.0, "catchy": 1.0, "sad": -1.0, "Mellow
 
 @dataclass(frozen=True, eq=False)
 class Pictures:
-    """What the matcher needs of pictures: colour valence/arousal [n, 2], class probabilities [n, 1000]."""
+    """What the matcher needs of pictures: learned valence/arousal [n, 2], class probabilities [n, 1000]."""
 
-    colour_affect: np.ndarray
+    mood: np.ndarray
     class_probabilities: np.ndarray
     features: np.ndarray | None = None  # [n, 1280] EfficientNet-Lite0 features, for trained models
 
     def __len__(self) -> int:
-        return len(self.colour_affect)
+        return len(self.mood)
 
 
 @dataclass(frozen=True, eq=False)
 class Tracks:
-    """What the matcher needs of tracks: descriptor valence/arousal [m, 2], tag probabilities per encoder."""
+    """What the matcher needs of tracks: learned valence/arousal [m, 2], tag probabilities per encoder."""
 
     affect: np.ndarray
     tags: dict[str, np.ndarray]  # "mtt" / "msd" -> [m, 50]
@@ -92,7 +98,7 @@ class Projection:
     place tracks added later in the same space (see trackspace/space_cache.py) until the library has changed
     enough to fit them again."""
 
-    affect_mean: np.ndarray  # [2] tracks' descriptor valence/arousal mean and sd
+    affect_mean: np.ndarray  # [2] tracks' valence/arousal mean and sd
     affect_sd: np.ndarray
     tag_means: dict[str, np.ndarray]  # "mtt" / "msd" -> [50] each tag's mean probability over the library
     valence_tag_mean: np.ndarray  # [len(_VALENCE_TAGS)] those MSD tags' mean and sd
@@ -243,11 +249,18 @@ def component_forms(pictures: Pictures, space: TrackSpace, *, vocabulary: Vocabu
     semantic = np.zeros((len(pictures), space.features.shape[1]))
     semantic[:, TEXT] = _unit_rows(picture_words @ class_vectors - class_vectors.mean(axis=0)) @ space.text_basis
     return {
-        "colour-affect": _minus_squared_distance(pictures.colour_affect, AFFECT, AFFECT_NORM, space),
+        "mood": _products(standardised_picture_moods(pictures.mood), AFFECT, space),
+        "mood-distance": _minus_squared_distance(pictures.mood, AFFECT, AFFECT_NORM, space),
         "text-affect": _minus_squared_distance(_standardise(picture_words @ class_mood, class_mood), MOOD, MOOD_NORM, space),
         "semantic": LinearScores(semantic, np.zeros(len(pictures))),
-        "valence-tags": _product(pictures.colour_affect[:, 0], TAG_VALENCE, space),
+        "valence-tags": _products(pictures.mood[:, :1], slice(TAG_VALENCE, TAG_VALENCE + 1), space),
     }
+
+
+def standardised_picture_moods(moods: np.ndarray) -> np.ndarray:
+    """[n, 2] picture moods as standard scores of the picture head's outputs over its training photos."""
+    head = load_head(PICTURE_HEAD)
+    return (moods - head.output_mean) / head.output_sd
 
 
 def component_scores(pictures: Pictures, tracks: Tracks | TrackSpace) -> dict[str, np.ndarray]:
@@ -279,10 +292,10 @@ def _minus_squared_distance(points: np.ndarray, columns: slice, norm_column: int
     return LinearScores(weights, -(points**2).sum(axis=1))
 
 
-def _product(values: np.ndarray, column: int, space: TrackSpace) -> LinearScores:
-    """values [n] times the tracks' `column`."""
+def _products(values: np.ndarray, columns: slice, space: TrackSpace) -> LinearScores:
+    """values [n, k] dotted with the tracks' `columns` (k of them)."""
     weights = np.zeros((len(values), space.features.shape[1]))
-    weights[:, column] = values
+    weights[:, columns] = values
     return LinearScores(weights, np.zeros(len(values)))
 
 

@@ -32,15 +32,16 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from picscore import __version__
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
+from picscore.match.explain import mood_json
 from picscore.match.pictures import as_pictures
-from picscore.match.suggest import MOODS, SuggestOptions, mood_direction, suggest, suggestion_json
+from picscore.match.suggest import MOODS, SuggestOptions, mood_direction, photos_mood, suggest, suggestion_json
 from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.files import file_problem
 from picscore.media.image_load import load_image
 from picscore.render.photos import look_at
 from picscore.render.plan import TRANSITIONS, PlanError, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
-from picscore.serve.catalogue import Catalogue, mood_word
+from picscore.serve.catalogue import Catalogue
 from picscore.serve.jobs import QueueFull, RenderJob, RenderQueue
 from picscore.serve.uploads import StoredPhoto, Upload, UploadArea, UploadError, UploadLimits
 
@@ -359,15 +360,16 @@ def _suggestions(server: _Server, upload: Upload, *, top: int, mood: str | None)
             "width": photo.width,
             "height": photo.height,
             "thumbnail_url": f"/api/uploads/{upload.id}/photos/{photo.index}/thumbnail",
-            "mood": {"valence": round(float(v), 3), "arousal": round(float(a), 3), "word": mood_word(valence=float(v), arousal=float(a))},
+            "mood": mood_json(valence=v, arousal=a),
         }
-        for photo, (v, a) in zip(upload.photos, pictures.colour_affect, strict=True)
+        for photo, (v, a) in zip(upload.photos, pictures.mood, strict=True)
     ]
     ranked = []
     for rank, suggestion in enumerate(found, start=1):
         entry = suggestion_json(suggestion)
         ranked.append({"rank": rank, **entry, "track": _track_json(entry["track"])})
-    return {"upload_id": upload.id, "photos": photos, "suggestions": ranked}
+    valence, arousal = photos_mood(pictures)
+    return {"upload_id": upload.id, "mood": mood_json(valence=valence, arousal=arousal), "photos": photos, "suggestions": ranked}
 
 
 def _track_json(row: dict[str, Any]) -> dict[str, Any]:

@@ -6,21 +6,14 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
-
 from picscore.library.store import Library, LibraryVersion
 from picscore.match.matchers import Matcher
 from picscore.match.model_loading import load_matcher
-from picscore.match.suggest import MOODS
 from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.trackspace.candidates import Candidates
 from picscore.trackspace.loading import load_candidates
 from picscore.trackspace.search_index import resolve_kind, search_index
 from picscore.trackspace.vector_index import VectorIndex
-
-# Mood words for a picture: the plain ones (the comparatives steer, they do not describe).
-_STEERING = frozenset({"calmer", "more energetic", "happier", "sadder"})
-_DESCRIPTIVE = {word: np.array(direction) / np.hypot(*direction) for word, direction in MOODS.items() if word not in _STEERING}
 
 
 class Catalogue:
@@ -80,11 +73,3 @@ def _load(library: Library, *, model: str | None, index: str) -> Loaded:
         return Loaded(candidates, None, "exact", None)
     matcher, _ = load_matcher(model, candidates, library, variant=DEFAULT_VARIANT)
     return Loaded(candidates, matcher, resolve_kind(index, candidates, matcher), None).with_index(library)
-
-
-def mood_word(*, valence: float, arousal: float) -> str:
-    """The mood word whose direction is closest to (valence, arousal); `neutral` near the middle."""
-    if np.hypot(valence, arousal) < 0.1:
-        return "neutral"
-    point = np.array([valence, arousal])
-    return max(_DESCRIPTIVE, key=lambda word: float(_DESCRIPTIVE[word] @ point))

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
+from picscore.library.moods import rescore_moods
 from picscore.library.store import Library, LibraryVersion
 from picscore.models.zero_shot import SPACE_VERSION, Projection, Tracks, TrackSpace, feature_moments, fit_projection, project_tracks
 from picscore.trackspace.candidates import TAG_SOURCES, Candidates, LibraryDetails, SpaceOrigin, read_tags
@@ -62,7 +63,11 @@ def space_folder(library_path: Path) -> Path:
 
 
 def cached_candidates(library: Library, *, small_library: int = SMALL_LIBRARY) -> Candidates:
-    """The library's candidates, from the cache when it is current, updated or refitted (and stored) when not."""
+    """The library's candidates, from the cache when it is current, updated or refitted (and stored) when not.
+
+    Tracks whose moods are stale (a library indexed by an older picscore) are scored again first (library/moods.py).
+    """
+    rescore_moods(library)
     version = library.version()  # before any read: a write racing with them is then redone next time, never missed
     folder = space_folder(library.path)
     state = _read_state(folder)

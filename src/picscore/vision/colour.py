@@ -1,6 +1,5 @@
-"""Colour and texture descriptors of a picture, and the valence/arousal they suggest.
+"""Colour and texture descriptors of a picture, all on a 0-1 scale, from the picture shrunk to at most 160 px:
 
-Descriptors (all on a 0-1 scale, from the picture shrunk to at most 160 px):
   brightness     mean HSV value V
   saturation     mean HSV saturation S
   colourfulness  Hasler & Süsstrunk (2003) M = sigma_rgyb + 0.3 mu_rgyb, divided by 150
@@ -9,33 +8,17 @@ Descriptors (all on a 0-1 scale, from the picture shrunk to at most 160 px):
   warmth         mean over pixels of saturation x value where the hue is red-orange-yellow,
                  minus the same for blue-cyan (grey or dark pictures are neutral)
 
-Affect (each in [-1, 1]): Valdez & Mehrabian (1994) found pleasure = .69 V + .22 S and
-arousal = -.31 V + .60 S on standardised colour samples; colourfulness and edges add arousal,
-warmth adds pleasure (Wexner 1954; Jonauskaite et al. 2020 warm hues read positive). Centres
-are typical photograph values:
-
-  valence = tanh(2.5 * (0.69 (V - 0.45) + 0.22 (S - 0.35) + 0.5 warmth))
-  arousal = tanh(2.5 * (-0.31 (V - 0.45) + 0.60 (S - 0.35) + 0.5 (colourfulness - 0.3) + 0.5 (edges - 0.08)))
+The training feature cache keeps them for studies of what pictures and music share (tools/transfer_study.py);
+a picture's mood is learned from its network layers instead (moods/picture.py).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 _MAX_SIDE = 160
 DESCRIPTOR_NAMES = ("brightness", "saturation", "colourfulness", "contrast", "edges", "warmth")
-
-
-@dataclass(frozen=True)
-class PictureAffect:
-    """A picture's colour descriptors (DESCRIPTOR_NAMES order) and its valence and arousal."""
-
-    descriptors: np.ndarray
-    valence: float
-    arousal: float
 
 
 def colour_descriptors(image: Image.Image) -> np.ndarray:
@@ -56,11 +39,3 @@ def colour_descriptors(image: Image.Image) -> np.ndarray:
     weight = saturation * value
     warmth = float((weight * warm).mean() - (weight * cool).mean())
     return np.array([value.mean(), saturation.mean(), colourfulness, luma.std(), np.hypot(gx, gy).mean(), warmth], dtype=np.float32)
-
-
-def picture_affect(descriptors: np.ndarray) -> PictureAffect:
-    """Valence and arousal from the descriptors, by the formula in the module docstring."""
-    brightness, saturation, colourfulness, _, edges, warmth = (float(v) for v in descriptors)
-    pleasure = 0.69 * (brightness - 0.45) + 0.22 * (saturation - 0.35) + 0.5 * warmth
-    activation = -0.31 * (brightness - 0.45) + 0.60 * (saturation - 0.35) + 0.5 * (colourfulness - 0.3) + 0.5 * (edges - 0.08)
-    return PictureAffect(descriptors, float(np.tanh(2.5 * pleasure)), float(np.tanh(2.5 * activation)))

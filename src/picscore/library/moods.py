@@ -1,0 +1,92 @@
+"""Keeping the library's track moods current: a track whose stored mood is missing, came from an older
+head, or from the descriptor head while both taggers' outputs are now stored, is scored again from what
+the library stores (moods/music.py). No audio is decoded."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+
+from picscore.audio.music_encoders import MUSIC_ENCODERS
+from picscore.library.store import Library
+from picscore.moods.music import (
+    DESCRIPTORS,
+    EMBEDDING_WIDTH,
+    TAG_WIDTH,
+    TAGGERS,
+    descriptor_row,
+    model_name,
+    music_moods,
+    stored_fields,
+)
+
+_DESCRIPTOR_COLUMNS = (
+    "bpm", "tempo_confidence", "key_mode", "key_confidence", "loudness_lufs", "peak_dbfs", "brightness_hz", "energy_curve",
+)  # fmt: skip
+_BATCH = 2000
+_NOTE = "moods-current"
+
+
+def stale_moods(library: Library) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the tracks whose stored mood is not what the current heads give them, and whether each has the taggers' outputs."""
+    ids, models, tagged = library.mood_states({name: MUSIC_ENCODERS[name].version for name in TAGGERS})
+    wanted = np.array([model_name(full=bool(full)) for full in tagged], dtype=object)
+    stale = np.array([stored != expected for stored, expected in zip(models, wanted, strict=True)], dtype=bool)
+    return ids[stale], tagged[stale]
+
+
+def rescore_moods(library: Library) -> int:
+    """Score again every track stale_moods finds, a batch per transaction; how many were re-scored.
+
+    When a scan finds nothing stale, the library notes the change number (Library.version) it began at, with the
+    heads and encoder versions: while both still hold, the next call reads nothing. (A write racing with a scan
+    moves the change number past the note, so the next call scans again.) A library that cannot be written (a
+    read-only file) keeps its stored moods: 0 is returned.
+    """
+    heads = ",".join([model_name(full=True), model_name(full=False)] + [f"{n}:{MUSIC_ENCODERS[n].version}" for n in TAGGERS])
+    began = f"{heads}@{library.version().change}"
+    if library.note(_NOTE) == began:
+        return 0
+    ids, tagged = stale_moods(library)
+    try:
+        for start in range(0, len(ids), _BATCH):
+            batch, full = ids[start : start + _BATCH], tagged[start : start + _BATCH]
+            library.save_moods(batch, _moods(library, batch, full))
+        if len(ids) == 0:
+            library.set_note(_NOTE, began)
+    except sqlite3.OperationalError:  # readonly database
+        return 0
+    return len(ids)
+
+
+def descriptor_matrix(library: Library, ids: np.ndarray) -> np.ndarray:
+    """[len(ids), 9] the descriptor rows the music mood heads read (moods/music.py) of stored tracks, in the order of `ids`."""
+    rows = {row["id"]: row for row in library.fields(ids, _DESCRIPTOR_COLUMNS)}
+    return np.array([descriptor_row(rows[int(i)]) for i in ids]).reshape(-1, len(DESCRIPTORS))
+
+
+def _moods(library: Library, ids: np.ndarray, full: np.ndarray) -> list[dict]:
+    """Mood fields of these tracks (the full head where `full`, else the descriptor head), in the order of `ids`."""
+    descriptors = descriptor_matrix(library, ids)
+    fields: list[dict] = [{} for _ in ids]
+    for use_taggers in (True, False):
+        chosen = np.flatnonzero(full == use_taggers)
+        if len(chosen) == 0:
+            continue
+        taggers = tagger_matrix(library, ids[chosen]) if use_taggers else None
+        for position, value in zip(chosen, stored_fields(music_moods(descriptors[chosen], taggers), full=use_taggers), strict=True):
+            fields[position] = value
+    return fields
+
+
+def tagger_matrix(library: Library, ids: np.ndarray) -> np.ndarray:
+    """[len(ids), 500] the stored embeddings of TAGGERS side by side, then their tags, of tracks (sorted ids) that have both."""
+    columns = []
+    for output, width in (("embedding", EMBEDDING_WIDTH), ("tags", TAG_WIDTH)):
+        for name in TAGGERS:
+            found, values = library.output_matrix(name, encoder_version=MUSIC_ENCODERS[name].version, output=output, track_ids=ids)
+            if not np.array_equal(found, ids) or values.shape[1] != width:
+                raise ValueError(f"the library lost {name} outputs of some tracks while their moods were computed")
+            columns.append(values)
+    return np.hstack(columns)

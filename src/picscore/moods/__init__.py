@@ -1,0 +1,1 @@
+"""Moods people agree with: valence and arousal of pictures and music, learned from human ratings, and their words."""

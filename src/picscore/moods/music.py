@@ -1,0 +1,115 @@
+"""Music mood, learned from human judgements: the probabilities of the four quadrants of the mood
+plane, and valence and arousal in [-1, 1], from what the analysis and the taggers store for a track.
+
+Two heads, both multinomial logistic regressions fitted by tools/fit_moods.py on the 4-quadrant
+music-emotion set (Panda, Malheiro & Paiva 2018), artists kept on one side of each fold:
+
+- "music-full": both musicnn taggers' mean embeddings (200 each) and tag probabilities (50 each),
+  and the descriptors below;
+- "music-descriptors": the descriptors alone, for tracks indexed without the taggers (`--encoders none`).
+
+Valence is P(Q1) + P(Q4) - P(Q2) - P(Q3) and arousal P(Q1) + P(Q2) - P(Q3) - P(Q4): the expected
+sign on each axis, so a track the head is unsure of sits near the middle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from picscore.moods.fitting import softmax
+from picscore.moods.heads import heads_version, load_head
+from picscore.moods.plane import AROUSAL_SIGNS, VALENCE_SIGNS
+
+DESCRIPTORS = (
+    "bpm", "tempo_confidence", "mode", "key_confidence", "loudness_lufs", "peak_dbfs", "brightness_hz", "energy_mean_db", "energy_sd_db",
+)  # fmt: skip
+# The taggers whose outputs the full head reads, in column order, and the width of each output.
+TAGGERS = ("musicnn-mtt", "musicnn-msd")
+EMBEDDING_WIDTH, TAG_WIDTH = 200, 50
+FULL_HEAD, DESCRIPTOR_HEAD = "music-full", "music-descriptors"
+
+
+@dataclass(frozen=True, eq=False)
+class MusicMoods:
+    """Moods of n tracks: quadrant probabilities [n, 4] (plane.QUADRANTS order), valence and arousal [n]."""
+
+    quadrants: np.ndarray
+    valence: np.ndarray
+    arousal: np.ndarray
+
+
+def model_name(*, full: bool) -> str:
+    """What the library stores as a track's `mood_model`: the head, and the version of the shipped heads."""
+    return f"{FULL_HEAD if full else DESCRIPTOR_HEAD}:{heads_version()}"
+
+
+def descriptor_row(track: Mapping[str, Any]) -> np.ndarray:
+    """[len(DESCRIPTORS)] of a track's stored fields (a library row or an analysis row): mode is +1 major, -1 minor;
+    the energy curve (dBFS every 0.5 s) gives its mean and spread."""
+    energy = np.asarray(track["energy_curve"], dtype=np.float64)
+    energy = energy if energy.size else np.zeros(1)
+    return np.array(
+        [
+            track["bpm"],
+            track["tempo_confidence"],
+            1.0 if track["key_mode"] == "major" else -1.0,
+            track["key_confidence"],
+            max(track["loudness_lufs"], -70.0),  # silence reads -inf LUFS
+            max(track["peak_dbfs"], -120.0),
+            track["brightness_hz"],
+            energy.mean(),
+            energy.std(),
+        ],
+        dtype=np.float64,
+    )
+
+
+def tagger_inputs(encodings: Mapping[str, Mapping[str, np.ndarray]]) -> np.ndarray:
+    """[400 + 100] the TAGGERS' mean embeddings side by side, then their tag probabilities, from encoder records."""
+    return np.concatenate([encodings[name]["embedding"] for name in TAGGERS] + [encodings[name]["tags"] for name in TAGGERS])
+
+
+def has_taggers(encodings: Mapping[str, Any]) -> bool:
+    """Whether the full head can read these encodings."""
+    return all(name in encodings for name in TAGGERS)
+
+
+def music_moods(descriptors: np.ndarray, taggers: np.ndarray | None = None) -> MusicMoods:
+    """Moods of tracks from their descriptor rows [n, 9] and, for the full head, their tagger inputs [n, 500]."""
+    descriptors = np.atleast_2d(descriptors)
+    if taggers is None:
+        logits = load_head(DESCRIPTOR_HEAD)(descriptors)
+    else:
+        logits = load_head(FULL_HEAD)(np.hstack([np.atleast_2d(taggers), descriptors]))
+    quadrants = softmax(logits)
+    return MusicMoods(quadrants, quadrants @ VALENCE_SIGNS, quadrants @ AROUSAL_SIGNS)
+
+
+def stored_fields(moods: MusicMoods, *, full: bool) -> list[dict[str, Any]]:
+    """Per track, the library fields valence, arousal, mood_quadrants and mood_model of moods from the full or descriptor head."""
+    return [
+        {"valence": float(v), "arousal": float(a), "mood_quadrants": q.astype(np.float32), "mood_model": model_name(full=full)}
+        for v, a, q in zip(moods.valence, moods.arousal, moods.quadrants, strict=True)
+    ]
+
+
+def mood_of_samples(samples: np.ndarray, *, sr: int) -> dict[str, Any]:
+    """The mood_fields of mono float32 samples at the analysis rate (audio/analysis.py DEFAULT_CONFIG.sr), by the
+    full head: the descriptor analysis and both taggers run on them, as `picscore index` would run them."""
+    from picscore.audio.analysis import DEFAULT_CONFIG, analyse
+    from picscore.audio.music_encoders import encode_music
+
+    if sr != DEFAULT_CONFIG.sr:
+        raise ValueError(f"samples at {sr} Hz; the analysis reads {DEFAULT_CONFIG.sr} Hz")
+    encodings = {name: encode_music(samples, sr=sr, encoder=name) for name in TAGGERS}
+    return mood_fields(analyse(samples, config=DEFAULT_CONFIG).as_row(), encodings)
+
+
+def mood_fields(track: Mapping[str, Any], encodings: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, Any]:
+    """The stored_fields of one track, by the full head where both taggers' outputs are given, else by the descriptor head."""
+    full = has_taggers(encodings)
+    return stored_fields(music_moods(descriptor_row(track), tagger_inputs(encodings) if full else None), full=full)[0]
