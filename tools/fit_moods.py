@@ -157,13 +157,13 @@ def _logistic(inputs: np.ndarray, quadrants: np.ndarray, penalty: float) -> Line
     return fit_logistic(inputs, quadrants, n_classes=len(QUADRANTS), penalty=penalty)
 
 
-def _report_pictures(data: PictureData, *, folds: int, seeds: range) -> np.ndarray:
-    """Print the picture head's cross-validated figures; the out-of-fold moods of the first seed."""
-    rows, first = [], None
+def _report_pictures(data: PictureData, *, folds: int, seeds: range) -> list[np.ndarray]:
+    """Print the picture head's cross-validated figures; the out-of-fold moods of each seed."""
+    rows, each = [], []
     for seed in seeds:
         fold = group_folds(data.themes, folds=folds, seed=seed)
         moods = np.clip(out_of_fold(lambda train: _picture_head(data, train), data.layers, fold), -1, 1)
-        first = moods if first is None else first
+        each.append(moods)
         truth, guess = quadrant_index(*data.ratings.T), quadrant_index(*moods.T)
         rows.append(
             [pearson_r(data.ratings[:, 0], moods[:, 0]), pearson_r(data.ratings[:, 1], moods[:, 1])]
@@ -173,22 +173,22 @@ def _report_pictures(data: PictureData, *, folds: int, seeds: range) -> np.ndarr
     print(f"\npicture mood: ridge (penalty {PICTURE_PENALTY:g}) on EfficientNet-Lite2 and -Lite0 layers, {folds} folds by theme,", end=" ")
     print(f"{len(seeds)} repeats")
     _print_rows(["valence r", "arousal r", "valence sign", "arousal sign", "quadrant"], np.array(rows))
-    return first
+    return each
 
 
-def _report_music(data: MusicData, name: str, inputs: np.ndarray, penalty: float, folds: int, seeds: range) -> np.ndarray:
-    """Print a music head's cross-validated figures; the out-of-fold quadrant probabilities of the first seed."""
-    rows, first = [], None
+def _report_music(data: MusicData, name: str, inputs: np.ndarray, penalty: float, folds: int, seeds: range) -> list[np.ndarray]:
+    """Print a music head's cross-validated figures; the out-of-fold quadrant probabilities of each seed."""
+    rows, each = [], []
     for seed in seeds:
         fold = group_folds(data.artists, folds=folds, seed=seed)
         probabilities = softmax(out_of_fold(lambda train: _logistic(inputs[train], data.quadrants[train], penalty), inputs, fold))
-        first = probabilities if first is None else first
+        each.append(probabilities)
         report = classification_report(data.quadrants, probabilities.argmax(axis=1), n_classes=len(QUADRANTS))
         signs = [float(np.mean(np.sign(probabilities @ axis) == axis[data.quadrants])) for axis in (VALENCE_SIGNS, AROUSAL_SIGNS)]
         rows.append([report.accuracy, float(report.f1.mean()), *report.f1, *signs])
     print(f"\nmusic mood, {name}: logistic regression (penalty {penalty:g}), {folds} folds by artist, {len(seeds)} repeats")
     _print_rows(["accuracy", "macro F1", *(f"F1 {q}" for q in QUADRANTS), "valence sign", "arousal sign"], np.array(rows))
-    return first
+    return each
 
 
 def _print_rows(names: list[str], rows: np.ndarray) -> None:
@@ -209,28 +209,33 @@ def _report_congruence(
     library: Library,
     pictures: PictureData,
     music: MusicData,
-    picture_moods: np.ndarray,
-    quadrant_probabilities: np.ndarray,
+    picture_moods: list[np.ndarray],
+    quadrant_probabilities: list[np.ndarray],
     *,
     permutations: int,
 ) -> None:
-    """Every variant's congruence with out-of-fold moods on both sides, ranked by `suggest`."""
+    """Every variant's congruence with out-of-fold moods on both sides (each fold seed in turn), ranked by `suggest`."""
     rows = {row["id"]: row for row in library.list_tracks()}
-    track_rows = [
-        {**rows[int(i)], "valence": float(p @ VALENCE_SIGNS), "arousal": float(p @ AROUSAL_SIGNS)}
-        for i, p in zip(music.ids, quadrant_probabilities, strict=True)
-    ]
     tags, untagged = read_tags(library, music.ids)
-    candidates = candidates_from_rows(track_rows, tags, untagged)
-    query = Pictures(picture_moods, pictures.probabilities)
     truth = quadrant_index(*pictures.ratings.T)
-    print(f"\ncongruence: out-of-fold moods, each picture's top 10 of {len(music.ids)} clips by suggest (chance 0.25)")
+    reports: dict[str, list] = {variant: [] for variant in VARIANTS}
+    for moods, probabilities in zip(picture_moods, quadrant_probabilities, strict=True):
+        track_rows = [
+            {**rows[int(i)], "valence": float(p @ VALENCE_SIGNS), "arousal": float(p @ AROUSAL_SIGNS)}
+            for i, p in zip(music.ids, probabilities, strict=True)
+        ]
+        candidates = candidates_from_rows(track_rows, tags, untagged)
+        query = Pictures(moods, pictures.probabilities)
+        for variant in VARIANTS:
+            top = best_tracks(query, candidates, top=10, variant=variant)
+            reports[variant].append(congruence_report(top, music.quadrants, truth, n_permutations=permutations))
+    print(f"\ncongruence: out-of-fold moods, each picture's top 10 of {len(music.ids)} clips by suggest (chance 0.25),")
+    print(f"mean over {len(picture_moods)} fold seeds; p: the largest of theirs")
     print(f"  {'variant':14s} {'share':>6s} " + " ".join(f"{q:>5s}" for q in QUADRANTS) + f" {'p':>7s}")
-    for variant in VARIANTS:
-        top = best_tracks(query, candidates, top=10, variant=variant)
-        report = congruence_report(top, music.quadrants, truth, n_permutations=permutations)
-        quadrants = " ".join(f"{v:5.2f}" for v in report.per_quadrant)
-        print(f"  {variant:14s} {report.share:6.3f} {quadrants} {report.p_value:7.4f}")
+    for variant, each in reports.items():
+        quadrants = " ".join(f"{v:5.2f}" for v in np.mean([r.per_quadrant for r in each], axis=0))
+        share, p_value = np.mean([r.share for r in each]), max(r.p_value for r in each)
+        print(f"  {variant:14s} {share:6.3f} {quadrants} {p_value:7.4f}")
 
 
 if __name__ == "__main__":
