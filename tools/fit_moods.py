@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -202,7 +202,7 @@ def _about(head: LinearHead, data: str, count: int) -> LinearHead:
         "4Q": "4-quadrant music-emotion set (Panda, Malheiro & Paiva 2018), AllMusic-derived quadrant labels",
     }
     about = {"fitted_on": sources[data], "items": count, "fitted": datetime.now(UTC).date().isoformat(), "by": "tools/fit_moods.py"}
-    return LinearHead(head.mean, head.scale, head.weights, head.bias, head.output_mean, head.output_sd, about)
+    return replace(head, about=about)
 
 
 def _report_congruence(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,7 @@ def _print_congruence(reports: dict[str, CongruenceReport], *, pictures: int, mu
     print(f"{'random':16s}{first.chance:7.3f}")
 
 
-def _read(reader, path: Path) -> list:
+def _read(reader: Callable[[Path], list], path: Path) -> list:
     try:
         return reader(path)
     except MoodSetError as err:

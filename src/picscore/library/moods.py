@@ -31,8 +31,8 @@ _NOTE = "moods-current"
 def stale_moods(library: Library) -> tuple[np.ndarray, np.ndarray]:
     """Ids of the tracks whose stored mood is not what the current heads give them, and whether each has the taggers' outputs."""
     ids, models, tagged = library.mood_states({name: MUSIC_ENCODERS[name].version for name in TAGGERS})
-    wanted = np.array([model_name(full=bool(full)) for full in tagged], dtype=object)
-    stale = np.array([stored != expected for stored, expected in zip(models, wanted, strict=True)], dtype=bool)
+    full, descriptors_only = model_name(full=True), model_name(full=False)
+    stale = np.array([stored != (full if has else descriptors_only) for stored, has in zip(models, tagged, strict=True)], dtype=bool)
     return ids[stale], tagged[stale]
 
 

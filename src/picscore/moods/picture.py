@@ -9,7 +9,10 @@ rose to 0.649 at the same valence, and more of a picture's suggestions shared it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from PIL import Image
 
 from picscore.moods.heads import load_head
 
@@ -23,7 +26,7 @@ def picture_moods(layers: np.ndarray) -> np.ndarray:
     return np.clip(load_head(PICTURE_HEAD)(np.atleast_2d(layers)), -1.0, 1.0)
 
 
-def describe_pictures(images: list) -> np.ndarray:
+def describe_pictures(images: Sequence[Image.Image]) -> np.ndarray:
     """The layer descriptions [n, d] the head reads, of PIL images (loads torch and the networks on first use)."""
     from picscore.vision.efficientnet import load_image_encoder
 
