@@ -9,6 +9,7 @@ import pytest
 
 from picscore.audio.analysis import AnalysisConfig, analyse
 from picscore.audio.beat import estimate_tempo
+from picscore.cli import main
 from picscore.compose.synth import SongSpec, click_track, render_song
 from picscore.media.audio_decode import decode_audio
 from tests.conftest import SR, write_clicks
@@ -57,15 +58,57 @@ def test_slow_tempo_with_strong_half_beats_is_doubled() -> None:
     assert result.bpm == pytest.approx(100, abs=2)
 
 
-def test_tempo_guard_doubles_below_the_preferred_range() -> None:
-    # An onset envelope pulsing every 60 BPM beat with a weaker pulse half-way between.
-    # Each onset is a bump one frame wide at its exact (fractional) frame position.
-    frames = np.arange(int(40 * FRAME_RATE))
-    period = FRAME_RATE  # one beat per second
-    beats, halves = np.arange(0, frames[-1], period), np.arange(period / 2, frames[-1], period)
-    onset = sum(np.exp(-0.5 * (frames - at) ** 2) for at in beats) + sum(0.8 * np.exp(-0.5 * (frames - at) ** 2) for at in halves)
-    bpm, _ = estimate_tempo(onset, frame_rate=FRAME_RATE, prior_bpm=60.0, prior_octaves=0.3)
-    assert bpm == pytest.approx(120, abs=2)
+@pytest.mark.parametrize("bpm", range(60, 201, 2))
+def test_click_tracks_every_2_bpm_read_within_4_percent(bpm: int) -> None:
+    # Periods between whole frames split the autocorrelation peak; the tempo must not drop an octave there.
+    result = analyse(click_track(bpm=bpm, seconds=20.0, sr=SR))
+    assert result.bpm == pytest.approx(bpm, rel=0.04)
+
+
+@pytest.mark.parametrize("bpm", range(70, 181, 4))
+def test_drum_songs_from_70_to_180_bpm_read_within_4_percent(bpm: int) -> None:
+    # Slow songs are not doubled by their eighth-note hi-hats, fast ones not halved by the prior.
+    samples = render_song(SongSpec(tonic="A", mode="minor", bpm=bpm, seed=bpm + 1), seconds=24.0, sr=SR)
+    assert analyse(samples).bpm == pytest.approx(bpm, rel=0.04)
+
+
+@pytest.mark.parametrize(("bpm", "tonic", "mode"), [(90, "A", "major"), (95, "C", "minor")])
+def test_a_three_minute_song_keeps_its_tempo(bpm: int, tonic: str, mode: str) -> None:
+    # Over 300 beats a grid a fraction of a percent off drifts onto the off-beats; the metre is judged window by window.
+    samples = render_song(SongSpec(tonic=tonic, mode=mode, bpm=bpm, seed=bpm, brightness=0.4, loudness=0.3), seconds=180.0, sr=SR)
+    assert analyse(samples).bpm == pytest.approx(bpm, rel=0.04)
+
+
+def _pulses(at_frames: np.ndarray, *, n_frames: int, height: float = 1.0) -> np.ndarray:
+    """An onset envelope with a one-frame-wide bump at each (fractional) frame position."""
+    frames = np.arange(n_frames)
+    return height * np.exp(-0.5 * (frames[:, None] - at_frames[None, :]) ** 2).sum(axis=1)
+
+
+def test_half_beats_as_strong_as_beats_double_the_tempo() -> None:
+    # The prior holds the estimate at 60 BPM; half-beats at 90 % of the beats' strength say the pulse is 120.
+    n = int(40 * FRAME_RATE)
+    onset = _pulses(np.arange(0, n - 1, FRAME_RATE), n_frames=n) + _pulses(
+        np.arange(FRAME_RATE / 2, n - 1, FRAME_RATE), n_frames=n, height=0.9
+    )
+    assert estimate_tempo(onset, frame_rate=FRAME_RATE, prior_bpm=60.0, prior_octaves=0.3)[0] == pytest.approx(120, rel=0.02)
+
+
+@pytest.mark.parametrize(("bass_every", "expected_bpm"), [(2, 80), (1, 160)])
+def test_a_bass_on_every_other_pulse_halves_the_tempo(bass_every: int, expected_bpm: int) -> None:
+    # Equal pulses at 160 BPM, nothing between them: a kick on every other pulse makes it 80 BPM, a kick on each keeps 160.
+    n = int(30 * FRAME_RATE)
+    pulses = np.arange(0, n - 1, 0.375 * FRAME_RATE)
+    bass = _pulses(pulses[::bass_every], n_frames=n)
+    bpm, _ = estimate_tempo(_pulses(pulses, n_frames=n), frame_rate=FRAME_RATE, bass_onset=bass)
+    assert bpm == pytest.approx(expected_bpm, rel=0.02)
+
+
+@pytest.mark.parametrize("bpm", [74, 120, 147])
+def test_composed_pieces_read_at_the_asked_tempo(tmp_path: Path, bpm: int) -> None:
+    out = tmp_path / f"piece-{bpm}.flac"
+    assert main(["compose", "--valence", "0.5", "--arousal", "0.6", "--bpm", str(bpm), "--seconds", "30", "-o", str(out)]) == 0
+    assert analyse(decode_audio(out, sr=SR).samples).bpm == pytest.approx(bpm, rel=0.04)
 
 
 def test_silence_has_no_beats() -> None:

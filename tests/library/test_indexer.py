@@ -98,6 +98,19 @@ def test_deleted_files_are_reported_then_pruned(library: Library, music_folder: 
     assert len(library.list_tracks()) == 3
 
 
+def test_a_short_or_truncated_file_gets_a_plain_reason(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "music"
+    folder.mkdir()
+    write_song(folder / "one.mp3", seconds=1.0)
+    whole = write_song(tmp_path / "whole.mp3", seconds=8.0).read_bytes()
+    (folder / "cut.mp3").write_bytes(whole[: len(whole) // 5])  # a download that stopped after about 1.6 s
+    summary = _index(library, folder)
+    errors = {Path(e["path"]).name: e["error"] for e in library.errors()}
+    assert summary.failed == 2
+    assert errors["one.mp3"] == "too short to analyse: 1.0 s; at least 3 s needed"
+    assert errors["cut.mp3"].startswith("too short to analyse: 1.") and errors["cut.mp3"].endswith("; at least 3 s needed")
+
+
 def test_bad_files_are_recorded_and_the_run_goes_on(library: Library, music_folder: Path) -> None:
     (music_folder / "fake.mp3").write_text("not audio\n" * 50)
     (music_folder / "empty.ogg").write_bytes(b"")

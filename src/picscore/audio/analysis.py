@@ -10,13 +10,35 @@ import numpy as np
 from picscore.audio import beat, key, loudness, spectral
 from picscore.audio.highlight import find_highlight
 
+# Shorter audio holds too few beats for a tempo (two at 40 BPM) and less than one patch of
+# the music taggers.
+MIN_ANALYSIS_SECONDS = 3.0
+
 # Bump when any stored descriptor would come out differently: the library re-analyses rows
 # with an older version.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 # The log-mel flux peaks before a sharp attack reaches the frame centre; measured on click
 # tracks as 0.58 of the half window (27 ms at n_fft=2048, 22.05 kHz).
 _ONSET_LATENCY_HALF_WINDOWS = 0.58
+# Kick drum and bass: the bands whose onsets say which pulses are beats. Their level is
+# floored this far below their loudest, so faint leakage (a hi-hat's lowest partials) into
+# a quiet bass band does not count as a rise.
+_BASS_BELOW_HZ = 200.0
+_BASS_RANGE_DB = 60.0
+
+
+class TooShortError(ValueError):
+    """Audio shorter than MIN_ANALYSIS_SECONDS: no tempo, key or highlight can be read from it."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"too short to analyse: {seconds:.1f} s; at least {MIN_ANALYSIS_SECONDS:g} s needed")
+
+
+def check_duration(seconds: float) -> None:
+    """Raise TooShortError for audio too short to analyse."""
+    if seconds < MIN_ANALYSIS_SECONDS:
+        raise TooShortError(seconds)
 
 
 @dataclass(frozen=True)
@@ -53,8 +75,9 @@ class TrackAnalysis:
     highlight_end: float
 
     @property
-    def key_name(self) -> str:
-        return key.Key(self.key_tonic, self.key_mode, self.key_confidence).short_name
+    def initial_key(self) -> str:
+        """The beets/ID3 form: `Eb`, `F#m`."""
+        return self.key_tonic + ("m" if self.key_mode == "minor" else "")
 
     def as_row(self) -> dict[str, Any]:
         """The descriptors under the library's column names (library/store.py)."""
@@ -63,7 +86,7 @@ class TrackAnalysis:
             "bpm": self.bpm,
             "tempo_confidence": self.tempo_confidence,
             "beats": self.beat_times,
-            "initial_key": self.key_name,
+            "initial_key": self.initial_key,
             "key_tonic": self.key_tonic,
             "key_mode": self.key_mode,
             "key_confidence": self.key_confidence,
@@ -80,14 +103,18 @@ DEFAULT_CONFIG = AnalysisConfig()
 
 
 def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> TrackAnalysis:
-    """Analyse mono float32 `samples` at `config.sr` Hz."""
+    """Analyse mono float32 `samples` at `config.sr` Hz; TooShortError below MIN_ANALYSIS_SECONDS."""
+    check_duration(len(samples) / config.sr)
     sr, n_fft = config.sr, config.n_fft
     power = spectral.power_spectrogram(samples, n_fft=n_fft, hop_length=config.hop_length)
     mel_power = spectral.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=config.n_mels) @ power
     log_mel = spectral.power_to_db(mel_power)
     onset = spectral.onset_strength(log_mel)
+    bass_bands = spectral.mel_band_centres(sr=sr, n_mels=config.n_mels) < _BASS_BELOW_HZ
+    bass_db = log_mel[bass_bands]
+    bass_onset = spectral.onset_strength(np.maximum(bass_db, bass_db.max(initial=0.0) - _BASS_RANGE_DB))
     latency = -_ONSET_LATENCY_HALF_WINDOWS * (n_fft / 2) / sr
-    beats = beat.beat_track(onset, frame_rate=config.frame_rate, frame_offset_seconds=-latency)
+    beats = beat.beat_track(onset, frame_rate=config.frame_rate, bass_onset=bass_onset, frame_offset_seconds=-latency)
     chroma = key.chromagram(power, sr=sr, n_fft=n_fft)
     found_key = key.estimate_key(chroma)
     lufs = loudness.integrated_loudness(samples, sr=sr)
@@ -110,7 +137,7 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
         bpm=beats.bpm,
         tempo_confidence=beats.confidence,
         beat_times=beats.beat_times,
-        key_tonic=found_key.tonic,
+        key_tonic=found_key.spelled_tonic,
         key_mode=found_key.mode,
         key_confidence=found_key.confidence,
         loudness_lufs=lufs,

@@ -60,11 +60,20 @@ def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
     return np.where(mel >= min_log_mel, min_log_hz * np.exp(logstep * (mel - min_log_mel)), f_sp * mel)
 
 
+def _mel_edges(*, sr: int, n_mels: int, fmin: float, fmax: float | None) -> np.ndarray:
+    """The n_mels + 2 frequencies in Hz, equally spaced in mel, that bound the triangular bands."""
+    return mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(sr / 2 if fmax is None else fmax), n_mels + 2))
+
+
+def mel_band_centres(*, sr: int, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None) -> np.ndarray:
+    """Centre frequency in Hz of each band of mel_filterbank with the same settings."""
+    return _mel_edges(sr=sr, n_mels=n_mels, fmin=fmin, fmax=fmax)[1:-1]
+
+
 @lru_cache(maxsize=8)
 def mel_filterbank(*, sr: int, n_fft: int, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None) -> np.ndarray:
     """Triangular, area-normalised mel filters, shape (n_mels, 1 + n_fft // 2)."""
-    fmax = sr / 2 if fmax is None else fmax
-    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    edges = _mel_edges(sr=sr, n_mels=n_mels, fmin=fmin, fmax=fmax)
     freqs = fft_frequencies(sr=sr, n_fft=n_fft)
     lower = (freqs[None, :] - edges[:-2, None]) / np.diff(edges)[:-1, None]
     upper = (edges[2:, None] - freqs[None, :]) / np.diff(edges)[1:, None]

@@ -10,7 +10,7 @@ import numpy as np
 
 from picscore.cli.argtypes import positive_number, unit_interval
 from picscore.cli.output import CliError, print_json
-from picscore.compose.theory import MODES, tonic_index
+from picscore.compose.theory import MODES
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.explain import mood_json
@@ -18,6 +18,7 @@ from picscore.media.audio_encode import ENCODABLE_EXTENSIONS, encode_audio
 from picscore.moods.picture import picture_moods
 from picscore.moods.plane import mood_words
 from picscore.paths import library_path
+from picscore.pitch_names import pitch_class
 
 if TYPE_CHECKING:  # the composer (and scipy with it) loads when a piece is composed, not with every command
     from picscore.compose.composer import Piece
@@ -90,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{output} exists: use --force to overwrite it")
     if args.key is not None:
         try:
-            tonic_index(args.key)
-        except ValueError as err:
-            raise CliError(str(err)) from None
+            pitch_class(args.key)
+        except ValueError:
+            raise CliError(f"unknown key {args.key!r}: use a tonic such as C, F#, Eb or B♭") from None
     photos: list[dict[str, Any]] = []
     valence, arousal = args.valence, args.arousal
     if args.photos:

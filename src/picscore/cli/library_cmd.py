@@ -14,6 +14,7 @@ from picscore.library.store import Library
 from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.moods.plane import QUADRANTS, mood_words
 from picscore.paths import library_path
+from picscore.pitch_names import key_symbol, spoken_key
 from picscore.trackspace.search_index import mark_build_failed, resolve_kind, search_index
 from picscore.trackspace.space_cache import space_status
 
@@ -78,7 +79,12 @@ def _with_library(args: argparse.Namespace, handler) -> int:
 
 def _list(library: Library, args: argparse.Namespace) -> int:
     if args.json:
-        print_json([{**track, "mood": mood_words(valence=track["valence"], arousal=track["arousal"])} for track in library.list_tracks()])
+        print_json(
+            [
+                {**track, "key": spoken_key(track["initial_key"]), "mood": mood_words(valence=track["valence"], arousal=track["arousal"])}
+                for track in library.list_tracks()
+            ]
+        )
     else:
         print_track_list(library)
     return 0
@@ -95,6 +101,7 @@ def print_track_list(library: Library) -> None:
         track["title"] = track["title"] or track["path"].rsplit("/", 1)[-1]
         track["bpm"] = round(track["bpm"]) if track["bpm"] else None
         track["mood"] = mood_words(valence=track["valence"], arousal=track["arousal"])
+        track["initial_key"] = key_symbol(track["initial_key"])
     print_table(tracks, _LIST_COLUMNS)
 
 
@@ -105,6 +112,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     encodings = library.get_encodings(args.track_id)
     quadrants = dict(zip(QUADRANTS, track.pop("mood_quadrants").tolist(), strict=False))
     mood = mood_words(valence=track["valence"], arousal=track["arousal"])
+    track["key"] = spoken_key(track["initial_key"])
     if args.json:
         for name, encoding in encodings.items():
             encoding["tags"] = dict(zip(tag_names(name), encoding["tags"].tolist(), strict=True))
@@ -137,7 +145,7 @@ def _stats(library: Library, args: argparse.Namespace) -> int:
     if stats["tracks"]:
         bpm = stats["bpm"]
         print(f"tempo        {bpm['min']:.0f} to {bpm['max']:.0f} BPM (mean {bpm['mean']:.0f})")
-        print("keys         " + ", ".join(f"{k} {n}" for k, n in stats["keys"].items()))
+        print("keys         " + ", ".join(f"{key_symbol(k)} {n}" for k, n in stats["keys"].items()))
     if stats["outdated_analysis"]:
         print(f"outdated     {stats['outdated_analysis']} tracks analysed by an older picscore: `picscore index` updates them")
     space = stats["suggestions"]

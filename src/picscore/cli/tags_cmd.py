@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from picscore.audio.analysis import DEFAULT_CONFIG, analyse
+from picscore.audio.analysis import DEFAULT_CONFIG, TooShortError, analyse, check_duration
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, encode_music, top_tags
 from picscore.cli.argtypes import positive_int as _positive_int
 from picscore.cli.output import format_scores, print_json
@@ -81,7 +81,8 @@ def _picture_result(picture: PictureFeatures, *, top: int) -> dict[str, Any]:
 def _music_result(path: Path, *, top: int) -> dict[str, Any]:
     try:
         decoded = decode_audio(path, sr=DEFAULT_CONFIG.sr)
-    except AudioDecodeError as err:
+        check_duration(decoded.duration_seconds)
+    except (AudioDecodeError, TooShortError) as err:
         return {"kind": "music", "error": str(err)}
     encodings = {encoder: encode_music(decoded.samples, sr=decoded.sr, encoder=encoder) for encoder in DEFAULT_ENCODERS}
     mood = mood_fields(analyse(decoded.samples, config=DEFAULT_CONFIG).as_row(), encodings)

@@ -24,7 +24,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from picscore.compose.theory import MODES, PITCH_CLASSES, PROGRESSIONS, Chord, chord_on, mode_for_valence
+from picscore.compose.theory import MODES, PROGRESSIONS, Chord, chord_on, mode_for_valence
+from picscore.pitch_names import key_name
 
 TAIL_SECONDS = 2.0  # the final chord rings on this long after the last bar
 Choice = TypeVar("Choice")
@@ -84,7 +85,7 @@ class Plan:
 
     @property
     def key_name(self) -> str:
-        return f"{PITCH_CLASSES[self.tonic]} {self.mode}"
+        return key_name(self.tonic, self.mode)
 
     def chord_at(self, bar: float) -> Chord:
         """The chord sounding at `bar` (fractional bars from the start)."""

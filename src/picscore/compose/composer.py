@@ -19,7 +19,7 @@ from picscore.compose.instruments import VOICES, drum_kit, note
 from picscore.compose.melody import write_melody
 from picscore.compose.parts import write_accompaniment, write_bass, write_drums, write_pad
 from picscore.compose.score import Hit, Note, Score
-from picscore.compose.theory import tonic_index
+from picscore.pitch_names import pitch_class
 
 _HUMANISE_SECONDS = 0.004  # pitched notes start up to this much early or late
 _PART_GAINS = {"melody": 0.5, "chords": 0.26, "pad": 0.22, "bass": 0.45}
@@ -71,7 +71,7 @@ def compose(
 ) -> Piece:
     """A piece of exactly `seconds` for the mood; `bpm`, `key` (a tonic like `F#`) and `mode` override the mood's choice."""
     plan = plan_piece(
-        valence=valence, arousal=arousal, seconds=seconds, seed=seed, bpm=bpm, tonic=None if key is None else tonic_index(key), mode=mode
+        valence=valence, arousal=arousal, seconds=seconds, seed=seed, bpm=bpm, tonic=None if key is None else pitch_class(key), mode=mode
     )
     stereo = render(write_score(plan), plan=plan, seconds=seconds, sr=sr)
     return Piece(np.ascontiguousarray(stereo.T), sr, plan)

@@ -11,8 +11,8 @@ from PIL import Image
 
 from picscore.compose.arrangement import Plan, plan_piece
 from picscore.compose.composer import Piece, compose
-from picscore.compose.theory import tonic_index
 from picscore.media.audio_encode import encode_audio
+from picscore.pitch_names import pitch_class
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class DemoTrack:
 
     def plan(self, *, seconds: float) -> Plan:
         """The plan the piece is rendered from: its tempo, key, mode and instruments."""
-        return plan_piece(valence=self.valence, arousal=self.arousal, seconds=seconds, seed=self.seed, tonic=tonic_index(self.key))
+        return plan_piece(valence=self.valence, arousal=self.arousal, seconds=seconds, seed=self.seed, tonic=pitch_class(self.key))
 
     def compose(self, *, seconds: float, sr: int) -> Piece:
         return compose(valence=self.valence, arousal=self.arousal, seconds=seconds, sr=sr, seed=self.seed, key=self.key)

@@ -11,7 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from picscore.compose.theory import HARMONIC_MINOR_SCALE, MAJOR_SCALE, PITCH_CLASSES, midi_to_hz
+from picscore.compose.theory import HARMONIC_MINOR_SCALE, MAJOR_SCALE, midi_to_hz
+from picscore.pitch_names import pitch_class
 
 
 @lru_cache(maxsize=512)
@@ -91,7 +92,7 @@ class SongSpec:
 
     @property
     def tonic_midi(self) -> int:
-        return 48 + PITCH_CLASSES.index(self.tonic)
+        return 48 + pitch_class(self.tonic)
 
 
 def chord_pitches(spec: SongSpec, degree: int) -> list[int]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 HARMONIC_MINOR_SCALE = (0, 2, 3, 5, 7, 8, 11)
 
@@ -80,13 +79,3 @@ def scale_for_chord(mode: str, chord: Chord) -> tuple[int, ...]:
             nearest = min(range(7), key=lambda i: abs(scale[i] - tone))
             scale[nearest] = tone
     return tuple(sorted(scale))
-
-
-def tonic_index(name: str) -> int:
-    """Pitch class 0-11 of a note name like `F#` (flats such as `Bb` accepted too)."""
-    flats = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#"}
-    normal = name.strip()[:1].upper() + name.strip()[1:]
-    normal = flats.get(normal, normal)
-    if normal not in PITCH_CLASSES:
-        raise ValueError(f"unknown key {name!r}: use one of {', '.join(PITCH_CLASSES)}")
-    return PITCH_CLASSES.index(normal)

@@ -24,7 +24,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
+from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, TooShortError, analyse, check_duration
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS, encode_music
 from picscore.library.moods import rescore_moods
 from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, WorkerPool, default_jobs
@@ -94,14 +94,13 @@ def _fingerprint_job(stat: FileStat) -> _Outcome:
 def _run_job(job: _Job) -> _Outcome:
     try:
         decoded = decode_audio(job.stat.path, sr=DEFAULT_CONFIG.sr)
-        if decoded.duration_seconds < 1.0:
-            raise AudioDecodeError(f"too short to analyse ({decoded.duration_seconds:.2f} s; at least 1 s needed)")
+        check_duration(decoded.duration_seconds)
         row = analysis_row(job.stat, decoded, fingerprint=job.fingerprint) if job.analyse else None
         encodings = {name: encode_music(decoded.samples, sr=decoded.sr, encoder=name) for name in job.encoders}
         if row is not None:
             row.update(mood_fields(row, encodings))
         return _Outcome(job.stat, _Result(row, encodings, decoded.duration_seconds))
-    except AudioDecodeError as err:
+    except (AudioDecodeError, TooShortError) as err:
         return _Outcome(job.stat, error=str(err))
     except MemoryError:
         return _Outcome(job.stat, error="out of memory while analysing")

@@ -9,6 +9,7 @@ import numpy as np
 
 from picscore.audio.music_encoders import tag_names
 from picscore.moods.plane import mood_words, word_direction
+from picscore.pitch_names import spoken_key
 from picscore.trackspace.candidates import TAG_SOURCES
 
 # Tags that say the opposite of a mood: shown beside it, they would contradict it.
@@ -24,7 +25,7 @@ def reasons(track: dict[str, Any], tags: np.ndarray | None, tag_means: dict[str,
     TAG_SOURCES side by side (None: not tagged), `tag_means` each tagger's library mean."""
     words = mood_words(valence=track["valence"], arousal=track["arousal"])
     mood = f"fits: {words} like the photos" if words == photos_words else f"{words} (the photos: {photos_words})"
-    facts = [f"{track['bpm']:.0f} BPM", key_words(track["initial_key"])]
+    facts = [f"{track['bpm']:.0f} BPM", spoken_key(track["initial_key"])]
     if tags is not None:
         facts += distinctive_tags(tags, tag_means, valence=track["valence"], arousal=track["arousal"])
     return f"{mood} · {', '.join(facts)}"
@@ -58,13 +59,6 @@ def _contradicting(*, valence: float, arousal: float) -> frozenset[str]:
     if valence < -_CLEAR:
         unsaid |= _HAPPY_TAGS
     return frozenset(unsaid)
-
-
-def key_words(initial_key: str | None) -> str:
-    """ "D major" for "D", "F# minor" for "F#m"."""
-    if not initial_key:
-        return "key unknown"
-    return f"{initial_key[:-1]} minor" if initial_key.endswith("m") else f"{initial_key} major"
 
 
 def mood_json(*, valence: float, arousal: float) -> dict[str, Any]:

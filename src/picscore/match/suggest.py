@@ -12,6 +12,7 @@ from picscore.match.explain import mood_json, reasons
 from picscore.match.matchers import Matcher, ZeroShotMatcher
 from picscore.models.zero_shot import AFFECT, DEFAULT_VARIANT, LinearScores, Pictures, TrackSpace
 from picscore.moods.plane import mood_words
+from picscore.pitch_names import spoken_key
 from picscore.trackspace.candidates import TAG_SOURCES, TAG_WIDTH, Candidates
 from picscore.trackspace.vector_index import VectorIndex
 
@@ -189,6 +190,7 @@ def suggestion_json(suggestion: Suggestion) -> dict[str, Any]:
         **replace(suggestion, track={}).__dict__,
         "track": {
             **{k: track[k] for k in ("id", "path", "title", "artist", "duration", "bpm", "initial_key")},
+            "key": spoken_key(track["initial_key"]),
             "mood": mood_json(valence=track["valence"], arousal=track["arousal"]),
         },
     }
