@@ -177,6 +177,14 @@ def test_a_new_encoder_runs_alone_on_already_analysed_tracks(library: Library, m
     assert (again.encoded, again.unchanged) == (0, 4)
 
 
+def test_the_progress_says_when_the_networks_load(library: Library, music_folder: Path, capsys) -> None:
+    index_paths(library, [music_folder / "a.mp3"], jobs=1, encoders=(), progress=True)
+    assert "loading the music networks" not in capsys.readouterr().err
+    index_paths(library, [music_folder / "b.flac"], jobs=1, encoders=("musicnn-mtt",), progress=True)
+    err = capsys.readouterr().err
+    assert err.index("loading the music networks…") < err.index("analysing")
+
+
 def test_an_encoder_upgrade_recomputes_only_that_encoder(library: Library, music_folder: Path, monkeypatch) -> None:
     _index(library, music_folder, encoders=("musicnn-mtt",))
     upgraded = dataclasses.replace(MUSIC_ENCODERS["musicnn-mtt"], version=MUSIC_ENCODERS["musicnn-mtt"].version + 1)

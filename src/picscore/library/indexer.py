@@ -250,6 +250,9 @@ def _resolve_known_content(
 
 def _run_all(library: Library, pool: WorkerPool | RayPool, jobs: list[_Job], summary: IndexSummary, *, progress: bool) -> None:
     track_ids = {job.stat.path: job.track_id for job in jobs}
+    if progress and any(job.encoders for job in jobs):
+        # Each worker loads the networks before its first file: say so, or the bar sits at 0 without a word.
+        print("loading the music networks…", file=sys.stderr, flush=True)
     bar = tqdm(total=len(jobs), unit="track", desc="analysing", file=sys.stderr, disable=not progress or not jobs, dynamic_ncols=True)
     with bar, _stop_when_every_file_crashes("the analysis", stat_of=lambda job: job.stat):
         for outcome in pool.map_unordered(_run_job, jobs, on_crash=lambda job, cause: _crashed(job.stat, cause, "the analysis")):
