@@ -126,9 +126,10 @@ def choose_metrical_level(bpm: float, onset: np.ndarray, *, bass_onset: np.ndarr
     Halve when almost nothing sounds half-way between beats and the bass sounds on only
     every other beat (the periodicity found was the eighth note). Double when, in the full
     band or in the bass, the half-beats are about as strong as the beats (it found the half
-    note). The bass threshold for halving is scaled by how much the prior prefers the
-    halved tempo, so a bass that only leans towards alternate beats halves a tempo towards
-    120 BPM but not away from it.
+    note). The bass threshold for halving is scaled by the square of the prior's odds for
+    the halved tempo, so a bass that only leans towards alternate beats halves a tempo
+    towards 120 BPM but not away from it. (Squared: drum songs at 70-80 BPM read at the
+    eighth note halve, the composer's calm 120 BPM pieces with a half-note bass do not.)
     """
     full, bass = _pulse_envelope(onset), _pulse_envelope(bass_onset)
     direction = 0

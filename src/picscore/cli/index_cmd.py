@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from pathlib import Path
 
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS
 from picscore.cli.argtypes import positive_int
 from picscore.cli.output import CliError, fail, print_json
+from picscore.library.beets import BeetsError, BeetsItem, default_beets_library, read_beets_library
 from picscore.library.indexer import IndexSummary, index_paths
 from picscore.library.parallel import WorkerCrashError, default_jobs
 from picscore.library.ray_engine import MISSING_RAY_HINT, RayEngineError
@@ -16,6 +18,7 @@ from picscore.library.store import Library
 from picscore.paths import library_path
 from picscore.trackspace.loading import load_candidates
 
+_BEETS_DEFAULT = "beets's own library"
 _ENCODER_LINES = "\n".join(f"  {e.name:<12}  {e.summary}" for e in MUSIC_ENCODERS.values())
 
 EPILOG = f"""\
@@ -26,9 +29,11 @@ mood quadrant (a descriptor-only mood with --encoders none). A library indexed b
 picscore gets its moods computed again from what it stores, without decoding
 ("N moods re-scored"). Only new or changed files are analysed (size and mtime, then a content
 fingerprint); a newer encoder recomputes only its own output; a moved or renamed file is
-recognised by its content and not analysed again. A file that cannot be decoded is
-recorded (see `picscore library errors`) and skipped. Ctrl-C stops cleanly: finished
-tracks are kept and the next run continues from there.
+recognised by its content and not analysed again. A file that cannot be decoded, or is
+shorter than 3 s, is recorded (see `picscore library errors`) and skipped. --from-beets
+reads a beets library without writing to it; `library show` prints beets's values beside
+picscore's. Ctrl-C stops cleanly: finished tracks are kept and the next run continues
+from there.
 
 --engine ray runs the same analysis as a Ray Data job (pip install 'picscore[ray]'): on a
 local Ray instance the command starts and stops, or with --address on a running Ray
@@ -47,6 +52,8 @@ examples:
   picscore index ~/Music --engine ray        # as a Ray job on a local Ray instance
   picscore index /nfs/music --engine ray --address ray://head:10001   # on a Ray cluster
   picscore --library party.db index ~/Music/Party --json
+  picscore index --from-beets                  # the files of your beets library, beside beets's bpm, key and mood
+  picscore index --from-beets ~/beets/musiclibrary.db
 """
 
 NAME = "index"
@@ -58,7 +65,15 @@ DESCRIPTION = (
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     """Add this verb's arguments to its sub-parser."""
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="music folders (walked recursively) or single files")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="music folders (walked recursively) or single files")
+    parser.add_argument(
+        "--from-beets",
+        nargs="?",
+        const=_BEETS_DEFAULT,
+        metavar="BEETS_DB",
+        help="also index every file of a beets library, read-only, keeping beets's title, artist, album, genre, year, bpm,"
+        " initial_key and mood to show beside picscore's (default: beets's own library, from $BEETSDIR or ~/.config/beets)",
+    )
     parser.add_argument(
         "--jobs",
         "-j",
@@ -96,13 +111,17 @@ def _encoder_list(text: str) -> tuple[str, ...]:
 def run(args: argparse.Namespace) -> int:
     if args.address and args.engine != "ray":
         raise CliError("--address names a Ray cluster: use it with --engine ray")
+    if not args.paths and args.from_beets is None:
+        raise CliError("name the music to index: a folder, files, or --from-beets")
     if args.engine == "ray" and importlib.util.find_spec("ray") is None:
         return fail(MISSING_RAY_HINT, status=2)
+    beets_items = _read_beets(args.from_beets) if args.from_beets is not None else []
     with Library(library_path(getattr(args, "library", None))) as library:
+        library.save_beets_fields({item.path: item.fields for item in beets_items})
         try:
             summary = index_paths(
                 library,
-                args.paths,
+                [*args.paths, *(item.path for item in beets_items)],
                 jobs=args.jobs,
                 encoders=args.encoders,
                 progress=not (args.quiet or args.json),
@@ -114,12 +133,24 @@ def run(args: argparse.Namespace) -> int:
         if not summary.interrupted and (summary.indexed or summary.encoded or summary.moved or summary.copied or summary.rescored):
             load_candidates(library)  # the stored track space brought up to date now, so the next suggest starts at once
     if args.json:
-        print_json({"library": str(library.path), "engine": args.engine, **summary.as_dict()})
+        beets = {"beets_files": len(beets_items)} if args.from_beets is not None else {}
+        print_json({"library": str(library.path), "engine": args.engine, **beets, **summary.as_dict()})
     else:
         report(summary)
     if summary.interrupted:
         return 130
     return 1 if summary.failed or summary.missing_roots else 0
+
+
+def _read_beets(given: str) -> list[BeetsItem]:
+    """The items of the beets library given to --from-beets (its default location for _BEETS_DEFAULT)."""
+    path = default_beets_library() if given == _BEETS_DEFAULT else Path(given).expanduser()
+    try:
+        items = read_beets_library(path)
+    except BeetsError as err:
+        raise CliError(str(err)) from err
+    print(f"{len(items)} files in the beets library {path}", file=sys.stderr)
+    return items
 
 
 def report(summary: IndexSummary) -> None:

@@ -113,16 +113,18 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     quadrants = dict(zip(QUADRANTS, track.pop("mood_quadrants").tolist(), strict=False))
     mood = mood_words(valence=track["valence"], arousal=track["arousal"])
     track["key"] = spoken_key(track["initial_key"])
+    beets = library.beets_fields(track["path"])
     if args.json:
         for name, encoding in encodings.items():
             encoding["tags"] = dict(zip(tag_names(name), encoding["tags"].tolist(), strict=True))
-        print_json({**track, "mood": mood, "mood_quadrants": quadrants, "encodings": encodings})
+        print_json({**track, "mood": mood, "mood_quadrants": quadrants, "encodings": encodings, "beets": beets})
         return 0
     beats, curve = track.pop("beats"), track.pop("energy_curve")
     track.pop("valence"), track.pop("arousal")
     track["mood"] = mood
     for name, value in track.items():
-        print(f"{name:>20}  {value:.3f}" if isinstance(value, float) else f"{name:>20}  {value if value is not None else '-'}")
+        shown = f"{value:.3f}" if isinstance(value, float) else value if value is not None else "-"
+        print(f"{name:>20}  {shown}" + (f"  (beets: {beets[name]})" if name in beets else ""))
     print(f"{'beats':>20}  {len(beats)} beats: {', '.join(f'{b:.2f}' for b in beats[:8])}{' ...' if len(beats) > 8 else ''}")
     print(
         f"{'energy_curve':>20}  {len(curve)} points at 2 Hz, {curve.min():.1f} to {curve.max():.1f} dBFS"

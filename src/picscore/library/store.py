@@ -7,6 +7,7 @@ either fully stored or absent. Field names follow beets where one exists (`bpm`,
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,7 +21,8 @@ import numpy as np
 
 from picscore.audio.analysis import ANALYSIS_VERSION
 
-SCHEMA_VERSION = 5  # 2: track_encodings and image_features; 3: feedback; 4: track_changes; 5: tracks.mood_quadrants, mood_model
+SCHEMA_VERSION = 6  # 2: track_encodings and image_features; 3: feedback; 4: track_changes; 5: tracks.mood_quadrants, mood_model;
+# 6: beets_fields
 
 # Every write to a track or its encodings records the track in track_changes under a new, higher
 # change number, so caches derived from the library (the matcher's track space) know whether they
@@ -91,6 +93,8 @@ CREATE TABLE IF NOT EXISTS errors (
     failed_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS track_changes (track_id INTEGER PRIMARY KEY, change INTEGER NOT NULL);
+-- What a beets library says of a file (library/beets.py), as JSON, shown beside picscore's own values.
+CREATE TABLE IF NOT EXISTS beets_fields (path TEXT PRIMARY KEY, fields TEXT NOT NULL, read_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS track_changes_change ON track_changes (change);
 """
 
@@ -313,6 +317,20 @@ class Library:
                 " size=excluded.size, mtime_ns=excluded.mtime_ns, error=excluded.error, failed_at=excluded.failed_at",
                 (path, size, mtime_ns, error, utc_now()),
             )
+
+    def save_beets_fields(self, fields_by_path: Mapping[str, Mapping[str, Any]]) -> None:
+        """Keep what a beets library says of each file (beets's bpm, initial_key, mood, title...), replacing earlier reads."""
+        now = utc_now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO beets_fields VALUES (?, ?, ?)",
+                [(path, json.dumps(dict(fields)), now) for path, fields in fields_by_path.items()],
+            )
+
+    def beets_fields(self, path: str) -> dict[str, Any]:
+        """What beets said of the file at `path` when last read ({} if nothing)."""
+        row = self._db.execute("SELECT fields FROM beets_fields WHERE path = ?", (path,)).fetchone()
+        return json.loads(row[0]) if row else {}
 
     def note(self, key: str) -> str | None:
         """A value a derived computation keeps in the library's meta table (None when absent)."""
