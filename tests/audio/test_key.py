@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from picscore.audio.analysis import analyse
-from picscore.audio.key import chroma_filterbank, estimate_key
+from picscore.audio.key import chroma_bins, chroma_filterbank, estimate_key, estimate_tuning
+from picscore.audio.spectral import power_spectrogram
 from picscore.compose.synth import SongSpec, render_song
 from picscore.media.audio_decode import decode_audio
 from picscore.pitch_names import SHARP_NAMES
@@ -51,3 +52,16 @@ def test_ambiguous_profile_has_low_confidence() -> None:
     assert estimate_key(np.zeros(12)).confidence == 0.0
     clear = estimate_key(np.array([1.0, 0, 0.6, 0, 0.8, 0.5, 0, 0.9, 0, 0.4, 0, 0.3]))
     assert clear.name == "C major" and clear.confidence > 0.5
+
+
+@pytest.mark.parametrize("cents", [-40, 45])
+def test_a_detuned_recording_keeps_its_key(cents: int) -> None:
+    # A band tuned 40 cents flat, or 45 sharp, sits nearly half-way between the equal-tempered pitch
+    # classes: read against A440, F♯ minor becomes F♯ major or B minor; the tuning is read from the track.
+    samples = render_song(
+        SongSpec(tonic="F#", mode="minor", bpm=100, seed=3, drums=False), seconds=20.0, sr=round(SR * 2 ** (-cents / 1200))
+    )  # rendered at another rate and read at SR: every pitch moves by `cents`
+    magnitude = np.sqrt(power_spectrogram(samples)[: chroma_bins(sr=SR, n_fft=2048)])
+    assert estimate_tuning(magnitude.mean(axis=1), sr=SR, n_fft=2048) == pytest.approx(cents / 100, abs=0.03)
+    result = analyse(samples)
+    assert (result.key_tonic, result.key_mode) == ("F#", "minor")
