@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from picscore.library.store import SCHEMA_VERSION, Library, LibraryError
-from tests.conftest import track_row
+from tests.conftest import add_tracks, track_row
 
 
 def test_round_trip_keeps_arrays_and_fields(library: Library) -> None:
@@ -80,6 +80,17 @@ def test_stats_counts_tracks_keys_and_errors(library: Library) -> None:
     stats = library.stats()
     assert stats["tracks"] == 2 and stats["errors"] == 1 and stats["total_duration_seconds"] == 25.0
     assert stats["bpm"]["min"] == 100.0 and stats["bpm"]["max"] == 140.0 and stats["keys"] == {"Am": 1, "C": 1}
+
+
+def test_stats_measures_the_bytes_the_tracks_take(library: Library, rng: np.random.Generator) -> None:
+    add_tracks(library, rng, 40)
+    with sqlite3.connect(library.path) as db:
+        stored = db.execute("SELECT sum(length(tags) + length(tag_curve) + length(embedding)) FROM track_encodings").fetchone()[0]
+    size = library.stats()["track_bytes"]
+    on_disk = sum(path.stat().st_size for path in (library.path, Path(f"{library.path}-wal")) if path.exists())
+    # At least the encodings' own bytes (2 taggers x (50 + 50 + 200) values a track), at most the database and its log.
+    assert stored <= size <= on_disk
+    assert stored > 40 * 2 * 300 * 2  # at least float16 for each value: the bound above is not empty
 
 
 def test_every_write_to_a_track_moves_the_version_and_names_the_track(library: Library) -> None:

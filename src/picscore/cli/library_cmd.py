@@ -144,6 +144,11 @@ def _stats(library: Library, args: argparse.Namespace) -> int:
     print(f"library      {stats['library']}")
     print(f"tracks       {stats['tracks']} ({format_duration(stats['total_duration_seconds'])} of music)")
     print(f"errors       {stats['errors']}")
+    if stats["tracks"] and stats["track_bytes"] is not None:
+        print(
+            f"size         {stats['track_bytes'] / stats['tracks'] / 1024:.1f} KB a track"
+            f" ({stats['track_bytes'] / 2**20:.1f} MB for the tracks and their encodings)"
+        )
     if stats["tracks"]:
         bpm = stats["bpm"]
         print(f"tempo        {bpm['min']:.0f} to {bpm['max']:.0f} BPM (mean {bpm['mean']:.0f})")

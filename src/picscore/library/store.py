@@ -98,6 +98,9 @@ CREATE TABLE IF NOT EXISTS beets_fields (path TEXT PRIMARY KEY, fields TEXT NOT 
 CREATE INDEX IF NOT EXISTS track_changes_change ON track_changes (change);
 """
 
+# The tables that grow with the number of tracks, whose size `library stats` shows a track.
+_PER_TRACK_TABLES = ("tracks", "track_encodings", "track_changes")
+
 TRACK_COLUMNS = (
     "path", "size", "mtime_ns", "fingerprint", "analysis_version",
     "title", "artist", "album", "genre", "year",
@@ -500,7 +503,19 @@ class Library:
             "bpm": {"min": tempo[0], "mean": tempo[1], "max": tempo[2]},
             "keys": {k["initial_key"]: k["n"] for k in keys},
             "outdated_analysis": db.execute("SELECT count(*) FROM tracks WHERE analysis_version < ?", (ANALYSIS_VERSION,)).fetchone()[0],
+            "track_bytes": self.track_bytes(),
         }
+
+    def track_bytes(self) -> int | None:
+        """Bytes on disk of the tracks, their encodings and their indexes (SQLite pages); None where SQLite lacks dbstat."""
+        try:
+            row = self._db.execute(
+                "SELECT sum(pgsize) FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name IN (?, ?, ?))",
+                _PER_TRACK_TABLES,
+            ).fetchone()
+        except sqlite3.OperationalError:  # built without SQLITE_ENABLE_DBSTAT_VTAB
+            return None
+        return int(row[0] or 0)
 
 
 def _batches(ids: Sequence[int]) -> Iterator[list[int]]:
