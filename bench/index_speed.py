@@ -1,4 +1,4 @@
-"""Indexing speed: picscore's decode + analysis against a straightforward librosa pipeline.
+"""Indexing speed: picscore's decode + analysis against a straightforward librosa pipeline, and with the taggers.
 
 Generates (once, cached in bench/.cache) a library of synthetic songs of known tempo and
 key, encoded as MP3, OGG Vorbis and FLAC, then in one run:
@@ -7,6 +7,8 @@ key, encoded as MP3, OGG Vorbis and FLAC, then in one run:
     pyloudnorm LUFS, spectral centroid, RMS highlight) on 1 core and on every core;
 and prints tracks/s, real-time factors (audio seconds per wall second) per core and in
 total, the speed ratio, and each pipeline's tempo and key accuracy on the known answers.
+Then indexes it on every core with both musicnn taggers as `picscore index` runs them: on
+the default few patches a track, and on every patch (--tagger-patches all).
 
     python bench/index_speed.py                  # 50 tracks of 3 minutes
     python bench/index_speed.py --tracks 8 --seconds 60
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from picscore.audio.music_encoders import DEFAULT_ENCODERS, DEFAULT_TAGGER_PATCHES
 from picscore.compose.synth import SongSpec, render_song
 from picscore.library.indexer import index_paths
 from picscore.library.parallel import default_jobs
@@ -119,10 +122,12 @@ def run_librosa(paths: list[str], *, jobs: int) -> tuple[list[dict], float]:
     return results, time.perf_counter() - started
 
 
-def run_picscore(folder: Path, *, jobs: int) -> tuple[list[dict], float]:
+def run_picscore(
+    folder: Path, *, jobs: int, encoders: tuple[str, ...] = (), tagger_patches: int | None = DEFAULT_TAGGER_PATCHES
+) -> tuple[list[dict], float]:
+    """Index the folder into a fresh library: decode and analysis, and the taggers named in `encoders`."""
     with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "bench.db") as library:
-        # Decode and analysis only: the taggers' speed is bench/encoders.py's.
-        summary = index_paths(library, [folder], jobs=jobs, encoders=(), progress=False)
+        summary = index_paths(library, [folder], jobs=jobs, encoders=encoders, tagger_patches=tagger_patches, progress=False)
         assert summary.failed == 0, summary.failures
         tracks = [library.get_track(t["id"]) for t in library.list_tracks()]
     results = [{"path": t["path"], "duration": t["duration"], "bpm": t["bpm"], "key": (t["key_tonic"], t["key_mode"])} for t in tracks]
@@ -173,6 +178,13 @@ def main() -> None:
     by_key = {(name, jobs): seconds for name, jobs, seconds, _ in rows}
     for jobs in sorted({1, args.jobs}):
         print(f"picscore is {by_key['librosa', jobs] / by_key['picscore', jobs]:.1f}x faster than librosa on {jobs} core(s)")
+
+    print()
+    print(f"with both taggers, {args.jobs} cores (what `picscore index` runs by default):")
+    modes = ((f"{DEFAULT_TAGGER_PATCHES} patches a track (default)", DEFAULT_TAGGER_PATCHES), ("every patch (--tagger-patches all)", None))
+    for label, patches in modes:
+        _, seconds = run_picscore(folder, jobs=args.jobs, encoders=DEFAULT_ENCODERS, tagger_patches=patches)
+        print(f"  {label:40s} {seconds:7.1f} s, {audio_seconds / seconds:5.0f}x real time", flush=True)
 
     print()
     print(f"{'accuracy on known answers':28s} {'picscore':>9s} {'librosa':>9s}")

@@ -132,3 +132,21 @@ def test_bad_input_is_refused() -> None:
         musicnn_log_mel(np.zeros((2, 16000), dtype=np.float32))
     with pytest.raises(ValueError, match="unknown musicnn model"):
         load_musicnn("MSD_vgg")
+
+
+@pytest.mark.parametrize(
+    ("n_patches", "count", "expected"), [(10, 4, [1, 3, 6, 8]), (80, 2, [20, 60]), (3, 8, [0, 1, 2]), (5, None, [0, 1, 2, 3, 4])]
+)
+def test_spread_patches_take_the_middle_of_equal_stretches(n_patches: int, count: int | None, expected: list[int]) -> None:
+    assert musicnn.spread_patches(n_patches, count).tolist() == expected
+
+
+def test_a_subset_of_patches_is_tagged_as_those_patches_of_the_whole(reference: dict[str, np.ndarray]) -> None:
+    # The piano and the rock riff back to back, three times: a subset must sample both.
+    samples = np.concatenate([reference["piano_samples"], reference["rock_samples"]] * 3)
+    whole = tag_music(samples, sr=16000)
+    subset = tag_music(samples, sr=16000, patches=4)
+    chosen = musicnn.spread_patches(len(whole.tag_curve), 4)
+    assert subset.tag_curve.shape == (4, 50) and subset.patch_seconds == pytest.approx(whole.patch_seconds * len(whole.tag_curve) / 4)
+    np.testing.assert_allclose(subset.tag_curve, whole.tag_curve[chosen], atol=1e-5)
+    np.testing.assert_allclose(subset.embedding, whole.embedding_curve[chosen].mean(axis=0), atol=1e-5)

@@ -185,6 +185,15 @@ def test_the_progress_says_when_the_networks_load(library: Library, music_folder
     assert err.index("loading the music networks…") < err.index("analysing")
 
 
+def test_the_taggers_run_on_the_patches_asked(library: Library, music_folder: Path) -> None:
+    # 12 s songs hold four 3-second patches: two of them spread over the song, or all four.
+    index_paths(library, [music_folder / "a.mp3"], jobs=1, encoders=("musicnn-mtt",), tagger_patches=2, progress=False)
+    index_paths(library, [music_folder / "b.flac"], jobs=1, encoders=("musicnn-mtt",), tagger_patches=None, progress=False)
+    tracks = _by_name(library)
+    curves = {name: library.get_encodings(tracks[name]["id"])["musicnn-mtt"]["tag_curve"] for name in ("a.mp3", "b.flac")}
+    assert curves["a.mp3"].shape == (2, 50) and curves["b.flac"].shape == (4, 50)
+
+
 def test_an_encoder_upgrade_recomputes_only_that_encoder(library: Library, music_folder: Path, monkeypatch) -> None:
     _index(library, music_folder, encoders=("musicnn-mtt",))
     upgraded = dataclasses.replace(MUSIC_ENCODERS["musicnn-mtt"], version=MUSIC_ENCODERS["musicnn-mtt"].version + 1)

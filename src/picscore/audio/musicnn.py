@@ -182,7 +182,7 @@ class MusicTags:
 
     tag_names: tuple[str, ...]
     tags: np.ndarray  # [50], mean over patches
-    tag_curve: np.ndarray  # [n_patches, 50], one row per patch_seconds
+    tag_curve: np.ndarray  # [n_patches, 50], one row per patch tagged, patch_seconds apart
     embedding: np.ndarray  # [200], mean over patches
     embedding_curve: np.ndarray  # [n_patches, 200], one row per patch
     patch_seconds: float
@@ -193,12 +193,32 @@ class MusicTags:
         return [(self.tag_names[i], float(self.tags[i])) for i in order]
 
 
-def tag_music(samples: np.ndarray, *, sr: int, model: str = "MTT_musicnn", batch_size: int = 32) -> MusicTags:
-    """Tag mono float samples at `sr` Hz with musicnn, `batch_size` 3-second patches per forward pass."""
+def spread_patches(n_patches: int, count: int | None) -> np.ndarray:
+    """Indices of `count` of n patches spread evenly over a track: the middle patch of each of `count` equal
+    stretches; all n when `count` is None or at least n."""
+    if count is None or count >= n_patches:
+        return np.arange(n_patches)
+    return np.floor((np.arange(count) + 0.5) * n_patches / count).astype(int)
+
+
+def tag_music(samples: np.ndarray, *, sr: int, model: str = "MTT_musicnn", batch_size: int = 32, patches: int | None = None) -> MusicTags:
+    """Tag mono float samples at `sr` Hz with musicnn, `batch_size` 3-second patches per forward pass (see tag_log_mel)."""
+    return tag_log_mel(musicnn_log_mel(samples, sr=sr), model=model, batch_size=batch_size, patches=patches)
+
+
+def tag_log_mel(log_mel: np.ndarray, *, model: str = "MTT_musicnn", batch_size: int = 32, patches: int | None = None) -> MusicTags:
+    """Tag musicnn's input (musicnn_log_mel), so that several models can share one.
+
+    `patches` runs the network on that many patches spread evenly over the track instead of on all
+    (bench/tagger_patches.py measures how faithful the means stay); the curves then hold those patches,
+    `patch_seconds` apart on average.
+    """
     net = load_musicnn(model)
-    patches = torch.from_numpy(musicnn_patches(musicnn_log_mel(samples, sr=sr)))
+    every_patch = musicnn_patches(log_mel)
+    chosen = torch.from_numpy(every_patch[spread_patches(len(every_patch), patches)])
     with torch.inference_mode():
-        outputs = [net(patches[start : start + batch_size]) for start in range(0, len(patches), batch_size)]
+        outputs = [net(chosen[start : start + batch_size]) for start in range(0, len(chosen), batch_size)]
     tag_curve = torch.cat([tags for tags, _ in outputs]).numpy()
     embeddings = torch.cat([embedding for _, embedding in outputs]).numpy()
-    return MusicTags(net.tag_names, tag_curve.mean(axis=0), tag_curve, embeddings.mean(axis=0), embeddings, PATCH_SECONDS)
+    step_seconds = PATCH_SECONDS * len(every_patch) / len(chosen)
+    return MusicTags(net.tag_names, tag_curve.mean(axis=0), tag_curve, embeddings.mean(axis=0), embeddings, step_seconds)

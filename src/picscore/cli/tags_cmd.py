@@ -84,7 +84,7 @@ def _music_result(path: Path, *, top: int) -> dict[str, Any]:
         check_duration(decoded.duration_seconds)
     except (AudioDecodeError, TooShortError) as err:
         return {"kind": "music", "error": str(err)}
-    encodings = {encoder: encode_music(decoded.samples, sr=decoded.sr, encoder=encoder) for encoder in DEFAULT_ENCODERS}
+    encodings = encode_music(decoded.samples, sr=decoded.sr, encoders=DEFAULT_ENCODERS)
     mood = mood_fields(analyse(decoded.samples, config=DEFAULT_CONFIG).as_row(), encodings)
     tags = {encoder: top_tags(encoder, encoding["tags"], k=top) for encoder, encoding in encodings.items()}
     return {"kind": "music", "mood": mood_json(valence=mood["valence"], arousal=mood["arousal"]), "tags": tags}

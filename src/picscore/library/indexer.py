@@ -18,14 +18,14 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, TooShortError, analyse, check_duration
-from picscore.audio.music_encoders import DEFAULT_ENCODERS, MUSIC_ENCODERS, encode_music
+from picscore.audio.music_encoders import DEFAULT_ENCODERS, DEFAULT_TAGGER_PATCHES, MUSIC_ENCODERS, encode_music
 from picscore.library.moods import rescore_moods
 from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, WorkerPool, default_jobs
 from picscore.library.ray_engine import RayPool  # imports Ray only when used: it is an optional extra
@@ -75,6 +75,7 @@ class _Job:
     analyse: bool
     encoders: tuple[str, ...]
     track_id: int | None = None
+    tagger_patches: int | None = DEFAULT_TAGGER_PATCHES
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _run_job(job: _Job) -> _Outcome:
         decoded = decode_audio(job.stat.path, sr=DEFAULT_CONFIG.sr)
         check_duration(decoded.duration_seconds)
         row = analysis_row(job.stat, decoded, fingerprint=job.fingerprint) if job.analyse else None
-        encodings = {name: encode_music(decoded.samples, sr=decoded.sr, encoder=name) for name in job.encoders}
+        encodings = encode_music(decoded.samples, sr=decoded.sr, encoders=job.encoders, patches=job.tagger_patches)
         if row is not None:
             row.update(mood_fields(row, encodings))
         return _Outcome(job.stat, _Result(row, encodings, decoded.duration_seconds))
@@ -154,6 +155,7 @@ def index_paths(
     *,
     jobs: int | None,
     encoders: tuple[str, ...] = DEFAULT_ENCODERS,
+    tagger_patches: int | None = DEFAULT_TAGGER_PATCHES,
     progress: bool = True,
     engine: str = "local",
     address: str | None = None,
@@ -161,7 +163,8 @@ def index_paths(
     """Bring the library up to date with the audio files under `roots`.
 
     `encoders` names the music encoders to keep current (see MUSIC_ENCODERS); an empty
-    tuple indexes descriptors alone. `engine` "local" runs the work in `jobs` processes
+    tuple indexes descriptors alone; `tagger_patches` is how many 3-second patches of a track they
+    run on, spread over it (None: every patch). `engine` "local" runs the work in `jobs` processes
     here (None: every core); "ray" runs the same work as Ray Data jobs on the cluster at
     `address`, or on a local Ray instance without one (jobs None: every CPU of the
     cluster). Ctrl-C stops the workers and returns the summary so far
@@ -174,7 +177,8 @@ def index_paths(
     try:
         with _open_pool(engine, jobs, address, work=max(1, len(candidates) + len(encoder_jobs))) as pool:
             new_jobs = _resolve_known_content(library, pool, candidates, encoders, summary)
-            _run_all(library, pool, new_jobs + encoder_jobs, summary, progress=progress)
+            jobs = [replace(job, tagger_patches=tagger_patches) for job in new_jobs + encoder_jobs]
+            _run_all(library, pool, jobs, summary, progress=progress)
         summary.rescored = rescore_moods(library)
     except KeyboardInterrupt:
         summary.interrupted = True

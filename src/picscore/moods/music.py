@@ -105,7 +105,7 @@ def mood_of_samples(samples: np.ndarray, *, sr: int) -> dict[str, Any]:
 
     if sr != DEFAULT_CONFIG.sr:
         raise ValueError(f"samples at {sr} Hz; the analysis reads {DEFAULT_CONFIG.sr} Hz")
-    encodings = {name: encode_music(samples, sr=sr, encoder=name) for name in TAGGERS}
+    encodings = encode_music(samples, sr=sr, encoders=TAGGERS)
     return mood_fields(analyse(samples, config=DEFAULT_CONFIG).as_row(), encodings)
 
 
