@@ -55,6 +55,7 @@ class Tally:
     """Counts for one method on one group of files."""
 
     files: int = 0
+    tempo_files: int = 0  # files whose tempo the method gave
     tempo_exact: int = 0
     tempo_octave: int = 0
     key_classes: Counter[str] = field(default_factory=Counter)
@@ -64,6 +65,7 @@ class Tally:
         self.files += 1
         self.seconds += seconds
         if answer.bpm is not None and truth.bpm is not None:
+            self.tempo_files += 1
             self.tempo_exact += tempo_within(answer.bpm, truth.bpm, factors=(1.0,))
             self.tempo_octave += tempo_within(answer.bpm, truth.bpm, factors=OCTAVE_FACTORS)
         if answer.key is not None and truth.key is not None:
@@ -167,9 +169,7 @@ def print_table(tallies: dict[str, dict[str, Tally]]) -> None:
         print(f"\n{group}")
         print(f"  {'method':34s} {'files':>5s} {'tempo 4%':>9s} {'octave':>7s} {'MIREX':>6s}  " + " ".join(f"{c:>11s}" for c in classes))
         for name, tally in methods.items():
-            tempo = (
-                f"{tally.tempo_exact:>9d} {tally.tempo_octave:>7d}" if name != "Krumhansl-Kessler on chroma_cqt" else f"{'-':>9s} {'-':>7s}"
-            )
+            tempo = f"{tally.tempo_exact:>9d} {tally.tempo_octave:>7d}" if tally.tempo_files else f"{'-':>9s} {'-':>7s}"
             mirex = f"{tally.mirex:6.3f}" if tally.mirex is not None else f"{'-':>6s}"
             counts = " ".join(f"{tally.key_classes[c]:>11d}" if tally.key_classes else f"{'-':>11s}" for c in classes)
             print(f"  {name:34s} {tally.files:>5d} {tempo} {mirex}  {counts}")

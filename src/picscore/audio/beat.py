@@ -165,10 +165,10 @@ def metrical_salience(envelope: np.ndarray, *, period_frames: float, window_fram
     peaks = maximum_filter1d(envelope, size=3)
     totals = np.zeros(4)  # on-beat, off-beat, stronger and weaker of even and odd beats; each summed over beats
     for start in range(0, len(peaks), window_frames):
-        grid = _best_grid(peaks[start : start + window_frames], period_frames=period_frames)
+        window = peaks[start : start + window_frames]
+        grid = _best_grid(window, period_frames=period_frames)
         if len(grid) < 2:
             continue
-        window = peaks[start : start + window_frames]
         positions = np.arange(len(window))
         on_grid = np.interp(grid, positions, window)
         off_grid = np.interp(grid + (grid[1] - grid[0]) / 2, positions, window)

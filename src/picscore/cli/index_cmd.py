@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(MISSING_RAY_HINT, status=2)
     beets_items = _read_beets(args.from_beets) if args.from_beets is not None else []
     with Library(library_path(getattr(args, "library", None))) as library:
-        library.save_beets_fields({item.path: item.fields for item in beets_items})
+        if beets_items:
+            library.save_beets_fields({item.path: item.fields for item in beets_items})
         try:
             summary = index_paths(
                 library,
