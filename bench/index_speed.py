@@ -8,7 +8,8 @@ key, encoded as MP3, OGG Vorbis and FLAC, then in one run:
 and prints tracks/s, real-time factors (audio seconds per wall second) per core and in
 total, the speed ratio, and each pipeline's tempo and key accuracy on the known answers.
 Then indexes it on every core with both musicnn taggers as `picscore index` runs them: on
-the default few patches a track, and on every patch (--tagger-patches all).
+the default few patches a track, and on every patch (--tagger-patches all); and shows where a
+track's time goes on one core: decoding, the analysis, the taggers' input and each tagger.
 
     python bench/index_speed.py                  # 50 tracks of 3 minutes
     python bench/index_speed.py --tracks 8 --seconds 60
@@ -20,7 +21,9 @@ import argparse
 import multiprocessing
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -134,6 +137,39 @@ def run_picscore(
     return results, summary.wall_seconds
 
 
+def stage_seconds(paths: list[str]) -> dict[str, float]:
+    """Mean seconds a track of each stage of a file's indexing work, in this process on one core."""
+    import torch
+
+    from picscore.audio.analysis import DEFAULT_CONFIG, analyse
+    from picscore.audio.music_encoders import MUSIC_ENCODERS
+    from picscore.audio.musicnn import load_musicnn, musicnn_patch_log_mels, tag_patches
+    from picscore.media.audio_decode import decode_audio
+
+    _single_thread()
+    torch.set_num_threads(1)
+    for encoder in DEFAULT_ENCODERS:
+        load_musicnn(MUSIC_ENCODERS[encoder].model)
+    totals: dict[str, float] = {}
+
+    def timed(stage: str, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = work()
+        totals[stage] = totals.get(stage, 0.0) + time.perf_counter() - started
+        return result
+
+    for path in paths:
+        decoded = timed("decode to 22 050 Hz mono", lambda p=path: decode_audio(p, sr=DEFAULT_CONFIG.sr))
+        timed("analysis (tempo, beats, key, loudness...)", lambda d=decoded: analyse(d.samples, config=DEFAULT_CONFIG))
+        log_mels = timed(
+            "taggers' input (log-mel of the patches)",
+            lambda d=decoded: musicnn_patch_log_mels(d.samples, sr=d.sr, patches=DEFAULT_TAGGER_PATCHES),
+        )
+        for encoder in DEFAULT_ENCODERS:
+            timed(f"tagger {encoder}", lambda e=encoder, m=log_mels: tag_patches(m, model=MUSIC_ENCODERS[e].model))
+    return {stage: seconds / len(paths) for stage, seconds in totals.items()}
+
+
 # --- accuracy on the known answers ---------------------------------------------------------
 
 
@@ -185,6 +221,13 @@ def main() -> None:
     for label, patches in modes:
         _, seconds = run_picscore(folder, jobs=args.jobs, encoders=DEFAULT_ENCODERS, tagger_patches=patches)
         print(f"  {label:40s} {seconds:7.1f} s, {audio_seconds / seconds:5.0f}x real time", flush=True)
+
+    print()
+    print(f"where a track's time goes, 1 core, mean of {min(len(paths), 10)} tracks:")
+    stages = stage_seconds(paths[:10])
+    for stage, seconds in stages.items():
+        print(f"  {stage:45s} {seconds:6.3f} s  {seconds / sum(stages.values()):4.0%}")
+    print(f"  {'all':45s} {sum(stages.values()):6.3f} s  ({args.seconds / sum(stages.values()):.0f}x real time on one core)")
 
     print()
     print(f"{'accuracy on known answers':28s} {'picscore':>9s} {'librosa':>9s}")

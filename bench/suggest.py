@@ -53,7 +53,7 @@ from picscore.audio.analysis import ANALYSIS_VERSION
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.audio.musicnn import PATCH_SECONDS
 from picscore.library.image_features import PictureFeatures
-from picscore.library.store import TRACK_COLUMNS, Library, encode_array, utc_now
+from picscore.library.store import TRACK_COLUMNS, Library, track_values, utc_now
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.media.image_load import load_image
@@ -364,10 +364,7 @@ def build_library(path: Path, n: int, seed: int) -> None:
                 batch = [(i, *track(i)) for i in range(start, min(n, start + 5000))]
                 tx.executemany(
                     insert,
-                    [
-                        (i + 1, *(encode_array(full[c]) if c in ("beats", "energy_curve") else full[c] for c in TRACK_COLUMNS))
-                        for i, full, _ in batch
-                    ],
+                    [(i + 1, *track_values(full)) for i, full, _ in batch],
                 )
                 for i, _, encodings in batch:
                     Library._write_encodings(tx, i + 1, encodings)

@@ -11,7 +11,7 @@ import scipy.signal
 import torch
 
 from picscore.audio import musicnn
-from picscore.audio.musicnn import MSD_TAGS, MTT_TAGS, load_musicnn, musicnn_log_mel, musicnn_patches, tag_music
+from picscore.audio.musicnn import MSD_TAGS, MTT_TAGS, load_musicnn, musicnn_log_mel, musicnn_patch_log_mels, musicnn_patches, tag_music
 
 REFERENCE = Path(__file__).parent / "data" / "musicnn_reference.npz"
 MODELS = {"mtt": "MTT_musicnn", "msd": "MSD_musicnn"}
@@ -150,3 +150,39 @@ def test_a_subset_of_patches_is_tagged_as_those_patches_of_the_whole(reference: 
     assert subset.tag_curve.shape == (4, 50) and subset.patch_seconds == pytest.approx(whole.patch_seconds * len(whole.tag_curve) / 4)
     np.testing.assert_allclose(subset.tag_curve, whole.tag_curve[chosen], atol=1e-5)
     np.testing.assert_allclose(subset.embedding, whole.embedding_curve[chosen].mean(axis=0), atol=1e-5)
+
+
+@pytest.mark.parametrize("sr", [16000, 22050, 44100, 48000])
+@pytest.mark.parametrize("seconds", [31.0, 8 * musicnn.PATCH_SECONDS + 0.01])  # the second: the last patch ends at the track's end
+def test_patch_log_mels_are_those_patches_of_the_whole_log_mel(sr: int, seconds: float) -> None:
+    samples = np.random.default_rng(sr).standard_normal(int(seconds * sr)).astype(np.float32) * 0.1
+    whole = musicnn_patches(musicnn_log_mel(samples, sr=sr))
+    subset = musicnn_patch_log_mels(samples, sr=sr, patches=5)  # includes the first patch and the last
+    assert subset.n_patches == len(whole) >= 8
+    chosen = musicnn.spread_patches(len(whole), 5)
+    assert chosen[-1] == len(whole) - 1 and subset.patches.shape == (5, musicnn.PATCH_FRAMES, musicnn.N_MELS)
+    # Spans are resampled apart from the rest: float rounding may tip a float16 step now and then, no more.
+    np.testing.assert_allclose(subset.patches, whole[chosen], rtol=0, atol=0.004)
+    assert np.mean(subset.patches != whole[chosen]) < 1e-3
+
+
+def test_patch_log_mels_of_every_patch_are_the_whole_log_mel() -> None:
+    samples = np.random.default_rng(0).standard_normal(22050 * 10).astype(np.float32) * 0.1
+    every = musicnn_patch_log_mels(samples, sr=22050, patches=None)
+    np.testing.assert_array_equal(every.patches, musicnn_patches(musicnn_log_mel(samples, sr=22050)))
+    assert every.n_patches == 3
+
+
+@pytest.mark.parametrize("short", MODELS)
+def test_skipping_dead_filters_changes_no_output(reference: dict[str, np.ndarray], short: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    net = load_musicnn(MODELS[short])
+    patches = torch.from_numpy(np.concatenate([musicnn_patches(musicnn_log_mel(reference[f"{clip}_samples"])) for clip in CLIPS]))
+    live = [len(branch.live_filters()) for branch in (net.timbral_74, net.timbral_77)]
+    assert max(live) < 0.8 * 204  # there are dead filters to skip
+    with torch.inference_mode():
+        pruned = net(patches)
+        monkeypatch.setattr(musicnn, "_DEAD_FILTER_WEIGHT", 0.0)
+        assert [len(branch.live_filters()) for branch in (net.timbral_74, net.timbral_77)] == [204, 204]
+        every_filter = net(patches)
+    for ours, whole in zip(pruned, every_filter, strict=True):
+        np.testing.assert_allclose(ours.numpy(), whole.numpy(), rtol=0, atol=1e-5)

@@ -90,7 +90,7 @@ def test_stats_measures_the_bytes_the_tracks_take(library: Library, rng: np.rand
     on_disk = sum(path.stat().st_size for path in (library.path, Path(f"{library.path}-wal")) if path.exists())
     # At least the encodings' own bytes (2 taggers x (50 + 50 + 200) values a track), at most the database and its log.
     assert stored <= size <= on_disk
-    assert stored > 40 * 2 * 300 * 2  # at least float16 for each value: the bound above is not empty
+    assert stored == 40 * 2 * 300 * 2  # float16 values, two bytes each: the bound above is not empty
 
 
 def test_every_write_to_a_track_moves_the_version_and_names_the_track(library: Library) -> None:
@@ -125,7 +125,7 @@ def test_arrays_of_numbers_and_outputs_are_aligned_by_id(library: Library) -> No
     assert library.track_numbers([ids[2], ids[0], 999])["id"].tolist() == [ids[0], ids[2]]
     found, tags = library.output_matrix("musicnn-mtt", encoder_version=1)
     assert found.tolist() == [ids[0], ids[2]] and tags.shape == (2, 50)
-    np.testing.assert_allclose(tags[:, 0], [0.1, 0.3], rtol=1e-6)
+    np.testing.assert_allclose(tags[:, 0], [0.1, 0.3], rtol=5e-4)  # stored in float16
     assert library.output_matrix("musicnn-mtt", encoder_version=1, track_ids=[ids[2]])[0].tolist() == [ids[2]]
     assert [row and row["path"] for row in library.summaries([ids[1], 999])] == ["/m/1.mp3", None]
 

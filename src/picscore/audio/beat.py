@@ -237,20 +237,32 @@ def track_beats(onset: np.ndarray, *, frame_rate: float, bpm: float, tightness: 
     score = _smoothed_onset(onset, period=period)
     offsets = np.arange(round(period / 2), round(2 * period) + 1)
     penalty = -tightness * np.log(offsets / period) ** 2
-    cumulative = score.copy()
-    backlink = np.full(len(score), -1)
-    first_reachable = offsets[0]
-    for t in range(first_reachable, len(score)):
-        candidates = t - offsets
-        valid = candidates >= 0
-        totals = cumulative[candidates[valid]] + penalty[valid]
-        best = int(np.argmax(totals))
-        if totals[best] > 0:
-            cumulative[t] += totals[best]
-            backlink[t] = candidates[valid][best]
+    cumulative, backlink = _best_paths(score, offsets=offsets, penalty=penalty)
     beats = _backtrack(cumulative, backlink, score, period=period)
     beats = _trim_weak_ends(beats, score)
     return _refine_peaks(beats, onset)
+
+
+def _best_paths(score: np.ndarray, *, offsets: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The dynamic programme of beat tracking: each frame's best cumulative score and the frame its path came from.
+
+    A frame adds the best of (cumulative score `offsets` frames back + that offset's `penalty`) when that is
+    positive. No offset is shorter than offsets[0], so a block of that many frames depends only on frames before
+    it: each block is one vectorised step.
+    """
+    cumulative = score.copy()
+    backlink = np.full(len(score), -1)
+    block = max(1, int(offsets[0]))
+    for start in range(block, len(score), block):
+        frames = np.arange(start, min(start + block, len(score)))
+        candidates = frames[:, None] - offsets[None, :]
+        totals = np.where(candidates >= 0, cumulative[np.maximum(candidates, 0)] + penalty, -np.inf)
+        best = np.argmax(totals, axis=1)
+        best_totals = totals[np.arange(len(frames)), best]
+        improves = best_totals > 0
+        cumulative[frames[improves]] += best_totals[improves]
+        backlink[frames[improves]] = candidates[improves, best[improves]]
+    return cumulative, backlink
 
 
 def _smoothed_onset(onset: np.ndarray, *, period: float) -> np.ndarray:

@@ -46,13 +46,13 @@ def encode_music(
     """
     if not encoders:
         return {}
-    from picscore.audio.musicnn import musicnn_log_mel, tag_log_mel  # torch loads only where music is encoded
+    from picscore.audio.musicnn import musicnn_patch_log_mels, tag_patches  # torch loads only where music is encoded
 
-    log_mel = musicnn_log_mel(samples, sr=sr)
+    log_mels = musicnn_patch_log_mels(samples, sr=sr, patches=patches)
     records = {}
     for name in encoders:
         spec = MUSIC_ENCODERS[name]
-        result = tag_log_mel(log_mel, model=spec.model, patches=patches)
+        result = tag_patches(log_mels, model=spec.model)
         records[name] = {
             "encoder_version": spec.version,
             "tags": result.tags,

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from picscore.audio.analysis import ANALYSIS_VERSION
+from picscore.library.compact import compact_arrays
 
-SCHEMA_VERSION = 6  # 2: track_encodings and image_features; 3: feedback; 4: track_changes; 5: tracks.mood_quadrants, mood_model;
-# 6: beets_fields
+SCHEMA_VERSION = 7  # 2: track_encodings and image_features; 3: feedback; 4: track_changes; 5: tracks.mood_quadrants, mood_model;
+# 6: beets_fields; 7: float16 encodings and energy curves (library/compact.py)
 
 # Every write to a track or its encodings records the track in track_changes under a new, higher
 # change number, so caches derived from the library (the matcher's track space) know whether they
@@ -112,7 +113,11 @@ TRACK_COLUMNS = (
 )  # fmt: skip
 # Columns a schema before 5 lacks, added to its tracks table when it is opened.
 _ADDED_COLUMNS = {"mood_quadrants": "BLOB", "mood_model": "TEXT"}
-_ARRAY_COLUMNS = ("beats", "energy_curve", "mood_quadrants")
+# Each array column's stored type. Beats stay float32: float16 steps are 0.125 s past two minutes. Tags, tag curves,
+# embeddings and energy curves are float16: 3 decimal digits, more than their use needs (bench/library_size.py
+# measures suggest's ranking and the moods on both), in half the bytes.
+ARRAY_DTYPES = {"beats": "<f4", "energy_curve": "<f2", "mood_quadrants": "<f4"}
+ENCODING_DTYPE = "<f2"
 SUMMARY_COLUMNS = (
     "id", "path", "title", "artist", "album", "genre", "year", "duration", "bpm", "initial_key",
     "loudness_lufs", "valence", "arousal", "highlight_start", "highlight_end",
@@ -151,12 +156,20 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def encode_array(values: np.ndarray) -> bytes:
-    return np.asarray(values, dtype="<f4").tobytes()
+def encode_array(values: np.ndarray, *, dtype: str = "<f4") -> bytes:
+    return np.asarray(values, dtype=dtype).tobytes()
 
 
-def decode_array(blob: bytes | None) -> np.ndarray:
-    return np.frombuffer(blob or b"", dtype="<f4").copy()
+def decode_array(blob: bytes | None, *, dtype: str = "<f4") -> np.ndarray:
+    """A stored array as float32, whatever its stored type."""
+    return np.frombuffer(blob or b"", dtype=dtype).astype(np.float32)
+
+
+def track_values(row: Mapping[str, Any]) -> list[Any]:
+    """A track row's values in TRACK_COLUMNS order, its arrays encoded as stored."""
+    return [
+        encode_array(row[c], dtype=ARRAY_DTYPES[c]) if c in ARRAY_DTYPES and row.get(c) is not None else row.get(c) for c in TRACK_COLUMNS
+    ]
 
 
 class Library:
@@ -173,7 +186,9 @@ class Library:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA + _CHANGE_TRIGGERS)  # idempotent: every statement is IF NOT EXISTS
             with self.transaction():
-                self._check_schema()
+                compacted = self._check_schema()
+            if compacted:
+                self._db.execute("VACUUM")  # give back the pages the halved arrays freed; atomic, like the migration
         except sqlite3.DatabaseError as err:
             raise LibraryError(f"{self.path}: not a usable picscore library ({err})") from None
         except OSError as err:
@@ -199,20 +214,24 @@ class Library:
             raise
         self._db.execute("COMMIT")
 
-    def _check_schema(self) -> None:
+    def _check_schema(self) -> bool:
+        """Bring an older library's schema up to date (in the caller's transaction); whether arrays were compacted."""
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is not None and int(row[0]) > SCHEMA_VERSION:
             raise LibraryError(f"{self.path}: made by a newer picscore (schema {row[0]}); upgrade picscore")
         # Older schemas lack tables, which the idempotent script has just added, and columns, added here. Written
         # only when it changes, so that opening a current library writes nothing (a server opens one per thread).
+        compacted = False
         if row is None or int(row[0]) != SCHEMA_VERSION:
             present = {column["name"] for column in self._db.execute("PRAGMA table_info(tracks)")}
             for name, kind in _ADDED_COLUMNS.items():
                 if name not in present:
                     self._db.execute(f"ALTER TABLE tracks ADD COLUMN {name} {kind}")
+            compacted = row is not None and compact_arrays(self._db) > 0
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         if self._db.execute("SELECT 1 FROM meta WHERE key='library_id'").fetchone() is None:
             self._db.execute("INSERT INTO meta VALUES ('library_id', ?)", (uuid.uuid4().hex,))
+        return compacted
 
     # --- what the indexer asks -------------------------------------------------------------
 
@@ -243,9 +262,7 @@ class Library:
         Clears any error recorded for the path. `encodings` maps an encoder name to a dict
         with encoder_version, tags, tag_curve (n_patches x n_tags), embedding, patch_seconds.
         """
-        values = {**row, "indexed_at": row.get("indexed_at") or utc_now()}
-        for name in _ARRAY_COLUMNS:
-            values[name] = None if values.get(name) is None else encode_array(values[name])
+        values = track_values({**row, "indexed_at": row.get("indexed_at") or utc_now()})
         columns = ", ".join(TRACK_COLUMNS)
         updates = ", ".join(f"{c}=excluded.{c}" for c in TRACK_COLUMNS if c != "path")
         with self.transaction() as db:
@@ -254,7 +271,7 @@ class Library:
                 db.execute("DELETE FROM track_encodings WHERE track_id = ?", (previous["id"],))
             db.execute(
                 f"INSERT INTO tracks ({columns}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}) ON CONFLICT(path) DO UPDATE SET {updates}",
-                [values.get(c) for c in TRACK_COLUMNS],
+                values,
             )
             db.execute("DELETE FROM errors WHERE path = ?", (row["path"],))
             track_id = db.execute("SELECT id FROM tracks WHERE path = ?", (row["path"],)).fetchone()[0]
@@ -275,9 +292,9 @@ class Library:
                     track_id,
                     name,
                     e["encoder_version"],
-                    encode_array(e["tags"]),
-                    encode_array(e["tag_curve"]),
-                    encode_array(e["embedding"]),
+                    encode_array(e["tags"], dtype=ENCODING_DTYPE),
+                    encode_array(e["tag_curve"], dtype=ENCODING_DTYPE),
+                    encode_array(e["embedding"], dtype=ENCODING_DTYPE),
                     e["patch_seconds"],
                 )
                 for name, e in encodings.items()
@@ -288,12 +305,12 @@ class Library:
         """Encoder name -> its stored tags, tag curve (n_patches x n_tags), embedding and version."""
         encodings = {}
         for r in self._db.execute("SELECT * FROM track_encodings WHERE track_id = ?", (track_id,)):
-            tags = decode_array(r["tags"])
+            tags = decode_array(r["tags"], dtype=ENCODING_DTYPE)
             encodings[r["encoder"]] = {
                 "encoder_version": r["encoder_version"],
                 "tags": tags,
-                "tag_curve": decode_array(r["tag_curve"]).reshape(-1, len(tags)),
-                "embedding": decode_array(r["embedding"]),
+                "tag_curve": decode_array(r["tag_curve"], dtype=ENCODING_DTYPE).reshape(-1, len(tags)),
+                "embedding": decode_array(r["embedding"], dtype=ENCODING_DTYPE),
                 "patch_seconds": r["patch_seconds"],
             }
         return encodings
@@ -370,7 +387,13 @@ class Library:
             db.executemany(
                 "UPDATE tracks SET valence = ?, arousal = ?, mood_quadrants = ?, mood_model = ? WHERE id = ?",
                 [
-                    (m["valence"], m["arousal"], encode_array(m["mood_quadrants"]), m["mood_model"], int(i))
+                    (
+                        m["valence"],
+                        m["arousal"],
+                        encode_array(m["mood_quadrants"], dtype=ARRAY_DTYPES["mood_quadrants"]),
+                        m["mood_model"],
+                        int(i),
+                    )
                     for i, m in zip(track_ids, moods, strict=True)
                 ],
             )
@@ -441,7 +464,7 @@ class Library:
         else:
             rows = self._rows_of_ids(query + " AND track_id IN", track_ids, params=(encoder, encoder_version))
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").astype(np.float32)
+        values = decode_array(b"".join(r[1] for r in rows), dtype=ENCODING_DTYPE)
         values = values.reshape(len(ids), -1) if len(ids) else values.reshape(0, 0)
         if track_ids is not None and len(track_ids) > _SCAN_ABOVE:
             wanted = np.isin(ids, np.asarray(track_ids, dtype=np.int64))
@@ -525,9 +548,9 @@ def _batches(ids: Sequence[int]) -> Iterator[list[int]]:
 
 def _track_dict(row: sqlite3.Row) -> dict[str, Any]:
     track = dict(row)
-    for name in _ARRAY_COLUMNS:
+    for name, dtype in ARRAY_DTYPES.items():
         if name in track:
-            track[name] = decode_array(track[name])
+            track[name] = decode_array(track[name], dtype=dtype)
     return track
 
 
