@@ -11,10 +11,13 @@ import numpy as np
 import pytest
 
 from picscore.cli import main
+from picscore.library.indexer import index_paths
+from picscore.library.store import Library
 from picscore.media.audio_decode import decode_audio
 from picscore.media.image_load import ImageLoadError
 from picscore.render import frames
 from picscore.render.soundtrack import stereo_loudness
+from tests.conftest import write_clicks
 from tests.render.media import FRAME_SIZE, box_order, click_library, cut_times, luma_frames, write_photos
 
 
@@ -77,6 +80,10 @@ def test_a_real_size_and_frame_rate_with_crossfades_centred_on_beats(clicks, tmp
         "60",
         "--duration",
         "2",
+        "--fade-in",  # no fade from and to black: the brightness then changes only in the crossfades
+        "0",
+        "--fade-out",
+        "0",
     ]
     start = _plan(library, capsys, *arguments)["excerpt_start_seconds"]
     assert _render(library, *arguments, "-o", str(out)) == 0
@@ -190,12 +197,13 @@ def test_an_edited_plan_renders_as_written(clicks, tmp_path: Path, capsys) -> No
     photos = write_photos(tmp_path / "photos", 3)
     plan = _plan(library, capsys, *map(str, photos), "--track", str(track["id"]), "--size", FRAME_SIZE, "--fps", "24")
     plan["transition"] = "cut"
-    plan["shots"][1]["end_seconds"] = plan["shots"][2]["start_seconds"] = 2.5  # a cut moved by hand, half a second later
+    moved = plan["shots"][2]["start_seconds"] + 0.5  # a cut moved by hand, half a second later
+    plan["shots"][1]["end_seconds"] = plan["shots"][2]["start_seconds"] = moved
     edited = tmp_path / "plan.json"
     edited.write_text(json.dumps(plan))
     out = tmp_path / "edited.mp4"
     assert _render(library, "--plan", str(edited), "-o", str(out)) == 0
-    assert cut_times(out) == pytest.approx([plan["shots"][1]["start_seconds"], 2.5], abs=1 / 24)
+    assert cut_times(out) == pytest.approx([plan["shots"][1]["start_seconds"], moved], abs=1 / 24)
 
     edited.write_text(json.dumps({**plan, "shots": []}))
     assert _render(library, "--plan", str(edited), "-o", str(tmp_path / "none.mp4")) == 1
@@ -229,3 +237,57 @@ def test_auto_takes_the_top_suggestion(clicks, tmp_path: Path, capsys) -> None:
     captured = capsys.readouterr()
     assert json.loads(captured.out)["track_id"] == track["id"]  # the only track in the library
     assert f"picscore: using track {track['id']}: " in captured.err
+
+
+def test_a_length_beyond_the_track_repeats_phrases_on_the_beat_and_fades_the_picture(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks  # 30 s of clicks at 120 BPM
+    photos = write_photos(tmp_path / "photos", 10)
+    out = tmp_path / "long.mp4"
+    arguments = [
+        *map(str, photos),
+        "--track",
+        str(track["id"]),
+        "--length",
+        "60",
+        "--size",
+        FRAME_SIZE,
+        "--fps",
+        "24",
+        "--transition",
+        "cut",
+    ]
+    arguments += ["-o", str(out)]
+    assert _render(library, *arguments) == 0
+    assert "picscore: the music repeats " in capsys.readouterr().err
+    samples = decode_audio(out, sr=48000).samples
+    seconds = len(samples) / 48000
+    assert abs(seconds - 60.0) <= 0.5  # the asked length, to a beat
+    loud = np.abs(samples) > 0.3 * np.abs(samples).max()
+    rises = (np.flatnonzero(loud[1:] & ~loud[:-1]) + 1) / 48000
+    clicks = rises[np.diff(rises, prepend=-1.0) > 0.1]
+    steady = clicks[(clicks > 1.0) & (clicks < seconds - 3.0)]  # clear of the fades
+    assert len(steady) > 100 and np.allclose(np.diff(steady), 0.5, atol=0.01)  # a click every beat, through every join
+    grid = steady[0] + 0.5 * np.arange(-4, 130)
+    cuts = cut_times(out)
+    assert len(cuts) == 9 and all(np.abs(grid - cut).min() <= 1 / 24 + 0.01 for cut in cuts), (cuts, grid)  # every cut on a beat
+    _, planes = luma_frames(out)
+    brightness = planes.mean(axis=(1, 2))
+    middle = brightness[len(brightness) // 2]
+    assert brightness[0] < 0.2 * middle and brightness[-1] < 0.2 * middle  # from black, and back to it
+
+
+def test_auto_takes_the_best_fitting_track_that_lasts_the_length(tmp_path: Path, capsys) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    write_clicks(music / "short.wav", bpm=120.0, seconds=12.0)
+    write_clicks(music / "long.wav", bpm=120.0, seconds=60.0)
+    library = tmp_path / "library.db"
+    with Library(library) as opened:
+        index_paths(opened, [music], jobs=1, encoders=(), progress=False)
+        long_id = next(t["id"] for t in opened.list_tracks() if t["path"].endswith("long.wav"))
+    photos = write_photos(tmp_path / "photos", 6)
+    capsys.readouterr()
+    assert _render(library, *map(str, photos), "--auto", "--length", "40", "--size", FRAME_SIZE, "--plan-only") == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["track_id"] == long_id and plan["music_pieces"] == []  # the short track would have had to repeat
+    assert abs(plan["duration_seconds"] - 40.0) <= 0.5

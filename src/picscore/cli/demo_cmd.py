@@ -17,6 +17,7 @@ from picscore.match.explain import mood_json
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest, suggestion_json
 from picscore.paths import data_dir
+from picscore.render.loops import profiles_of_track
 from picscore.render.photos import look_at
 from picscore.render.plan import plan_slideshow
 from picscore.render.slideshow import render_slideshow
@@ -80,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
             width=1280,
             height=720,
             fps=30,
-            duration_seconds=min(_VIDEO_SECONDS, 0.8 * track["duration"]),
+            duration_seconds=_VIDEO_SECONDS,
+            bar_profiles=profiles_of_track(track["path"]),
         )
         render_slideshow(plan, video, progress=not args.json)
         if args.json:

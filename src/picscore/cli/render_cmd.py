@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,33 +16,39 @@ from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
+from picscore.media.audio_decode import AudioDecodeError
 from picscore.media.files import file_problem
 from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
+from picscore.render.loops import profiles_of_track
 from picscore.render.photos import ORDERS, expand_photos, look_at, order_photos
-from picscore.render.plan import TRANSITIONS, Plan, PlanError, plan_slideshow
+from picscore.render.plan import TRANSITIONS, Plan, PlanError, describe_repeats, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.slideshow import RenderError, render_slideshow
 
 NAME = "render"
+_AUTO_CHOICES = 10  # --auto takes the best-fitting of this many suggestions that lasts the slideshow
 SUMMARY = "render a beat-synced slideshow MP4 of photos to a track"
 DESCRIPTION = (
     "Render PHOTO... (files, folders or glob patterns) as an H.264/AAC MP4 slideshow cut on the beats of a "
     "track from your library: --track ID, or --auto for the top suggestion for the photos."
 )
 EPILOG = """\
-Cuts fall on the track's beats: about one photo a second at fast tempi, a whole bar per
-photo below 90 BPM, and longer on the first and last photo. The music is the track's
-highlight (or --start), ends on a downbeat, is faded in and out and brought to --loudness.
-Photos keep their EXIF orientation, drift gently (Ken Burns, towards what stands out) and
-sit on a blurred fill of themselves when their shape differs from the frame's. Bars are
-counted as four beats from the excerpt's first beat (the library stores no downbeats).
+Cuts fall on the track's beats: each photo holds 2 to 4 seconds, a whole number of beats
+(shorter for lively music, longer for calm), and the first and last photo twice as long.
+The music is the track's highlight (or --start), ends on a downbeat, is faded in and out
+with the picture and brought to --loudness. When the track is too short for the photos or
+--length, whole phrases repeat where its bars join unnoticed; with --auto, the best-fitting
+track that lasts is taken first. Photos keep their EXIF orientation, drift gently (Ken Burns,
+towards what stands out) and sit on a blurred fill of themselves when their shape differs
+from the frame's. Bars are counted as four beats from the excerpt's first beat.
 
 --plan-only prints the timeline as JSON; edit it and render it with --plan FILE.
 
 examples:
   picscore render holiday/ -o holiday.mp4 --auto
-  picscore render 'beach/*.jpg' -o beach.mp4 --track 12 --duration 30 --aspect 9:16 --fps 60
+  picscore render trip/ -o trip.mp4 --length 60
+  picscore render 'beach/*.jpg' -o beach.mp4 --track 12 --length 30 --aspect 9:16 --fps 60
   picscore render a.jpg b.jpg c.jpg --track 12 --plan-only > plan.json
   picscore render --plan plan.json -o edited.mp4 --force
 """
@@ -58,7 +65,14 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument("--plan", type=Path, metavar="FILE", help="render this plan (JSON from --plan-only, perhaps edited) instead")
     parser.add_argument("--plan-only", action="store_true", help="print the timeline as JSON and render nothing")
     timing = parser.add_mutually_exclusive_group()
-    timing.add_argument("--duration", type=positive_number, metavar="SECONDS", help="fit the slideshow to about this long")
+    timing.add_argument(
+        "--length",
+        "--duration",
+        dest="duration",
+        type=positive_number,
+        metavar="SECONDS",
+        help="make the video about this long, to a downbeat (the music repeats phrases if the track is shorter)",
+    )
     timing.add_argument("--per-photo", type=positive_number, metavar="SECONDS", help="show every photo this long (cuts off the beat)")
     parser.add_argument(
         "--start", type=non_negative_number, metavar="SECONDS", help="start the music at the beat nearest this time (default: highlight)"
@@ -153,11 +167,11 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
     if not readable:
         raise CliError(f"none of the {len(looks)} photos could be read" if looks else "no photos to show")
     width, height = args.size or frame_size(aspect=args.aspect, resolution=args.resolution)
-    with Library(library_path(getattr(args, "library", None))) as library:
-        track = _chosen_track(library, args, [look.path for look in readable])
-    try:
-        plan = plan_slideshow(
-            [(str(Path(look.path).resolve()), look.focus) for look in readable],  # a saved plan works from any folder
+    photos = [(str(Path(look.path).resolve()), look.focus) for look in readable]  # a saved plan works from any folder
+
+    def plan_for(track: dict[str, Any], *, repeats: bool) -> Plan:
+        return plan_slideshow(
+            photos,
             track,
             width=width,
             height=height,
@@ -170,29 +184,58 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
             fade_in_seconds=args.fade_in,
             fade_out_seconds=args.fade_out,
             target_lufs=args.loudness,
+            bar_profiles=profiles_of_track(track["path"]) if repeats else None,
         )
-    except PlanError as err:
-        raise CliError(f"track {track['id']} ({Path(track['path']).name}): {err}") from None
+
+    with Library(library_path(getattr(args, "library", None))) as library:
+        tracks = _track_choices(library, args, [look.path for look in readable])
+    plan = _first_that_lasts(tracks, plan_for)
+    if repeats := describe_repeats(plan):
+        print(f"picscore: {repeats}", file=sys.stderr)
     return plan, len(looks) - len(readable) + len(unmatched)
 
 
-def _chosen_track(library: Library, args: argparse.Namespace, photos: list[str]) -> dict[str, Any]:
-    """The --track, or the top suggestion for the photos; its file must still be there."""
+def _first_that_lasts(tracks: list[dict[str, Any]], plan_for: Callable[..., Plan]) -> Plan:
+    """The plan with the first track that lasts the slideshow as it is; else the first track's, repeating phrases."""
+    for track in tracks:
+        try:
+            plan = plan_for(track, repeats=False)
+        except PlanError:
+            continue
+        if track is not tracks[0]:
+            print(f"picscore: using track {track['id']}: {_name(track)}, the best-fitting one that lasts", file=sys.stderr)
+        return plan
+    track = tracks[0]
+    try:
+        return plan_for(track, repeats=True)
+    except PlanError as err:
+        raise CliError(f"track {track['id']} ({Path(track['path']).name}): {err}") from None
+    except AudioDecodeError as err:
+        raise CliError(f"track {track['id']}: {track['path']}: {err}") from None
+
+
+def _name(track: dict[str, Any]) -> str:
+    return track["title"] or Path(track["path"]).name
+
+
+def _track_choices(library: Library, args: argparse.Namespace, photos: list[str]) -> list[dict[str, Any]]:
+    """The --track, or the suggestions for the photos, best first (their files still there)."""
     if args.track is not None:
         track = library.get_track(args.track)
         if track is None:
             raise CliError(f"no track with id {args.track} in {library.path}")
+        tracks = [track]
     else:
         candidates = candidates_or_fail(library)
         features = [p for p in picture_features(library, [Path(p) for p in photos]) if p.error is None]
         if not features:
             raise CliError("none of the photos could be read to suggest a track")
         matcher, _ = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
-        found = suggest(as_pictures(features), candidates, SuggestOptions(top=1), matcher=matcher)
-        if not found:
+        found = suggest(as_pictures(features), candidates, SuggestOptions(top=_AUTO_CHOICES), matcher=matcher)
+        tracks = [track for s in found if (track := library.get_track(s.track["id"])) is not None and not file_problem(track["path"])]
+        if not tracks:
             raise CliError("no track in the library fits these photos")
-        track = library.get_track(found[0].track["id"])
-        print(f"picscore: using track {track['id']}: {track['title'] or Path(track['path']).name} (the top suggestion)", file=sys.stderr)
-    if problem := file_problem(track["path"]):
-        raise CliError(f"track {track['id']}'s file is gone: {track['path']} ({problem}); `picscore index` updates the library")
-    return track
+        print(f"picscore: using track {tracks[0]['id']}: {_name(tracks[0])} (the top suggestion)", file=sys.stderr)
+    if problem := file_problem(tracks[0]["path"]):
+        raise CliError(f"track {tracks[0]['id']}'s file is gone: {tracks[0]['path']} ({problem}); `picscore index` updates the library")
+    return tracks

@@ -211,18 +211,29 @@ def slideshow_frames(plan: Plan, *, load: CanvasLoader | None = None) -> Iterato
         progress = min(max((i - first) / max(last - first - 1, 1), 0.0), 1.0)
         return render_view(canvases[k], shot_view(shots[k], canvases[k], progress=progress), width=plan.width, height=plan.height)
 
+    def frame(k: int, i: int) -> av.VideoFrame:
+        if half and k > 0 and i < starts[k] + half:
+            return _mixed(plan.transition, picture(k - 1, i), picture(k, i), alpha=(i - starts[k] + half + 0.5) / (2 * half))
+        if half and k + 1 < len(shots) and i >= starts[k + 1] - half:
+            return _mixed(plan.transition, picture(k, i), picture(k + 1, i), alpha=(i - starts[k + 1] + half + 0.5) / (2 * half))
+        return picture(k, i)
+
+    # The picture fades from black and back to it with the sound.
+    fade_in, fade_out = round(plan.fade_in_seconds * fps), round(plan.fade_out_seconds * fps)
     k = 0
     for i in range(plan.n_frames):
         while i >= starts[k + 1]:
             k += 1
         for old in [key for key in canvases if key < k - 1]:
             del canvases[old]
-        if half and k > 0 and i < starts[k] + half:
-            yield _mixed(plan.transition, picture(k - 1, i), picture(k, i), alpha=(i - starts[k] + half + 0.5) / (2 * half))
-        elif half and k + 1 < len(shots) and i >= starts[k + 1] - half:
-            yield _mixed(plan.transition, picture(k, i), picture(k + 1, i), alpha=(i - starts[k + 1] + half + 0.5) / (2 * half))
-        else:
-            yield picture(k, i)
+        brightness = min(1.0, (i + 0.5) / fade_in if fade_in else 1.0, (plan.n_frames - i - 0.5) / fade_out if fade_out else 1.0)
+        yield frame(k, i) if brightness >= 1.0 else _from_black(frame(k, i), alpha=brightness)
+
+
+def _from_black(picture: av.VideoFrame, *, alpha: float) -> av.VideoFrame:
+    """The frame `alpha` (0..1) of the way from black to `picture`."""
+    pixels = picture.to_ndarray()
+    return av.VideoFrame.from_ndarray(_blend(_black(pixels.shape), pixels, alpha), format="yuv420p")
 
 
 def _mixed(kind: str, old: av.VideoFrame, new: av.VideoFrame, *, alpha: float) -> av.VideoFrame:

@@ -1,8 +1,13 @@
-"""The timeline of a slideshow as plain data: which part of the track plays, and when each photo shows.
+"""The timeline of a slideshow as plain data: which parts of the track play, and when each photo shows.
 
 Cuts fall on the track's analysed beats. The library stores no downbeats, so bars are taken as
 groups of four beats counted from the excerpt's first beat (which is therefore a downbeat): an
 excerpt ends on a downbeat, a whole number of bars after it starts.
+
+A photo holds 2 to 4 seconds, a whole number of beats: shorter for lively music, longer for calm.
+When the track is too short for the photos or the asked length, whole phrases of it repeat: the
+music jumps back from a downbeat to an earlier one whose bars sound alike (render/loops.py), so
+the video never lacks music.
 
 The plan is JSON (`Plan.to_json` / `Plan.from_json`), so `picscore render --plan-only` can print
 it, a person or a test can edit it, and `--plan` renders it as written.
@@ -17,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
-PLAN_VERSION = 1
+from picscore.render.loops import BarProfiles, choose_loop
+
+PLAN_VERSION = 2  # 2: music_pieces
 BEATS_PER_BAR = 4
-SLOW_BPM = 90.0  # below this, each photo holds a whole bar
-FAST_HOLD_SECONDS = (0.7, 1.1)  # the hold at faster tempi: the whole number of beats closest to the middle
+HOLD_SECONDS = (2.0, 4.0)  # a photo's hold: the shortest for the liveliest music (arousal 1), the longest for the calmest
 EDGE_WEIGHT = 2  # the first and last photo hold this many times longer
 FALLBACK_BPM = 120.0  # a beat grid for tracks without detected beats
 MAX_ZOOM = 1.12  # the most a shot zooms into its photo (the frames module oversizes canvases by this)
@@ -71,6 +77,9 @@ class Plan:
     target_lufs: float = -14.0
     beats_seconds: list[float] = field(default_factory=list)
     downbeats_seconds: list[float] = field(default_factory=list)
+    # The stretches of the track (from, to seconds) played one after another; empty: one excerpt from
+    # excerpt_start_seconds, as long as the video. A repeat's join falls on a downbeat.
+    music_pieces: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def n_frames(self) -> int:
@@ -81,20 +90,26 @@ class Plan:
         """The instants one photo gives way to the next."""
         return [shot.start_seconds for shot in self.shots[1:]]
 
+    @property
+    def pieces(self) -> list[tuple[float, float]]:
+        """The stretches of the track that play, in order (from, to seconds in the track)."""
+        return self.music_pieces or [(self.excerpt_start_seconds, self.excerpt_start_seconds + self.duration_seconds)]
+
     def to_json(self) -> dict[str, Any]:
         return {"version": PLAN_VERSION, **asdict(self)}
 
     @classmethod
     def from_json(cls, data: Any) -> Plan:
-        """Read a plan written by to_json (perhaps edited), checking what the renderer relies on."""
-        if not isinstance(data, dict) or data.get("version") != PLAN_VERSION:
+        """Read a plan written by to_json (perhaps edited; version 1 too), checking what the renderer relies on."""
+        if not isinstance(data, dict) or data.get("version") not in (1, PLAN_VERSION):
             raise PlanError(f"not a picscore render plan of version {PLAN_VERSION}")
         fields = {k: v for k, v in data.items() if k != "version"}
         try:
             shots = [
                 Shot(**{**s, "pan": tuple(s.get("pan", (0, 0))), "focus": tuple(s.get("focus", (0.5, 0.5)))}) for s in fields.pop("shots")
             ]
-            plan = cls(**fields, shots=shots)
+            pieces = [(float(a), float(b)) for a, b in fields.pop("music_pieces", [])]
+            plan = cls(**fields, shots=shots, music_pieces=pieces)
             plan.check()
         except (KeyError, TypeError, ValueError) as err:
             raise PlanError(f"the plan is incomplete or has unknown or mistyped fields ({err})") from None
@@ -116,6 +131,8 @@ class Plan:
         for shot in self.shots:
             if not (1.0 <= shot.zoom_from <= MAX_ZOOM and 1.0 <= shot.zoom_to <= MAX_ZOOM):
                 raise PlanError(f"zoom must lie between 1 and {MAX_ZOOM} ({shot.photo})")
+        if any(b <= a or a < 0 for a, b in self.pieces) or sum(b - a for a, b in self.pieces) < self.duration_seconds - 1e-3:
+            raise PlanError("music_pieces must be forward stretches of the track lasting at least duration_seconds")
 
 
 def frame_index(seconds: float, *, fps: int) -> int:
@@ -138,21 +155,30 @@ def plan_slideshow(
     fade_in_seconds: float = 0.3,
     fade_out_seconds: float = 2.0,
     target_lufs: float = -14.0,
+    bar_profiles: BarProfiles | None = None,
 ) -> Plan:
     """Plan a slideshow of `photos` ((path, focus) pairs, in order) to a library `track`.
 
-    The excerpt starts at the beat nearest `start_seconds`, else at the track's highlight.
+    The excerpt starts at the beat nearest `start_seconds`, else at the track's highlight. When the
+    track ends too soon, phrases repeat where `bar_profiles` (the track's bars as render/loops.py
+    describes them) says they join well; without it, that is a PlanError.
     """
+    if not photos:
+        raise PlanError("no photos to show")
     beats = beat_grid(track)
+    beat_seconds = float(np.median(np.diff(beats)))
     requested = start_seconds if start_seconds is not None else (track.get("highlight_start") or 0.0)
-    start, bounds = choose_cuts(
-        beats,
-        n_photos=len(photos),
-        start_seconds=requested,
-        duration_seconds=duration_seconds,
-        per_photo_seconds=per_photo_seconds,
-        track_seconds=float(track["duration"]),
-    )
+    first = int(np.argmin(np.abs(beats - requested)))
+    if per_photo_seconds is not None:
+        total = len(photos) * per_photo_seconds
+        bounds = [round(i * per_photo_seconds, 6) for i in range(len(photos) + 1)]
+        n_beats = _bars(math.ceil(total / beat_seconds - 1e-6))  # music at least as long as the photos
+    else:
+        cuts, n_beats = share_beats(len(photos), beat_seconds=beat_seconds, arousal=track.get("arousal"), duration_seconds=duration_seconds)
+    pieces = play_order(beats, first=first, n_beats=n_beats, bar_profiles=bar_profiles, n_photos=len(photos))
+    times = played_beat_times(beats, pieces)
+    if per_photo_seconds is None:
+        bounds = [round(float(t), 6) for t in times[cuts]]
     duration = bounds[-1]
     portrait = height > width
     shots = []
@@ -169,13 +195,13 @@ def plan_slideshow(
                 focus=focus,
             )
         )
-    in_excerpt = beats[(beats >= start - 1e-6) & (beats <= start + duration + 1e-6)] - start
+    in_video = times[times <= duration + 1e-6]
     shortest = min(b - a for a, b in pairwise(bounds))
     plan = Plan(
         track_path=track["path"],
         track_id=track.get("id"),
         bpm=track.get("bpm"),
-        excerpt_start_seconds=round(start, 6),
+        excerpt_start_seconds=round(float(beats[pieces[0][0]]), 6),
         duration_seconds=duration,
         width=width,
         height=height,
@@ -187,11 +213,26 @@ def plan_slideshow(
         fade_in_seconds=min(fade_in_seconds, duration / 2),
         fade_out_seconds=min(fade_out_seconds, duration / 2),
         target_lufs=target_lufs,
-        beats_seconds=[round(float(b), 6) for b in in_excerpt],
-        downbeats_seconds=[round(float(b), 6) for b in in_excerpt[::BEATS_PER_BAR]],
+        beats_seconds=[round(float(b), 6) for b in in_video],
+        downbeats_seconds=[round(float(b), 6) for b in in_video[::BEATS_PER_BAR]],
+        music_pieces=[(round(float(beats[a]), 6), round(float(beats[b]), 6)) for a, b in pieces] if len(pieces) > 1 else [],
     )
     plan.check()
     return plan
+
+
+def describe_repeats(plan: Plan) -> str | None:
+    """What the music repeats to last the video, in words; None when it plays straight through."""
+    if len(plan.pieces) < 2:
+        return None
+    start, end = plan.pieces[1]
+    times = len(plan.pieces) - 1
+    count = f"{times} time{'s' if times > 1 else ''}"
+    return f"the music repeats {_clock(start)}-{_clock(end)} of the track {count} to last {_clock(plan.duration_seconds)}"
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
 def beat_grid(track: dict[str, Any]) -> np.ndarray:
@@ -202,66 +243,81 @@ def beat_grid(track: dict[str, Any]) -> np.ndarray:
     return np.arange(0.0, float(track["duration"]), 60.0 / (track.get("bpm") or FALLBACK_BPM))
 
 
-def beats_per_photo(beat_seconds: float) -> int:
-    """A whole bar at slow tempi; else the whole number of beats closest to the middle of FAST_HOLD_SECONDS."""
-    if 60.0 / beat_seconds < SLOW_BPM:
-        return BEATS_PER_BAR
-    target = sum(FAST_HOLD_SECONDS) / 2
-    return min(range(1, BEATS_PER_BAR + 1), key=lambda k: (abs(k * beat_seconds - target), -k))
+def beats_per_photo(beat_seconds: float, *, arousal: float | None = None) -> int:
+    """The whole number of beats a photo holds: closest to HOLD_SECONDS' long end for calm music (arousal -1),
+    its short end for lively music (arousal 1), within HOLD_SECONDS where a whole number of beats fits."""
+    liveliness = (float(np.clip(arousal or 0.0, -1.0, 1.0)) + 1) / 2
+    target = HOLD_SECONDS[1] - liveliness * (HOLD_SECONDS[1] - HOLD_SECONDS[0])
+    counts = range(1, 4 * BEATS_PER_BAR * 4)
+    fitting = [k for k in counts if HOLD_SECONDS[0] - 1e-9 <= k * beat_seconds <= HOLD_SECONDS[1] + 1e-9] or [1]
+    return min(fitting, key=lambda k: (abs(k * beat_seconds - target), k % 2))
 
 
-def choose_cuts(
-    beats: np.ndarray,
-    *,
-    n_photos: int,
-    start_seconds: float,
-    track_seconds: float,
-    duration_seconds: float | None = None,
-    per_photo_seconds: float | None = None,
-) -> tuple[float, list[float]]:
-    """(excerpt start in the track, shot boundaries from 0 to the video's length) for `n_photos` photos.
+def share_beats(n_photos: int, *, beat_seconds: float, arousal: float | None, duration_seconds: float | None) -> tuple[np.ndarray, int]:
+    """(the played-beat index of each cut, from 0 to the end; the number of beats the video lasts).
 
-    On beats: the excerpt starts on the beat nearest `start_seconds` (earlier if the track would
-    run out) and ends on a downbeat; middle photos hold `beats_per_photo` beats and the first and
-    last EDGE_WEIGHT times as many (the last takes the beats up to the closing downbeat).
-    `duration_seconds` picks the downbeat nearest that length and shares its beats out in the
-    same proportions. `per_photo_seconds` instead shows every photo that long, cuts off the beat.
+    Middle photos hold `beats_per_photo` beats and the first and last EDGE_WEIGHT times as many (the
+    last takes the beats up to the closing downbeat). `duration_seconds` instead picks the downbeat
+    nearest that length and shares its beats out in the same proportions.
     """
-    if n_photos < 1:
-        raise PlanError("no photos to show")
-    first = int(np.argmin(np.abs(beats - start_seconds)))
-    if per_photo_seconds is not None:
-        total = n_photos * per_photo_seconds
-        if total > track_seconds:
-            raise PlanError(f"{n_photos} photos at {per_photo_seconds:g} s need {total:.1f} s; the track lasts {track_seconds:.1f} s")
-        start = min(float(beats[first]), track_seconds - total)
-        return start, [round(i * per_photo_seconds, 6) for i in range(n_photos + 1)]
-    beat_seconds = float(np.median(np.diff(beats)))
     weights = [EDGE_WEIGHT] + [1] * (n_photos - 2) + [EDGE_WEIGHT] if n_photos > 1 else [EDGE_WEIGHT]
-    available = len(beats) - 1  # beat intervals in the whole track
-    if duration_seconds is not None:
-        n_beats = BEATS_PER_BAR * max(1, round(duration_seconds / beat_seconds / BEATS_PER_BAR))
-        if n_beats < n_photos:
-            raise PlanError(
-                f"{n_photos} photos need at least {n_photos} beats ({n_photos * beat_seconds:.1f} s at {60 / beat_seconds:.0f} BPM);"
-                f" --duration {duration_seconds:g} gives {n_beats}"
-            )
-        cuts = np.round(np.cumsum([0, *weights]) * n_beats / sum(weights)).astype(int)
-        if np.any(np.diff(cuts) < 1):  # too few beats for longer edges: share them out evenly
-            cuts = np.round(np.arange(n_photos + 1) * n_beats / n_photos).astype(int)
-    else:
-        hold = beats_per_photo(beat_seconds)
-        while hold > 1 and _bars(hold * sum(weights)) > available:
-            hold //= 2
-        lengths = [w * hold for w in weights]
+    if duration_seconds is None:
+        lengths = [w * beats_per_photo(beat_seconds, arousal=arousal) for w in weights]
         lengths[-1] += _bars(sum(lengths)) - sum(lengths)  # the last photo holds until the downbeat
         cuts = np.cumsum([0, *lengths])
-        n_beats = int(cuts[-1])
-    if n_beats > available:
-        raise PlanError(f"the track has {available} beats ({track_seconds:.0f} s); {n_photos} photos need {n_beats} here")
-    first = min(first, available - n_beats)
-    times = beats[first + cuts] - beats[first]
-    return float(beats[first]), [round(float(t), 6) for t in times]
+        return cuts, int(cuts[-1])
+    n_beats = BEATS_PER_BAR * max(1, round(duration_seconds / beat_seconds / BEATS_PER_BAR))
+    if n_beats < n_photos:
+        raise PlanError(
+            f"{n_photos} photos need at least {n_photos} beats ({n_photos * beat_seconds:.1f} s at {60 / beat_seconds:.0f} BPM);"
+            f" --length {duration_seconds:g} gives {n_beats}"
+        )
+    cuts = np.round(np.cumsum([0, *weights]) * n_beats / sum(weights)).astype(int)
+    if np.any(np.diff(cuts) < 1):  # too few beats for longer edges: share them out evenly
+        cuts = np.round(np.arange(n_photos + 1) * n_beats / n_photos).astype(int)
+    return cuts, n_beats
+
+
+def play_order(beats: np.ndarray, *, first: int, n_beats: int, bar_profiles: BarProfiles | None, n_photos: int) -> list[tuple[int, int]]:
+    """The stretches of the track, as beat index ranges [a, b), that play one after another for `n_beats` beats.
+
+    One excerpt from the beat `first` (earlier if the track would run out) when the track is long
+    enough; else the excerpt, then a phrase repeated (see choose_loop) until the beats are played.
+    """
+    available = len(beats) - 1  # beat intervals in the whole track
+    if n_beats <= available:
+        start = min(first, available - n_beats)
+        return [(start, start + n_beats)]
+    if bar_profiles is None:
+        raise PlanError(f"the track has {available} beats ({beats[-1]:.0f} s); {n_photos} photos need {n_beats} here")
+    grid = first % BEATS_PER_BAR  # bars counted so that the excerpt starts on a downbeat
+    n_bars = (len(beats) - 1 - grid) // BEATS_PER_BAR
+    if n_bars < 2:  # not even two bars: the whole beat grid repeats
+        return _repeated(0, (0, available), n_beats=n_beats)
+    first_bar = min((first - grid) // BEATS_PER_BAR, n_bars - 1)
+    loop_from, loop_to = choose_loop(bar_profiles(beats[grid + BEATS_PER_BAR * np.arange(n_bars + 1)]), first_bar=first_bar)
+    bars = _repeated(first_bar, (loop_from, loop_to), n_beats=n_beats // BEATS_PER_BAR)
+    return [(grid + BEATS_PER_BAR * a, grid + BEATS_PER_BAR * b) for a, b in bars]
+
+
+def _repeated(start: int, loop: tuple[int, int], *, n_beats: int) -> list[tuple[int, int]]:
+    """Ranges [a, b) that play from `start` to the loop's end, then the loop over and over, `n_beats` units in all."""
+    pieces = [(start, loop[1])]
+    needed = n_beats - (loop[1] - start)
+    while needed > 0:
+        length = min(needed, loop[1] - loop[0])
+        pieces.append((loop[0], loop[0] + length))
+        needed -= length
+    return pieces
+
+
+def played_beat_times(beats: np.ndarray, pieces: list[tuple[int, int]]) -> np.ndarray:
+    """Video time of every played beat and of the end, the pieces [a, b) of beat indices played back to back."""
+    times, offset = [], 0.0
+    for a, b in pieces:
+        times.append(beats[a:b] - beats[a] + offset)
+        offset += float(beats[b] - beats[a])
+    return np.concatenate([*times, [offset]])
 
 
 def _bars(n_beats: int) -> int:

@@ -38,6 +38,7 @@ from picscore.match.suggest import MOODS, SuggestOptions, mood_direction, photos
 from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.files import file_problem
 from picscore.media.image_load import load_image
+from picscore.render.loops import profiles_of_track
 from picscore.render.photos import look_at
 from picscore.render.plan import TRANSITIONS, PlanError, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
@@ -279,8 +280,9 @@ def _routes(app: FastAPI, server: _Server) -> None:
                 fps=request.fps,
                 duration_seconds=request.duration_seconds,
                 transition=request.transition,
+                bar_profiles=profiles_of_track(track["path"]),  # repeat phrases rather than fail when the track is short
             )
-        except PlanError as err:
+        except (PlanError, AudioDecodeError) as err:
             raise HTTPException(422, f"track {track['id']}: {err}") from None
         try:
             job = server.renders.submit(plan)
