@@ -18,6 +18,7 @@ from picscore.media.image_load import ImageLoadError
 from picscore.render import frames
 from picscore.render.soundtrack import stereo_loudness
 from tests.conftest import write_clicks
+from tests.curate.camera_roll import write_camera_roll
 from tests.render.media import FRAME_SIZE, box_order, click_library, cut_times, luma_frames, write_photos
 
 
@@ -291,3 +292,15 @@ def test_auto_takes_the_best_fitting_track_that_lasts_the_length(tmp_path: Path,
     plan = json.loads(capsys.readouterr().out)
     assert plan["track_id"] == long_id and plan["music_pieces"] == []  # the short track would have had to repeat
     assert abs(plan["duration_seconds"] - 40.0) <= 0.5
+
+
+def test_best_shows_only_good_frames_of_distinct_scenes(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    roll = write_camera_roll(tmp_path / "roll", seed=11)
+    capsys.readouterr()
+    assert _render(library, str(roll.folder), "--track", str(track["id"]), "--best", "6", "--size", FRAME_SIZE, "--plan-only") == 0
+    captured = capsys.readouterr()
+    shown = [Path(shot["photo"]).name for shot in json.loads(captured.out)["shots"]]
+    assert len(shown) == 6 and len({roll.scene_of[name] for name in shown}) == 6
+    assert {roll.kind_of[name] for name in shown} == {"burst"}
+    assert f"picscore: showing 6 of {len(roll.scene_of)} photos" in captured.err

@@ -11,6 +11,7 @@ import sys
 from picscore import __version__
 from picscore.cli import (
     compose_cmd,
+    curate_cmd,
     dataset_cmd,
     demo_cmd,
     evaluate_cmd,
@@ -29,7 +30,7 @@ from picscore.library.store import LibraryError
 
 # In the order `picscore --help` lists them: the main job, then making music, then training.
 _VERBS = (
-    index_cmd, library_cmd, suggest_cmd, render_cmd, tags_cmd, demo_cmd,
+    index_cmd, library_cmd, suggest_cmd, curate_cmd, render_cmd, tags_cmd, demo_cmd,
     compose_cmd, feedback_cmd, dataset_cmd, train_cmd, models_cmd, evaluate_cmd, serve_cmd,
 )  # fmt: skip
 

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from picscore.cli.argtypes import non_negative_number, positive_number
+from picscore.cli.argtypes import non_negative_number, positive_int, positive_number
 from picscore.cli.model_option import add_model_argument, candidates_or_fail, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, print_json
+from picscore.curate.roll import curate_files
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
@@ -48,6 +49,7 @@ from the frame's. Bars are counted as four beats from the excerpt's first beat.
 examples:
   picscore render holiday/ -o holiday.mp4 --auto
   picscore render trip/ -o trip.mp4 --length 60
+  picscore render camera-roll/ -o best.mp4 --best 30 --order date
   picscore render 'beach/*.jpg' -o beach.mp4 --track 12 --length 30 --aspect 9:16 --fps 60
   picscore render a.jpg b.jpg c.jpg --track 12 --plan-only > plan.json
   picscore render --plan plan.json -o edited.mp4 --force
@@ -79,6 +81,12 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     )
     parser.add_argument(
         "--order", choices=ORDERS, default="name", help="photo order: file name, EXIF date or as given (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--best",
+        type=positive_int,
+        metavar="N",
+        help="show only the N best photos, one of each scene, no screenshots (see `picscore curate`)",
     )
     parser.add_argument("--aspect", choices=list(ASPECTS), default="16:9", help="frame shape (default: %(default)s)")
     parser.add_argument("--resolution", choices=list(RESOLUTIONS), default="1080p", help="the frame's shorter side (default: %(default)s)")
@@ -159,6 +167,10 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
     paths, unmatched = expand_photos(args.photos)
     for argument in unmatched:
         print(f"picscore: error: {argument}: no pictures found", file=sys.stderr)
+    if args.best is not None and paths:
+        curation = curate_files([str(p) for p in paths], best=args.best, progress=not args.quiet)
+        print(f"picscore: showing {len(curation.kept)} of {len(paths)} photos (`picscore curate` says why)", file=sys.stderr)
+        paths = [Path(p) for p in curation.kept]
     looks = [look_at(path) for path in order_photos(paths, order=args.order)]
     for look in looks:
         if look.error:

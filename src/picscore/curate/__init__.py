@@ -1,0 +1,1 @@
+"""Curation: from a camera roll, the photos worth showing (see select.py)."""
