@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ _PHOTOS = (
     "grass", "gravel", "cell", "hubble_deep_field", "retina", "immunohistochemistry", "stereo_motorcycle",
 )  # fmt: skip
 SCENE_SIZE = (480, 360)
+N_SCENES = 2 * len(_PHOTOS)
 
 
 @dataclass
@@ -44,14 +46,19 @@ def scenes() -> list[Image.Image]:
     return out
 
 
-def write_camera_roll(folder: Path, *, seed: int = 0, n_screenshots: int = 4) -> CameraRoll:
-    """Each scene as a burst of 3-6 slightly moved frames, a blurred frame, an over- and an under-exposed one;
-    and `n_screenshots` app screenshots; all as IMG_nnnn files in shuffled order."""
+def write_camera_roll(
+    folder: Path, *, seed: int = 0, n_screenshots: int = 4, burst: tuple[int, int] = (3, 6), dated: bool = False
+) -> CameraRoll:
+    """Each scene as a burst of `burst` (at least, at most) slightly moved frames, a blurred frame, an over- and an
+    under-exposed one; and `n_screenshots` app screenshots; all as IMG_nnnn files in shuffled order.
+
+    `dated` writes EXIF capture times: scene k at 9:00 plus 10 minutes a scene, its frames seconds apart, the
+    first half of the scenes on 3 May 2026 and the second on 4 May (screenshots have none)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     shots: list[tuple[Image.Image, int | None, str]] = []
     for k, scene in enumerate(scenes()):
-        for _ in range(rng.randint(3, 6)):
+        for _ in range(rng.randint(*burst)):
             shots.append((_moved(scene, rng), k, "burst"))
         shots.append((_moved(scene, rng).filter(ImageFilter.GaussianBlur(rng.uniform(2.5, 4.0))), k, "blurred"))
         shots.append((_exposed(_moved(scene, rng), gain=rng.uniform(2.2, 3.0)), k, "over-exposed"))
@@ -62,7 +69,13 @@ def write_camera_roll(folder: Path, *, seed: int = 0, n_screenshots: int = 4) ->
     roll = CameraRoll(folder)
     for i, (image, scene, kind) in enumerate(shots):
         name = f"IMG_{i:04d}.{'png' if kind == 'screenshot' else 'jpg'}"
-        image.save(folder / name, **({} if kind == "screenshot" else {"quality": 90}))
+        options: dict = {} if kind == "screenshot" else {"quality": 90}
+        if dated and scene is not None:
+            exif = Image.Exif()
+            taken = datetime(2026, 5, 3 + 2 * scene // N_SCENES, 9, 0) + timedelta(minutes=10 * (scene % (N_SCENES // 2)), seconds=i % 50)
+            exif.get_ifd(0x8769)[36867] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+            options["exif"] = exif
+        image.save(folder / name, **options)
         roll.scene_of[name], roll.kind_of[name] = scene, kind
     return roll
 

@@ -346,3 +346,26 @@ def test_max_pixels_is_the_callers_limit(tmp_path: Path) -> None:
 def test_picture_extensions_cover_the_formats() -> None:
     assert {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tiff", ".heic"} <= IMAGE_EXTENSIONS
     assert ".mp3" not in IMAGE_EXTENSIONS
+
+
+def test_a_180_megapixel_phone_photo_is_read_at_a_reduced_scale_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "phone.jpg"
+    stripes = (np.arange(15_000) % 251).astype(np.uint8)
+    Image.fromarray(np.broadcast_to(stripes, (12_000, 15_000)), "L").save(path, quality=80)
+    image = load_image(path, min_side=1080)  # what the renderer asks for a 1080p frame
+    assert image.mode == "RGB" and image.size == (1875, 1500)  # decoded at 1/8 of each side
+    assert _error(path) == "image too large: 180 megapixels is over the limit of 80 megapixels"  # decoded whole: refused
+
+
+def test_a_reduced_decode_still_refuses_bombs_by_their_header(tmp_path: Path) -> None:
+    (tmp_path / "bomb.png").write_bytes(_png_header(10_000, 10_000))  # not a JPEG: no reduced decode
+    assert (
+        _error(tmp_path / "bomb.png", min_side=384)
+        == "image too large: 10000x10000 pixels (100 megapixels) is over the limit of 80 megapixels"
+    )
+    Image.new("RGB", (8, 8)).save(tmp_path / "bomb.jpg")
+    data = bytearray((tmp_path / "bomb.jpg").read_bytes())
+    frame = data.index(b"\xff\xc0")  # the start of frame: precision, then height and width
+    data[frame + 5 : frame + 9] = struct.pack(">HH", 40_000, 40_000)
+    (tmp_path / "bomb.jpg").write_bytes(bytes(data))
+    assert _error(tmp_path / "bomb.jpg", min_side=384) == "image too large: 1,600 megapixels is over the limit of 80 megapixels"

@@ -155,3 +155,39 @@ def test_a_track_shorter_than_two_bars_repeats_its_beats() -> None:
     tiny = {**_track(120.0, seconds=2.5), "beats": np.arange(0.25, 2.5, 0.5)}  # 5 beats: not two bars
     plan = _plan(3, tiny, bar_profiles=_phrases_of(4))
     assert plan.duration_seconds > 2.5 and len(plan.music_pieces) > 1
+
+
+def test_chapters_open_on_downbeats_and_are_checked() -> None:
+    track = _track(120.0)
+    plan = _plan(9, track, chapter_starts=[3, 6])
+    assert plan.chapter_starts == [3, 6]
+    for k in plan.chapter_starts:
+        bars = _beat_index(plan, track, plan.shots[k].start_seconds) - _beat_index(plan, track, 0.0)
+        assert round(bars) % 4 == 0 and bars == pytest.approx(round(bars))
+    assert np.all(_lengths(plan) > 0)
+    data = plan.to_json() | {"chapter_starts": [0]}
+    with pytest.raises(PlanError, match="chapter_starts"):
+        Plan.from_json(data)
+
+
+def test_a_new_day_or_hours_apart_start_a_chapter() -> None:
+    from datetime import datetime
+
+    from picscore.render.photos import chapter_starts
+
+    times = [datetime(2026, 5, 1, 9, 0), datetime(2026, 5, 1, 9, 40), datetime(2026, 5, 1, 12, 0), datetime(2026, 5, 1, 23, 50)]
+    times += [datetime(2026, 5, 2, 0, 10), datetime.max]  # the next day, 20 minutes later; then a photo without any time
+    assert chapter_starts(times) == [2, 3, 4]
+
+
+def test_a_date_range_reads_as_a_title() -> None:
+    from datetime import datetime
+
+    from picscore.render.title import date_range_title
+
+    day = datetime(2024, 5, 3, 10, 0)
+    assert date_range_title([day]) == "3 May 2024"
+    assert date_range_title([day, datetime(2024, 5, 1, 9, 0)]) == "1–3 May 2024"
+    assert date_range_title([day, datetime(2024, 4, 30, 9, 0)]) == "30 April – 3 May 2024"
+    assert date_range_title([day, datetime(2023, 12, 30, 9, 0)]) == "30 December 2023 – 3 May 2024"
+    assert date_range_title([datetime.max]) == ""

@@ -81,10 +81,12 @@ def test_a_real_size_and_frame_rate_with_crossfades_centred_on_beats(clicks, tmp
         "60",
         "--duration",
         "2",
-        "--fade-in",  # no fade from and to black: the brightness then changes only in the crossfades
+        "--fade-in",  # no fade from and to black and no title: the brightness then changes only in the crossfades
         "0",
         "--fade-out",
         "0",
+        "--title",
+        "",
     ]
     start = _plan(library, capsys, *arguments)["excerpt_start_seconds"]
     assert _render(library, *arguments, "-o", str(out)) == 0
@@ -223,9 +225,14 @@ def test_folders_globs_and_order_by_date(clicks, tmp_path: Path, capsys) -> None
         image.save(photo, exif=exif)
     names = lambda plan: [Path(s["photo"]).name for s in plan["shots"]]  # noqa: E731
     options = ["--track", str(track["id"]), "--size", FRAME_SIZE]
-    assert names(_plan(library, capsys, str(tmp_path / "photos" / "*.jpg"), *options)) == ["photo000.jpg", "photo001.jpg", "photo002.jpg"]
-    by_date = _plan(library, capsys, str(tmp_path / "photos"), *options, "--order", "date")
+    by_name = _plan(library, capsys, str(tmp_path / "photos" / "*.jpg"), *options, "--order", "name")
+    assert names(by_name) == ["photo000.jpg", "photo001.jpg", "photo002.jpg"] and by_name["chapter_starts"] == []
+    by_date = _plan(library, capsys, str(tmp_path / "photos"), *options)  # the default order
     assert names(by_date) == ["photo001.jpg", "photo002.jpg", "photo000.jpg"]
+    assert by_date["chapter_starts"] == [1, 2]  # taken on three days: three chapters
+    downbeats = np.array(by_date["downbeats_seconds"])
+    for k in by_date["chapter_starts"]:  # each chapter opens on a downbeat
+        assert np.abs(downbeats - by_date["shots"][k]["start_seconds"]).min() < 1e-6
     given = _plan(library, capsys, str(photos[2]), str(photos[0]), *options, "--order", "given")
     assert names(given) == ["photo002.jpg", "photo000.jpg"]
 
@@ -304,3 +311,51 @@ def test_best_shows_only_good_frames_of_distinct_scenes(clicks, tmp_path: Path, 
     assert len(shown) == 6 and len({roll.scene_of[name] for name in shown}) == 6
     assert {roll.kind_of[name] for name in shown} == {"burst"}
     assert f"picscore: showing 6 of {len(roll.scene_of)} photos" in captured.err
+
+
+def test_a_title_is_written_over_the_first_photo(clicks, tmp_path: Path, capsys) -> None:
+    library, track = clicks
+    photos = write_photos(tmp_path / "photos", 3)
+    bright = {}
+    for title in ("Lisbon, May 2026", ""):
+        out = tmp_path / f"titled{bool(title)}.mp4"
+        assert _render(library, *map(str, photos), "--track", str(track["id"]), "--size", FRAME_SIZE, "--title", title, "-o", str(out)) == 0
+        times, planes = luma_frames(out)
+        first_shot = planes[(times > 1.5) & (times < 3.0)]
+        band = first_shot[:, int(0.6 * planes.shape[1]) : int(0.85 * planes.shape[1])]  # the lower third, where it sits
+        bright[title] = float(np.mean(band >= 200))
+    assert bright[""] < 0.01 and bright["Lisbon, May 2026"] > 0.02  # white letters over the grey photo
+    plan = _plan(library, capsys, *map(str, photos), "--track", str(track["id"]), "--size", FRAME_SIZE)
+    assert plan["title"]  # by default the days the photos were taken
+
+
+def test_a_camera_roll_becomes_a_video_of_the_asked_length_in_chapters(tmp_path: Path, capsys) -> None:
+    # The check: about 300 photos of two days, and a library whose only (so best-fitting) track lasts 40 s.
+    library, _ = click_library(tmp_path, bpm=120.0, seconds=40.0)
+    roll = write_camera_roll(tmp_path / "Trip", seed=13, burst=(5, 9), dated=True)
+    assert len(roll.scene_of) >= 280
+    arguments = [str(roll.folder), "--auto", "--length", "90", "--size", FRAME_SIZE, "--fps", "24", "--transition", "cut"]
+    capsys.readouterr()
+    assert _render(library, *arguments, "--plan-only") == 0
+    captured = capsys.readouterr()
+    plan = json.loads(captured.out)
+    assert "picscore: the music repeats " in captured.err and f"of {len(roll.scene_of)} photos" in captured.err
+    shown = [Path(shot["photo"]).name for shot in plan["shots"]]
+    assert len(shown) == 28 and len({roll.scene_of[name] for name in shown}) == 28 and {roll.kind_of[n] for n in shown} == {"burst"}
+    days = [roll.scene_of[name] >= 15 for name in shown]
+    assert days == sorted(days) and plan["chapter_starts"] == [days.index(True)]  # the second day opens a chapter
+    out = tmp_path / "trip.mp4"
+    assert _render(library, *arguments, "-o", str(out)) == 0
+    samples = decode_audio(out, sr=48000).samples
+    seconds = len(samples) / 48000
+    assert abs(seconds - 90.0) <= 0.5  # 90 s, to a beat
+    loud = np.abs(samples) > 0.3 * np.abs(samples).max()
+    rises = (np.flatnonzero(loud[1:] & ~loud[:-1]) + 1) / 48000
+    clicks = rises[np.diff(rises, prepend=-1.0) > 0.1]
+    steady = clicks[(clicks > 1.0) & (clicks < seconds - 3.0)]
+    assert np.allclose(np.diff(steady), 0.5, atol=0.01)  # every join of the repeated phrases on the beat
+    beats = np.array(plan["beats_seconds"])
+    assert all(np.abs(beats - shot["start_seconds"]).min() < 1e-6 for shot in plan["shots"])  # every cut on a planned beat ...
+    assert all(np.abs(beats - click).min() <= 0.02 for click in steady)  # ... and the planned beats are where the clicks sound
+    with av.open(str(out)) as container:
+        assert abs(container.streams.video[0].frames / 24 - 90.0) <= 0.5

@@ -22,13 +22,15 @@ from picscore.media.files import file_problem
 from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
 from picscore.render.loops import profiles_of_track
-from picscore.render.photos import ORDERS, expand_photos, look_at, order_photos
-from picscore.render.plan import TRANSITIONS, Plan, PlanError, describe_repeats, plan_slideshow
+from picscore.render.photos import ORDERS, chapter_starts, expand_photos, look_at, order_photos, taken_at
+from picscore.render.plan import TRANSITIONS, Plan, PlanError, describe_repeats, photos_for_length, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.slideshow import RenderError, render_slideshow
+from picscore.render.title import date_range_title
 
 NAME = "render"
 _AUTO_CHOICES = 10  # --auto takes the best-fitting of this many suggestions that lasts the slideshow
+_CROWDED = 3  # --length curates without --best when given more than this many times the photos it shows at a pleasant pace
 SUMMARY = "render a beat-synced slideshow MP4 of photos to a track"
 DESCRIPTION = (
     "Render PHOTO... (files, folders or glob patterns) as an H.264/AAC MP4 slideshow cut on the beats of a "
@@ -48,7 +50,7 @@ from the frame's. Bars are counted as four beats from the excerpt's first beat.
 
 examples:
   picscore render holiday/ -o holiday.mp4 --auto
-  picscore render trip/ -o trip.mp4 --length 60
+  picscore render trip/ -o trip.mp4 --length 60 --title "Lisbon, May 2026"
   picscore render camera-roll/ -o best.mp4 --best 30 --order date
   picscore render 'beach/*.jpg' -o beach.mp4 --track 12 --length 30 --aspect 9:16 --fps 60
   picscore render a.jpg b.jpg c.jpg --track 12 --plan-only > plan.json
@@ -80,13 +82,20 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "--start", type=non_negative_number, metavar="SECONDS", help="start the music at the beat nearest this time (default: highlight)"
     )
     parser.add_argument(
-        "--order", choices=ORDERS, default="name", help="photo order: file name, EXIF date or as given (default: %(default)s)"
+        "--order",
+        choices=ORDERS,
+        default="date",
+        help="photo order: when they were taken (EXIF, else the file's time; a new day or a gap of hours starts a chapter), file"
+        " name, or as given (default: %(default)s)",
     )
     parser.add_argument(
         "--best",
         type=positive_int,
         metavar="N",
         help="show only the N best photos, one of each scene, no screenshots (see `picscore curate`)",
+    )
+    parser.add_argument(
+        "--title", metavar="TEXT", help="words over the first photo (default: the days the photos were taken; --title '' for none)"
     )
     parser.add_argument("--aspect", choices=list(ASPECTS), default="16:9", help="frame shape (default: %(default)s)")
     parser.add_argument("--resolution", choices=list(RESOLUTIONS), default="1080p", help="the frame's shorter side (default: %(default)s)")
@@ -167,8 +176,11 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
     paths, unmatched = expand_photos(args.photos)
     for argument in unmatched:
         print(f"picscore: error: {argument}: no pictures found", file=sys.stderr)
-    if args.best is not None and paths:
-        curation = curate_files([str(p) for p in paths], best=args.best, progress=not args.quiet)
+    best = args.best
+    if best is None and args.duration is not None and args.per_photo is None and len(paths) > _CROWDED * photos_for_length(args.duration):
+        best = photos_for_length(args.duration)  # far more photos than the length shows at a pleasant pace: the best of them
+    if best is not None and paths:
+        curation = curate_files([str(p) for p in paths], best=best, progress=not args.quiet)
         print(f"picscore: showing {len(curation.kept)} of {len(paths)} photos (`picscore curate` says why)", file=sys.stderr)
         paths = [Path(p) for p in curation.kept]
     looks = [look_at(path) for path in order_photos(paths, order=args.order)]
@@ -180,6 +192,9 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
         raise CliError(f"none of the {len(looks)} photos could be read" if looks else "no photos to show")
     width, height = args.size or frame_size(aspect=args.aspect, resolution=args.resolution)
     photos = [(str(Path(look.path).resolve()), look.focus) for look in readable]  # a saved plan works from any folder
+    times = [taken_at(Path(look.path)) for look in readable]
+    chapters = chapter_starts(times) if args.order == "date" else []
+    title = date_range_title(times) if args.title is None else args.title
 
     def plan_for(track: dict[str, Any], *, repeats: bool) -> Plan:
         return plan_slideshow(
@@ -197,6 +212,8 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
             fade_out_seconds=args.fade_out,
             target_lufs=args.loudness,
             bar_profiles=profiles_of_track(track["path"]) if repeats else None,
+            chapter_starts=chapters,
+            title=title,
         )
 
     with Library(library_path(getattr(args, "library", None))) as library:

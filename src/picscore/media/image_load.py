@@ -15,6 +15,7 @@ import re
 import struct
 import warnings
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,8 @@ ALPHA_BACKGROUND = (255, 255, 255)
 _ICC_SPACE = {"RGB": "RGB ", "L": "GRAY", "CMYK": "CMYK"}
 _PILLOW_PIXELS = re.compile(r"\((\d+) pixels\)")
 # What Pillow's decoders raise for damaged data (OSError covers "image file is truncated").
+# The largest header of a JPEG decoded at a reduced scale (1/8 of each side at most): 1,000 megapixels decode as 16.
+REDUCED_MAX_PIXELS = 1_000_000_000
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
 
 
@@ -46,7 +49,9 @@ def load_image(path: str | Path, *, max_pixels: int = 80_000_000, min_side: int 
     `max_pixels` refuses larger images from the size in the file header, before anything is
     decoded; Pillow's own decompression-bomb limit (Image.MAX_IMAGE_PIXELS) caps it too.
     `min_side` lets JPEGs decode at 1/2, 1/4 or 1/8 scale (much faster) while the shorter side
-    stays at least that many pixels; other formats always decode at full size.
+    stays at least that many pixels; other formats always decode at full size. A JPEG read so
+    may be as large as REDUCED_MAX_PIXELS in its header (a 100-200 megapixel phone photo):
+    `max_pixels` then limits the pixels actually decoded.
 
     Raises ImageLoadError for files that are missing, empty, not images, too large, truncated or
     corrupt.
@@ -69,10 +74,12 @@ def load_image(path: str | Path, *, max_pixels: int = 80_000_000, min_side: int 
         # or TIFF tile turns out bigger than the header said while decoding).
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = _open(fp, path=path, limit=limit)
+            image = _open(fp, path=path, limit=limit, reducible=min_side is not None)
             if min_side is not None and min(image.size) > min_side:
                 scale = min_side / min(image.size)
                 image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
+            if image.width * image.height > limit:  # a large JPEG whose reduced decode is still too large
+                raise _too_large(limit, size=image.size)
             try:
                 image.load()
             except _DECODE_ERRORS as err:
@@ -99,13 +106,15 @@ def _formats() -> list[str]:
     return [name for name in _FORMATS if name in Image.OPEN]
 
 
-def _open(fp: io.BufferedReader, *, path: Path, limit: int) -> Image.Image:
-    """Identify the format and read the header; refuse images over `limit` pixels.
+def _open(fp: io.BufferedReader, *, path: Path, limit: int, reducible: bool) -> Image.Image:
+    """Identify the format and read the header; refuse images over `limit` pixels, or (`reducible`: to be
+    decoded at a reduced scale) JPEGs over REDUCED_MAX_PIXELS.
 
     Pillow raises its own DecompressionBombError (or the warning, made an error) for the caller.
     """
     try:
-        image = Image.open(fp, formats=_formats())
+        with _pillow_limit(REDUCED_MAX_PIXELS if reducible else None):
+            image = Image.open(fp, formats=_formats())
     except UnidentifiedImageError:
         if path.suffix.lower() in _HEIF_SUFFIXES and "HEIF" not in Image.OPEN:
             raise ImageLoadError("HEIC/HEIF images need the pillow-heif package") from None
@@ -113,9 +122,25 @@ def _open(fp: io.BufferedReader, *, path: Path, limit: int) -> Image.Image:
     except _DECODE_ERRORS as err:
         raise ImageLoadError(f"unreadable image file ({short_reason(err)})") from None
     # Pillow itself refuses headers with a zero width or height as unidentified.
-    if image.width * image.height > limit:
-        raise _too_large(limit, size=image.size)
+    pixels = image.width * image.height
+    if pixels > (REDUCED_MAX_PIXELS if reducible and image.format == "JPEG" else limit):
+        raise _too_large(REDUCED_MAX_PIXELS if reducible and image.format == "JPEG" else limit, size=image.size)
     return image
+
+
+@contextlib.contextmanager
+def _pillow_limit(pixels: int | None) -> Iterator[None]:
+    """Pillow's bomb limit raised to `pixels` while a header is read (None: left as it is); our own check follows."""
+    if pixels is None or Image.MAX_IMAGE_PIXELS is None or pixels <= Image.MAX_IMAGE_PIXELS:
+        yield
+        return
+    saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, pixels // 2  # Pillow refuses at twice its limit, warns above it
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
 
 
 def _too_large(limit: int, *, size: tuple[int, int] | None = None, pillow_message: str = "") -> ImageLoadError:

@@ -25,7 +25,8 @@ from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageFilter
 
 from picscore.media.image_load import load_image
-from picscore.render.plan import MAX_ZOOM, Plan, Shot, frame_index
+from picscore.render.plan import CHAPTER_TRANSITION_SECONDS, MAX_ZOOM, Plan, Shot, frame_index
+from picscore.render.title import draw_title, title_alpha, title_masks
 
 COVER_RATIO = 1.12  # crop to fill when the photo's and frame's aspect ratios differ by at most this factor
 FILL_BRIGHTNESS = 0.45  # the blurred fill behind a photo, darkened so the photo stands out
@@ -200,26 +201,42 @@ def slideshow_frames(plan: Plan, *, load: CanvasLoader | None = None) -> Iterato
     fps, shots = plan.fps, plan.shots
     starts = [frame_index(s.start_seconds, fps=fps) for s in shots] + [plan.n_frames]
     shortest = min(b - a for a, b in pairwise(starts))
-    half = min(round(plan.transition_seconds * fps / 2), shortest // 2)
+    # The transition into each shot k > 0, and half its length in frames: a chapter opens through black.
+    kinds = ["fade-black" if k in plan.chapter_starts else plan.transition for k in range(len(shots))]
+    halves = [
+        min(round((CHAPTER_TRANSITION_SECONDS if k in plan.chapter_starts else plan.transition_seconds) * fps / 2), shortest // 2)
+        for k in range(len(shots))
+    ]
     canvases: dict[int, Canvas] = {}
 
     def picture(k: int, i: int) -> av.VideoFrame:
         if k not in canvases:
             canvases[k] = load(shots[k])
         # The move runs over the whole time the photo is visible, transitions included.
-        first, last = starts[k] - (half if k > 0 else 0), starts[k + 1] + (half if k + 1 < len(shots) else 0)
+        first, last = starts[k] - (halves[k] if k > 0 else 0), starts[k + 1] + (halves[k + 1] if k + 1 < len(shots) else 0)
         progress = min(max((i - first) / max(last - first - 1, 1), 0.0), 1.0)
         return render_view(canvases[k], shot_view(shots[k], canvases[k], progress=progress), width=plan.width, height=plan.height)
 
     def frame(k: int, i: int) -> av.VideoFrame:
-        if half and k > 0 and i < starts[k] + half:
-            return _mixed(plan.transition, picture(k - 1, i), picture(k, i), alpha=(i - starts[k] + half + 0.5) / (2 * half))
-        if half and k + 1 < len(shots) and i >= starts[k + 1] - half:
-            return _mixed(plan.transition, picture(k, i), picture(k + 1, i), alpha=(i - starts[k + 1] + half + 0.5) / (2 * half))
+        if k > 0 and (half := halves[k]) and i < starts[k] + half:
+            return _mixed(kinds[k], picture(k - 1, i), picture(k, i), alpha=(i - starts[k] + half + 0.5) / (2 * half))
+        if k + 1 < len(shots) and (half := halves[k + 1]) and i >= starts[k + 1] - half:
+            return _mixed(kinds[k + 1], picture(k, i), picture(k + 1, i), alpha=(i - starts[k + 1] + half + 0.5) / (2 * half))
         return picture(k, i)
 
     # The picture fades from black and back to it with the sound.
     fade_in, fade_out = round(plan.fade_in_seconds * fps), round(plan.fade_out_seconds * fps)
+    masks = title_masks(plan.title, width=plan.width, height=plan.height) if plan.title else None
+    title_end = shots[0].end_seconds - (halves[1] / fps if len(shots) > 1 else plan.fade_out_seconds)
+
+    def titled(picture: av.VideoFrame, i: int) -> av.VideoFrame:
+        alpha = title_alpha(i / fps, start_seconds=plan.fade_in_seconds, end_seconds=title_end) if masks else 0.0
+        if not alpha:
+            return picture
+        pixels = picture.to_ndarray()
+        draw_title(split_i420(pixels), masks, alpha=alpha)
+        return av.VideoFrame.from_ndarray(pixels, format="yuv420p")
+
     k = 0
     for i in range(plan.n_frames):
         while i >= starts[k + 1]:
@@ -227,7 +244,8 @@ def slideshow_frames(plan: Plan, *, load: CanvasLoader | None = None) -> Iterato
         for old in [key for key in canvases if key < k - 1]:
             del canvases[old]
         brightness = min(1.0, (i + 0.5) / fade_in if fade_in else 1.0, (plan.n_frames - i - 0.5) / fade_out if fade_out else 1.0)
-        yield frame(k, i) if brightness >= 1.0 else _from_black(frame(k, i), alpha=brightness)
+        shown = titled(frame(k, i), i)
+        yield shown if brightness >= 1.0 else _from_black(shown, alpha=brightness)
 
 
 def _from_black(picture: av.VideoFrame, *, alpha: float) -> av.VideoFrame:

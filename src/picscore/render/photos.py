@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import glob
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +80,21 @@ def taken_at(path: Path) -> datetime:
         return datetime.fromtimestamp(path.stat().st_mtime)
     except OSError:
         return datetime.max
+
+
+CHAPTER_GAP = timedelta(hours=2)
+
+
+def chapter_starts(times: list[datetime]) -> list[int]:
+    """Indices (in order, 0 left out) of the photos that start a chapter: taken on another day than the photo
+    before, or CHAPTER_GAP or more after it. `times` are capture times in showing order."""
+    return [
+        i
+        for i in range(1, len(times))
+        if times[i] != datetime.max
+        and times[i - 1] != datetime.max
+        and (times[i].date() != times[i - 1].date() or times[i] - times[i - 1] >= CHAPTER_GAP)
+    ]
 
 
 def look_at(path: Path) -> PhotoLook:

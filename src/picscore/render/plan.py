@@ -16,6 +16,7 @@ it, a person or a test can edit it, and `--plan` renders it as written.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -24,7 +25,8 @@ import numpy as np
 
 from picscore.render.loops import BarProfiles, choose_loop
 
-PLAN_VERSION = 2  # 2: music_pieces
+PLAN_VERSION = 2  # 2: music_pieces, chapter_starts, title
+CHAPTER_TRANSITION_SECONDS = 1.0
 BEATS_PER_BAR = 4
 HOLD_SECONDS = (2.0, 4.0)  # a photo's hold: the shortest for the liveliest music (arousal 1), the longest for the calmest
 EDGE_WEIGHT = 2  # the first and last photo hold this many times longer
@@ -80,6 +82,10 @@ class Plan:
     # The stretches of the track (from, to seconds) played one after another; empty: one excerpt from
     # excerpt_start_seconds, as long as the video. A repeat's join falls on a downbeat.
     music_pieces: list[tuple[float, float]] = field(default_factory=list)
+    # Shots that open a chapter (a new day, or hours after the photo before): the picture passes through
+    # black there, CHAPTER_TRANSITION_SECONDS long, whatever `transition` says, and the cut is on a downbeat.
+    chapter_starts: list[int] = field(default_factory=list)
+    title: str = ""  # words shown over the first photo (render/title.py); empty: none
 
     @property
     def n_frames(self) -> int:
@@ -131,6 +137,8 @@ class Plan:
         for shot in self.shots:
             if not (1.0 <= shot.zoom_from <= MAX_ZOOM and 1.0 <= shot.zoom_to <= MAX_ZOOM):
                 raise PlanError(f"zoom must lie between 1 and {MAX_ZOOM} ({shot.photo})")
+        if any(not 0 < k < len(self.shots) for k in self.chapter_starts):
+            raise PlanError(f"chapter_starts must name shots after the first (1 to {len(self.shots) - 1})")
         if any(b <= a or a < 0 for a, b in self.pieces) or sum(b - a for a, b in self.pieces) < self.duration_seconds - 1e-3:
             raise PlanError("music_pieces must be forward stretches of the track lasting at least duration_seconds")
 
@@ -156,6 +164,8 @@ def plan_slideshow(
     fade_out_seconds: float = 2.0,
     target_lufs: float = -14.0,
     bar_profiles: BarProfiles | None = None,
+    chapter_starts: Sequence[int] = (),
+    title: str = "",
 ) -> Plan:
     """Plan a slideshow of `photos` ((path, focus) pairs, in order) to a library `track`.
 
@@ -175,6 +185,7 @@ def plan_slideshow(
         n_beats = _bars(math.ceil(total / beat_seconds - 1e-6))  # music at least as long as the photos
     else:
         cuts, n_beats = share_beats(len(photos), beat_seconds=beat_seconds, arousal=track.get("arousal"), duration_seconds=duration_seconds)
+        cuts = _chapters_on_downbeats(cuts, chapter_starts)
     pieces = play_order(beats, first=first, n_beats=n_beats, bar_profiles=bar_profiles, n_photos=len(photos))
     times = played_beat_times(beats, pieces)
     if per_photo_seconds is None:
@@ -216,6 +227,8 @@ def plan_slideshow(
         beats_seconds=[round(float(b), 6) for b in in_video],
         downbeats_seconds=[round(float(b), 6) for b in in_video[::BEATS_PER_BAR]],
         music_pieces=[(round(float(beats[a]), 6), round(float(beats[b]), 6)) for a, b in pieces] if len(pieces) > 1 else [],
+        chapter_starts=sorted(set(chapter_starts)),
+        title=title,
     )
     plan.check()
     return plan
@@ -241,6 +254,11 @@ def beat_grid(track: dict[str, Any]) -> np.ndarray:
     if len(beats) >= 2:
         return beats
     return np.arange(0.0, float(track["duration"]), 60.0 / (track.get("bpm") or FALLBACK_BPM))
+
+
+def photos_for_length(seconds: float) -> int:
+    """How many photos a video of `seconds` shows at the middle of HOLD_SECONDS each, the first and last held longer."""
+    return max(1, math.floor(seconds / (sum(HOLD_SECONDS) / 2)) - 2 * (EDGE_WEIGHT - 1))
 
 
 def beats_per_photo(beat_seconds: float, *, arousal: float | None = None) -> int:
@@ -276,6 +294,18 @@ def share_beats(n_photos: int, *, beat_seconds: float, arousal: float | None, du
     if np.any(np.diff(cuts) < 1):  # too few beats for longer edges: share them out evenly
         cuts = np.round(np.arange(n_photos + 1) * n_beats / n_photos).astype(int)
     return cuts, n_beats
+
+
+def _chapters_on_downbeats(cuts: np.ndarray, chapter_starts: Sequence[int]) -> np.ndarray:
+    """The cuts with each chapter's first cut moved to the nearest downbeat that keeps every shot at least a beat long."""
+    cuts = np.array(cuts)
+    for k in sorted(set(chapter_starts)):
+        if not 0 < k < len(cuts) - 1:
+            continue
+        options = [b for b in range(0, int(cuts[-1]) + 1, BEATS_PER_BAR) if cuts[k - 1] < b < cuts[k + 1]]
+        if options:
+            cuts[k] = min(options, key=lambda b: abs(b - cuts[k]))
+    return cuts
 
 
 def play_order(beats: np.ndarray, *, first: int, n_beats: int, bar_profiles: BarProfiles | None, n_photos: int) -> list[tuple[int, int]]:
