@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +52,20 @@ def test_an_unreadable_file_is_reported_and_the_rest_curated(tmp_path: Path, cap
     assert main(["curate", str(tmp_path), "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("kept 3 of 4 photos") and f"{tmp_path / 'broken.jpg'}: unreadable (" in out
+
+
+def test_faces_are_found_and_preferred_among_good_photos() -> None:
+    from skimage import data
+
+    from picscore.curate.faces import count_faces
+    from picscore.curate.select import curate
+
+    astronaut, coffee = Image.fromarray(data.astronaut()), Image.fromarray(data.coffee())
+    assert count_faces(astronaut) >= 1 and count_faces(coffee) == 0
+    with_face, without = measure_photo(astronaut), measure_photo(coffee)
+    sharper_without = replace(without, sharpness=2.0, luma_range=0.9)  # the better frame on its own, but no one in it
+    paths = ["coffee.jpg", "astronaut.jpg"]
+    assert curate(paths, [sharper_without, with_face], best=1).kept == ["coffee.jpg"]  # without a face detector
+    faces = {0: count_faces(coffee), 1: count_faces(astronaut)}
+    chosen = curate(paths, [sharper_without, with_face], best=1, count_faces=lambda indices: [faces[i] for i in indices])
+    assert chosen.kept == ["astronaut.jpg"]

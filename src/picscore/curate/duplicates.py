@@ -13,21 +13,23 @@ from picscore.curate.quality import DETAIL_SIDE
 
 SAME_SCENE_CORRELATION = 0.45  # the mean correlation within a group (frames of a burst: about 0.85; different scenes: about 0.1)
 MAX_SHIFT = 3  # thumbnail pixels (about 6 % of the frame) either way
-_FFT_SIDE = 64  # DETAIL_SIDE zero-padded: shifts of up to MAX_SHIFT do not wrap into each other
-_ROWS_AT_ONCE = 8  # rows of the pair matrix per FFT batch: about 130 MB for 1,000 photos
 
 
 def aligned_correlations(details: np.ndarray) -> np.ndarray:
-    """[n, n] the best correlation of each pair of detail thumbnails [n, side, side] over shifts of up to MAX_SHIFT."""
-    n = len(details)
-    spectra = np.fft.rfft2(details.astype(np.float32), s=(_FFT_SIDE, _FFT_SIDE)).astype(np.complex64)
-    shifts = np.r_[0 : MAX_SHIFT + 1, _FFT_SIDE - MAX_SHIFT : _FFT_SIDE]
-    best = np.empty((n, n))
-    for start in range(0, n, _ROWS_AT_ONCE):
-        rows = spectra[start : start + _ROWS_AT_ONCE]
-        correlation = np.fft.irfft2(rows[:, None] * np.conj(spectra)[None], s=(_FFT_SIDE, _FFT_SIDE))
-        best[start : start + len(rows)] = correlation[:, :, shifts][:, :, :, shifts].reshape(len(rows), n, -1).max(axis=2)
-    return best
+    """[n, n] the best correlation of each pair of detail thumbnails [n, side, side] over shifts of up to MAX_SHIFT.
+
+    One matrix product per shift, of the overlapping parts (what lies outside counts as zero): for
+    1,000 photos, 49 products of 1,000 x 2,000 by 2,000 x 1,000, a few seconds on 2 cores.
+    """
+    side = details.shape[1]
+    flat = np.asarray(details, dtype=np.float32)
+    best = np.full((len(details), len(details)), -np.inf, dtype=np.float32)
+    for dy in range(-MAX_SHIFT, MAX_SHIFT + 1):
+        for dx in range(-MAX_SHIFT, MAX_SHIFT + 1):
+            moved = flat[:, max(dy, 0) : side + min(dy, 0), max(dx, 0) : side + min(dx, 0)].reshape(len(flat), -1)
+            still = flat[:, max(-dy, 0) : side + min(-dy, 0), max(-dx, 0) : side + min(-dx, 0)].reshape(len(flat), -1)
+            np.maximum(best, moved @ still.T, out=best)
+    return best.astype(np.float64)
 
 
 def near_duplicate_groups(details: np.ndarray) -> list[list[int]]:

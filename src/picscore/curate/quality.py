@@ -1,4 +1,4 @@
-"""What a photo's own pixels say of it: sharpness against its own content, exposure, screen-like flatness, a thumbnail.
+"""What a photo's own pixels say of it: sharpness against its own content, exposure, screen-like flatness, its layout.
 
 All from a small decode of the photo (JPEGs decode at a reduced scale), in tens of milliseconds.
 """

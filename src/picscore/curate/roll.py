@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
+from picscore.curate.faces import FACE_SIDE, count_faces
 from picscore.curate.quality import ANALYSIS_SIDE, PhotoQuality, measure_photo
 from picscore.curate.select import Curation, curate
 from picscore.library.parallel import WorkerPool, default_jobs
@@ -21,14 +22,30 @@ def measure_file(path: str) -> tuple[str, PhotoQuality | str]:
         return path, str(err)
 
 
+def faces_in_file(path: str) -> int:
+    """How many faces the photo shows (0 when it cannot be read)."""
+    try:
+        return count_faces(load_image(path, min_side=FACE_SIDE))
+    except ImageLoadError:
+        return 0
+
+
 def curate_files(paths: Sequence[str], *, best: int | None = None, jobs: int | None = None, progress: bool = True) -> Curation:
     """Curate the photo files (see select.curate), measuring them on `jobs` cores (None: all)."""
     measured: dict[str, PhotoQuality | str] = {}
-    with (
-        WorkerPool(min(jobs or default_jobs(), max(len(paths), 1))) as pool,
-        tqdm(total=len(paths), unit="photo", desc="looking", file=sys.stderr, disable=not progress or not paths) as bar,
-    ):
-        for path, result in pool.map_unordered(measure_file, list(paths), on_crash=lambda p, cause: (p, f"decoding crashed ({cause})")):
-            measured[path] = result
-            bar.update()
-    return curate(list(paths), [measured[p] for p in paths], best=best)
+    with WorkerPool(min(jobs or default_jobs(), max(len(paths), 1))) as pool:
+        with tqdm(total=len(paths), unit="photo", desc="looking", file=sys.stderr, disable=not progress or not paths) as bar:
+            for path, result in pool.map_unordered(measure_file, list(paths), on_crash=lambda p, cause: (p, f"decoding crashed ({cause})")):
+                measured[path] = result
+                bar.update()
+
+        def faces_of(indices: list[int]) -> list[int]:
+            """Faces in the good photos competing for the `best` places, looked for on every core."""
+            found = dict(pool.map_unordered(_faces_job, [(i, paths[i]) for i in indices], on_crash=lambda job, cause: (job[0], 0)))
+            return [found[i] for i in indices]
+
+        return curate(list(paths), [measured[p] for p in paths], best=best, count_faces=faces_of)
+
+
+def _faces_job(job: tuple[int, str]) -> tuple[int, int]:
+    return job[0], faces_in_file(job[1])

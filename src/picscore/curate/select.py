@@ -7,7 +7,7 @@
    with other frames of the mist.
 3. A frame that is still blurred or badly exposed (judged against its own content) is dropped.
 4. When more remain than asked for, the best are taken one at a time, each time preferring
-   what looks least like the photos taken already.
+   what looks least like the photos taken already, and photos with faces (faces.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ BLURRED_BELOW = 0.6  # sharpness under this: the finest detail is gone (in focus
 BLOWN_ABOVE = 0.25  # a quarter of the picture white
 DARK_RANGE_BELOW = 0.08  # uses less than a twelfth of the tonal range
 _SHARP_ENOUGH = 0.9
+FACE_BONUS = 0.25  # a photo with people in it wins over a faceless one up to this much better (frame_quality runs 0 to 1)
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,16 @@ def problem(q: PhotoQuality) -> str | None:
 
 
 def curate(
-    paths: Sequence[str], qualities: Sequence[PhotoQuality | str], *, best: int | None = None, bonus: Callable[[int], float] | None = None
+    paths: Sequence[str],
+    qualities: Sequence[PhotoQuality | str],
+    *,
+    best: int | None = None,
+    count_faces: Callable[[list[int]], list[int]] | None = None,
 ) -> Curation:
     """Curate photos from their measures (a PhotoQuality, or the reason it could not be read), keeping at most `best`.
 
-    `bonus(i)` adds to photo i's claim when choosing among good photos (e.g. faces); it never rescues a bad frame.
+    `count_faces(indices)` gives the number of faces in each of those photos; it is asked only when there are
+    more good photos than `best`, for those, and a face counts towards a photo's claim (never rescuing a bad frame).
     """
     verdicts: dict[int, Verdict] = {}
     readable = []
@@ -103,7 +109,7 @@ def curate(
             verdicts[chosen] = Verdict(paths[chosen], False, reason, quality[chosen])
         else:
             candidates.append(chosen)
-    for rank, i in enumerate(_varied(candidates, photos, best=best, bonus=bonus), start=1):
+    for rank, i in enumerate(_varied(candidates, photos, best=best, count_faces=count_faces), start=1):
         verdicts[i] = Verdict(paths[i], True, f"kept ({rank} of the best)", frame_quality(photos[i]))
     for i in candidates:
         verdicts.setdefault(
@@ -113,11 +119,14 @@ def curate(
     return Curation([v.path for v in ordered if v.kept], ordered)
 
 
-def _varied(candidates: list[int], photos: dict[int, PhotoQuality], *, best: int | None, bonus: Callable[[int], float] | None) -> list[int]:
+def _varied(
+    candidates: list[int], photos: dict[int, PhotoQuality], *, best: int | None, count_faces: Callable[[list[int]], list[int]] | None
+) -> list[int]:
     """`best` of the candidates (all if None), best first, each pick discounted by its likeness to those taken."""
     if best is None or len(candidates) <= best:
         return sorted(candidates, key=lambda i: -frame_quality(photos[i]))
-    claim = np.array([frame_quality(photos[i]) + (bonus(i) if bonus else 0.0) for i in candidates])
+    faces = count_faces(candidates) if count_faces else [0] * len(candidates)
+    claim = np.array([frame_quality(photos[i]) + FACE_BONUS * (n > 0) for i, n in zip(candidates, faces, strict=True)])
     likeness = np.clip(aligned_correlations(np.stack([photos[i].detail for i in candidates])), 0.0, 1.0)
     taken: list[int] = []
     nearest = np.zeros(len(candidates))
