@@ -25,7 +25,7 @@ from picscore.curate.roll import curate_files
 from picscore.library.parallel import default_jobs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.curate.camera_roll import scenes  # noqa: E402 - the test suite's real photographs
+from tests.curate.camera_roll import scenes  # the test suite's real photographs
 
 CACHE = Path(__file__).parent / ".cache"
 SIZE = (4000, 3000)
@@ -71,7 +71,9 @@ def main() -> None:
     started = time.perf_counter()
     curation = curate_files([str(p) for p in paths], best=30, jobs=jobs, progress=False)
     seconds = time.perf_counter() - started
-    print(f"curate --best 30 of {len(paths)} photos on {jobs} cores: {seconds:.1f} s ({seconds / len(paths) * 1000:.1f} ms a photo), kept {len(curation.kept)}")
+    per_photo = seconds / len(paths) * 1000
+    kept = len(curation.kept)
+    print(f"curate --best 30 of {len(paths)} photos on {jobs} cores: {seconds:.1f} s ({per_photo:.1f} ms a photo), kept {kept}")
     sample = paths[:50]
     started = time.perf_counter()
     for path in sample:
@@ -83,7 +85,8 @@ def main() -> None:
     for path in sample:
         measure_file(str(path))
     ours = (time.perf_counter() - started) / len(sample)
-    print(f"one photo on one core: reduced decode + measures {ours * 1000:.1f} ms, full decode + measures {naive * 1000:.1f} ms ({naive / ours:.1f}x)")
+    print(f"one photo on one core: reduced decode + measures {ours * 1000:.1f} ms, ", end="")
+    print(f"full decode + measures {naive * 1000:.1f} ms ({naive / ours:.1f}x)")
 
 
 if __name__ == "__main__":

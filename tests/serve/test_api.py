@@ -291,3 +291,22 @@ def test_an_empty_library_serves_but_suggests_nothing(tmp_path: Path, photos: li
         assert response.status_code == 409
         assert response.json()["detail"] == "the library is empty: add music with `picscore index FOLDER` first"
         assert stored_uploads(app.state.server) == []
+
+
+def test_a_render_of_the_best_photos_keeps_one_frame_of_each_scene(served) -> None:
+    from tests.curate.camera_roll import scenes
+
+    client, _ = served
+    shots = [scenes()[0], scenes()[0].transform((480, 360), Image.Transform.AFFINE, (0.97, 0, 6, 0, 0.97, 4)), scenes()[4]]
+    files = []
+    for k, shot in enumerate(shots):
+        buffer = io.BytesIO()
+        shot.save(buffer, format="JPEG", quality=90)
+        files.append(("files", (f"frame{k}.jpg", buffer.getvalue(), "image/jpeg")))
+    upload = client.post("/api/uploads", files=files).json()
+    track_id = upload["suggestions"][0]["track"]["id"]
+    request = {"upload_id": upload["upload_id"], "track_id": track_id, "width": 64, "height": 36, "fps": 24, "best": 5, "title": "Trip"}
+    started = client.post("/api/renders", json=request)
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["photos"] == 2  # the two frames of the first scene count once

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from picscore import __version__
+from picscore.curate.roll import curate_files
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.explain import mood_json
@@ -86,6 +87,8 @@ class RenderRequest(BaseModel):
     fps: Literal[FPS_CHOICES] = 30  # type: ignore[valid-type]
     duration_seconds: float | None = Field(None, gt=0, le=600, description="fit the slideshow to about this long")
     transition: Literal[TRANSITIONS] = "crossfade"  # type: ignore[valid-type]
+    best: int | None = Field(None, ge=1, le=500, description="show only the N best photos: one good frame of each scene, no screenshots")
+    title: str = Field("", max_length=120, description="words over the first photo")
 
 
 class _Server:
@@ -270,7 +273,12 @@ def _routes(app: FastAPI, server: _Server) -> None:
         size = (request.width, request.height) if request.width else frame_size(aspect=request.aspect, resolution=request.resolution)
         width, height = size
         track = server.track(server.library(), request.track_id)
-        looks = [look_at(photo.path) for photo in upload.photos]
+        paths = [str(photo.path) for photo in upload.photos]
+        if request.best is not None:
+            paths = curate_files(paths, best=request.best, jobs=1, progress=False).kept
+            if not paths:
+                raise HTTPException(422, "none of the photos is worth showing (blurred, badly exposed or screenshots)")
+        looks = [look_at(Path(path)) for path in paths]
         try:
             plan = plan_slideshow(
                 [(look.path, look.focus) for look in looks],
@@ -281,6 +289,7 @@ def _routes(app: FastAPI, server: _Server) -> None:
                 duration_seconds=request.duration_seconds,
                 transition=request.transition,
                 bar_profiles=profiles_of_track(track["path"]),  # repeat phrases rather than fail when the track is short
+                title=request.title,
             )
         except (PlanError, AudioDecodeError) as err:
             raise HTTPException(422, f"track {track['id']}: {err}") from None
@@ -417,6 +426,7 @@ def _job_json(job: RenderJob) -> dict[str, Any]:
         "progress": round(job.progress, 3),
         "frames_done": job.frames_done,
         "frames": job.plan.n_frames,
+        "photos": len(job.plan.shots),
         "duration_seconds": job.plan.duration_seconds,
         "track_id": job.plan.track_id,
         "error": job.error,
