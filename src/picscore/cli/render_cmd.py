@@ -92,7 +92,8 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "--best",
         type=positive_int,
         metavar="N",
-        help="show only the N best photos, one of each scene, no screenshots (see `picscore curate`)",
+        help="show only the N best photos, one of each scene, no screenshots (see `picscore curate`); with --length and over"
+        " three times the photos it shows at about 3 s each, the best that many are taken without asking",
     )
     parser.add_argument(
         "--title", metavar="TEXT", help="words over the first photo (default: the days the photos were taken; --title '' for none)"

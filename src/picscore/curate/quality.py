@@ -19,7 +19,7 @@ DETAIL_SIDE = 48
 class PhotoQuality:
     """The measures of one photo (see measure_photo)."""
 
-    sharpness: float  # finest-octave detail over the next octave's: about 0.3 to 0.6 in focus, lower when blurred
+    sharpness: float  # finest-octave detail over the next octave's: about 0.65 to 1.6 in focus, under 0.6 when blurred
     mean_luma: float  # 0..255
     luma_range: float  # 2nd to 98th percentile of luma, as a share of 0..255: how much of the range the photo uses
     blown: float  # share of pixels at the top of the range

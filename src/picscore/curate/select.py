@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from picscore.curate.duplicates import aligned_correlations, near_duplicate_groups
-from picscore.curate.quality import PhotoQuality
+from picscore.curate.quality import DETAIL_SIDE, PhotoQuality
 
 SCREEN_FLATNESS = 0.5  # a screen: at least half its pixels exactly as flat as their neighbours ...
 SCREEN_SHARPNESS = 1.8  # ... and edges sharper than any lens draws
@@ -26,6 +26,7 @@ BLURRED_BELOW = 0.6  # sharpness under this: the finest detail is gone (in focus
 BLOWN_ABOVE = 0.25  # a quarter of the picture white
 DARK_RANGE_BELOW = 0.08  # uses less than a twelfth of the tonal range
 _SHARP_ENOUGH = 0.9
+_SCREEN = "a screenshot or document (flat, drawn colours)"
 FACE_BONUS = 0.25  # a photo with people in it wins over a faceless one up to this much better (frame_quality runs 0 to 1)
 
 
@@ -59,10 +60,15 @@ def frame_quality(q: PhotoQuality, *, usual_luma: float | None = None) -> float:
     return quality
 
 
+def looks_like_a_screen(q: PhotoQuality) -> bool:
+    """Flat, drawn colours with edges sharper than a lens draws: a screenshot or a document, not a photograph."""
+    return q.flat >= SCREEN_FLATNESS and q.sharpness >= SCREEN_SHARPNESS
+
+
 def problem(q: PhotoQuality) -> str | None:
     """Why a photo is not worth showing on its own account, or None."""
-    if q.flat >= SCREEN_FLATNESS and q.sharpness >= SCREEN_SHARPNESS:
-        return "a screenshot or document (flat, drawn colours)"
+    if looks_like_a_screen(q):
+        return _SCREEN
     if q.sharpness < BLURRED_BELOW:
         return f"blurred (sharpness {q.sharpness:.2f}, in focus above {BLURRED_BELOW})"
     if q.blown > BLOWN_ABOVE:
@@ -85,18 +91,18 @@ def curate(
     more good photos than `best`, for those, and a face counts towards a photo's claim (never rescuing a bad frame).
     """
     verdicts: dict[int, Verdict] = {}
-    readable = []
+    photos: dict[int, PhotoQuality] = {}  # the readable photographs, by index
     for i, q in enumerate(qualities):
         if isinstance(q, str):
             verdicts[i] = Verdict(paths[i], False, f"unreadable ({q})")
-        elif q.flat >= SCREEN_FLATNESS and q.sharpness >= SCREEN_SHARPNESS:
-            verdicts[i] = Verdict(paths[i], False, problem(q) or "")
+        elif looks_like_a_screen(q):
+            verdicts[i] = Verdict(paths[i], False, _SCREEN)
         else:
-            readable.append(i)
-    photos = {i: q for i, q in enumerate(qualities) if i in set(readable) and not isinstance(q, str)}
-    details = np.stack([photos[i].detail for i in readable]) if readable else np.zeros((0, 1, 1))
+            photos[i] = q
+    readable = list(photos)
+    details = np.stack([photos[i].detail for i in readable]) if readable else np.zeros((0, DETAIL_SIDE, DETAIL_SIDE))
     candidates = []
-    for group in near_duplicate_groups(details) if readable else []:
+    for group in near_duplicate_groups(details):
         members = [readable[k] for k in group]
         usual = float(np.median([photos[i].mean_luma for i in members])) if len(members) > 2 else None
         quality = {i: frame_quality(photos[i], usual_luma=usual) for i in members}

@@ -122,9 +122,9 @@ def _open(fp: io.BufferedReader, *, path: Path, limit: int, reducible: bool) -> 
     except _DECODE_ERRORS as err:
         raise ImageLoadError(f"unreadable image file ({short_reason(err)})") from None
     # Pillow itself refuses headers with a zero width or height as unidentified.
-    pixels = image.width * image.height
-    if pixels > (REDUCED_MAX_PIXELS if reducible and image.format == "JPEG" else limit):
-        raise _too_large(REDUCED_MAX_PIXELS if reducible and image.format == "JPEG" else limit, size=image.size)
+    header_limit = REDUCED_MAX_PIXELS if reducible and image.format == "JPEG" else limit
+    if image.width * image.height > header_limit:
+        raise _too_large(header_limit, size=image.size)
     return image
 
 

@@ -23,9 +23,9 @@ BarProfiles = Callable[[np.ndarray], np.ndarray]
 PHRASE_BARS = 4
 _SR = 22050
 _N_FFT, _HOP_LENGTH = 4096, 1024
-_LOUDNESS_SCALE_DB = 12.0
+_LOUDNESS_SCALE_DB = 12.0  # a loudness step this large costs as much as harmony that does not match at all
 # Credit, against a join's similarity (0 to 2), for a loop spanning the whole track and for jumping from its end.
-_LONGER_LOOP, _LATER_JUMP = 0.5, 0.25  # a loudness step this large costs as much as harmony that does not match at all
+_LONGER_LOOP, _LATER_JUMP = 0.5, 0.25
 
 
 def bar_profiles(samples: np.ndarray, *, sr: int, bar_bounds_seconds: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ def join_pieces(samples: np.ndarray, pieces: list[tuple[int, int]], *, join_samp
     total = sum(b - a for a, b in pieces)
     out = np.zeros((total, samples.shape[1]), dtype=np.float32)
     # Half of each join's crossfade: what the track holds after the outgoing piece and before the incoming one.
-    halves = [min(join_samples // 2, len(samples) - b, c) for (_, b), (c, _) in pairwise(pieces)]
+    halves = [max(0, min(join_samples // 2, len(samples) - b, c)) for (_, b), (c, _) in pairwise(pieces)]
     at = 0
     for k, (a, b) in enumerate(pieces):
         before = halves[k - 1] if k > 0 else 0
