@@ -1,11 +1,12 @@
-# `make demo` and `make test` work on a fresh clone: each creates (or reuses) .venv and
-# installs what it needs first.
+# `make demo`, `make test` and `make docs` work on a fresh clone: each creates (or reuses) .venv and
+# installs what it needs first. `make docs` builds the documentation (docs/, mkdocs.yml) into site/;
+# `make test` builds it too, strictly, so a broken link or anchor fails the tests.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test docs lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +19,13 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 demo: $(INSTALLED)
 	$(BIN)/picscore demo --workdir demo-output
 
-test: $(INSTALLED)
+test: $(INSTALLED) docs
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/python -m pytest
+
+docs: $(INSTALLED)
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix src tests bench tools
@@ -32,4 +36,4 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/index_speed.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-output site .pytest_cache .ruff_cache

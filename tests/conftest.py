@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from picscore.compose.demo_library import DEMO_TRACKS, write_demo_library
 from picscore.compose.synth import SongSpec, click_track, render_song
+from picscore.library.indexer import index_paths
 from picscore.library.store import Library
 from picscore.media.audio_encode import encode_audio
 from picscore.models.zero_shot import Pictures
@@ -34,6 +36,15 @@ def write_song(path: Path, *, seconds: float = 12.0, sr: int = SR, **spec) -> Pa
 
 def write_clicks(path: Path, *, bpm: float, seconds: float = 20.0, sr: int = SR, first_click_seconds: float = 0.0) -> Path:
     return encode_audio(path, click_track(bpm=bpm, seconds=seconds, sr=sr, first_click_seconds=first_click_seconds), sr=sr)
+
+
+def index_demo_library(folder: Path, *, seconds: float = 32.0, sr: int = 44100) -> Path:
+    """The demo's composed tracks (`picscore demo`'s library, at `seconds` a track) indexed with both music networks."""
+    write_demo_library(folder / "music", seconds=seconds, sr=sr)
+    with Library(folder / "library.db") as library:
+        summary = index_paths(library, [folder / "music"], jobs=2, progress=False)
+    assert summary.indexed == len(DEMO_TRACKS)
+    return folder / "library.db"
 
 
 @pytest.fixture

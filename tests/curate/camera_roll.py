@@ -4,6 +4,7 @@ blurred, badly exposed and duplicate frames and the screenshots a phone's camera
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -47,10 +48,17 @@ def scenes() -> list[Image.Image]:
 
 
 def write_camera_roll(
-    folder: Path, *, seed: int = 0, n_screenshots: int = 4, burst: tuple[int, int] = (3, 6), dated: bool = False
+    folder: Path,
+    *,
+    seed: int = 0,
+    n_screenshots: int = 4,
+    burst: tuple[int, int] = (3, 6),
+    dated: bool = False,
+    only: Sequence[int] | None = None,
 ) -> CameraRoll:
-    """Each scene as a burst of `burst` (at least, at most) slightly moved frames, a blurred frame, an over- and an
-    under-exposed one; and `n_screenshots` app screenshots; all as IMG_nnnn files in shuffled order.
+    """Each scene (or those numbered in `only`) as a burst of `burst` (at least, at most) slightly moved frames, a
+    blurred frame, an over- and an under-exposed one; and `n_screenshots` app screenshots; all as IMG_nnnn files in
+    shuffled order.
 
     `dated` writes EXIF capture times: scene k at 9:00 plus 10 minutes a scene, its frames seconds apart, the
     first half of the scenes on 3 May 2026 and the second on 4 May (screenshots have none)."""
@@ -58,6 +66,8 @@ def write_camera_roll(
     folder.mkdir(parents=True, exist_ok=True)
     shots: list[tuple[Image.Image, int | None, str]] = []
     for k, scene in enumerate(scenes()):
+        if only is not None and k not in only:
+            continue
         for _ in range(rng.randint(*burst)):
             shots.append((_moved(scene, rng), k, "burst"))
         shots.append((_moved(scene, rng).filter(ImageFilter.GaussianBlur(rng.uniform(2.5, 4.0))), k, "blurred"))

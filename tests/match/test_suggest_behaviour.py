@@ -10,7 +10,6 @@ from PIL import Image, ImageEnhance
 from skimage import data as samples
 
 from picscore.compose.composer import compose
-from picscore.compose.demo_library import DEMO_TRACKS, write_demo_library
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
 from picscore.library.store import Library
@@ -18,16 +17,12 @@ from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.media.audio_encode import encode_audio
 from picscore.trackspace.loading import load_candidates
+from tests.conftest import index_demo_library
 
 
 @pytest.fixture(scope="module")
 def demo_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    write_demo_library(folder / "music", seconds=20.0, sr=22050)
-    with Library(folder / "library.db") as library:
-        summary = index_paths(library, [folder / "music"], jobs=2, progress=False)
-    assert summary.indexed == len(DEMO_TRACKS)
-    return folder / "library.db"
+    return index_demo_library(tmp_path_factory.mktemp("demo"), seconds=20.0, sr=22050)
 
 
 def _bright_and_dim(tmp_path: Path) -> tuple[Path, Path]:

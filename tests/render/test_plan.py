@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from picscore.render.loops import BarProfiles, choose_loop
-from picscore.render.plan import Plan, PlanError, Shot, describe_repeats, plan_slideshow
+from picscore.render.plan import Plan, PlanError, Shot, clock, describe_repeats, plan_slideshow
 
 
 def _track(bpm: float, *, seconds: float = 200.0, highlight: float = 0.0) -> dict:
@@ -191,3 +191,8 @@ def test_a_date_range_reads_as_a_title() -> None:
     assert date_range_title([day, datetime(2024, 4, 30, 9, 0)]) == "30 April – 3 May 2024"
     assert date_range_title([day, datetime(2023, 12, 30, 9, 0)]) == "30 December 2023 – 3 May 2024"
     assert date_range_title([datetime.max]) == ""
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(59.97, "1:00.0"), (59.94, "0:59.9"), (4.5, "0:04.5"), (125.0, "2:05.0")])
+def test_clock_rounds_before_it_carries(seconds: float, shown: str) -> None:
+    assert clock(seconds) == shown

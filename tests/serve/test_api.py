@@ -177,10 +177,10 @@ GOOD = png_bytes((64, 48))
         ([("huge.png", png_bytes((2400, 1800), mode="L"))], 422, "huge.png: image too large: 2400x1800 pixels"),
         ([("big.png", np.random.default_rng(1).bytes(3 * 1024 * 1024))], 413, "big.png: larger than the limit of 2,097,152 bytes"),
         ([(f"p{i}.png", GOOD) for i in range(5)], 413, "too many files: 5, at most 4 per request"),
-        ([("ok.png", GOOD), ("broken.png", GOOD[:40])], 422, "broken.png: "),
+        ([("notes.png", b"words " * 9), ("broken.png", GOOD[:40])], 422, "none of the 2 photos can be used: notes.png: not an image"),
         ([("whole.png", b"\0" * (10 * 1024 * 1024))], 413, "the request is 10,485,"),
     ],
-    ids=["not-an-image", "zero-bytes", "too-many-pixels", "too-many-bytes", "too-many-files", "one-bad-of-two", "request-too-big"],
+    ids=["not-an-image", "zero-bytes", "too-many-pixels", "too-many-bytes", "too-many-files", "two-bad", "request-too-big"],
 )
 def test_bad_uploads_are_refused_and_nothing_is_kept(served, serve_library: Path, files, status: int, message: str) -> None:
     client, server = served
@@ -189,6 +189,28 @@ def test_bad_uploads_are_refused_and_nothing_is_kept(served, serve_library: Path
     assert response.status_code == status
     assert response.json()["detail"].startswith(message)
     assert (stored_uploads(server), image_feature_rows(serve_library)) == before
+
+
+def test_a_bad_photo_beside_good_ones_is_skipped_and_reported(served) -> None:
+    client, server = served
+    response = client.post("/api/uploads", files=[("files", (n, d, "image/png")) for n, d in [("ok.png", GOOD), ("broken.png", GOOD[:40])]])
+    assert response.status_code == 201
+    body = response.json()
+    assert [p["name"] for p in body["photos"]] == ["ok.png"]
+    assert [s["name"] for s in body["skipped"]] == ["broken.png"] and body["skipped"][0]["reason"].startswith("broken.png: ")
+    assert [p.path.name for p in server.uploads.get(body["upload_id"]).photos] == ["photo-0.png"]
+
+
+def test_a_phone_photo_over_the_pixel_limit_is_taken_through_a_reduced_decode(served) -> None:
+    client, _ = served
+    buffer = io.BytesIO()
+    Image.new("RGB", (8000, 5400), (120, 140, 90)).save(buffer, format="JPEG", quality=80)  # 43 MP against a 4 MP limit
+    response = client.post("/api/uploads", files=[("files", ("phone.jpg", buffer.getvalue(), "image/jpeg"))])
+    assert response.status_code == 201, response.text
+    photo = response.json()["photos"][0]
+    assert (photo["width"], photo["height"]) == (8000, 5400)
+    with Image.open(io.BytesIO(client.get(photo["thumbnail_url"]).content)) as thumbnail:
+        assert max(thumbnail.size) == 320
 
 
 def test_path_like_names_never_reach_the_file_system(served, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from picscore.pitch_names import initial_key, key_name, tonic_spelling
 _MAJOR_PROFILE = np.array([0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081])
 _MINOR_PROFILE = np.array([0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052])
 # Weight a note adds, through its partials, to the pitch class a fifth above (measured on
-# renderings of the music21 corpus kept apart from those the figures in the README come from).
+# renderings of the music21 corpus kept apart from those the figures in docs/how-matching-works.md come from).
 _FIFTH_PARTIAL_WEIGHT = 0.2
 # The semitones the chroma reads: C2 to B6.
 _LOWEST_MIDI, _HIGHEST_MIDI = 36, 95

@@ -23,14 +23,13 @@ from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
 from picscore.render.loops import profiles_of_track
 from picscore.render.photos import ORDERS, chapter_starts, expand_photos, look_at, order_photos, taken_at
-from picscore.render.plan import TRANSITIONS, Plan, PlanError, describe_repeats, photos_for_length, plan_slideshow
+from picscore.render.plan import TRANSITIONS, Plan, PlanError, best_for_length, describe_repeats, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.slideshow import RenderError, render_slideshow
 from picscore.render.title import date_range_title
 
 NAME = "render"
 _AUTO_CHOICES = 10  # --auto takes the best-fitting of this many suggestions that lasts the slideshow
-_CROWDED = 3  # --length curates without --best when given more than this many times the photos it shows at a pleasant pace
 SUMMARY = "render a beat-synced slideshow MP4 of photos to a track"
 DESCRIPTION = (
     "Render PHOTO... (files, folders or glob patterns) as an H.264/AAC MP4 slideshow cut on the beats of a "
@@ -178,8 +177,8 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
     for argument in unmatched:
         print(f"picscore: error: {argument}: no pictures found", file=sys.stderr)
     best = args.best
-    if best is None and args.duration is not None and args.per_photo is None and len(paths) > _CROWDED * photos_for_length(args.duration):
-        best = photos_for_length(args.duration)  # far more photos than the length shows at a pleasant pace: the best of them
+    if best is None and args.per_photo is None:
+        best = best_for_length(len(paths), seconds=args.duration)
     if best is not None and paths:
         curation = curate_files([str(p) for p in paths], best=best, progress=not args.quiet)
         print(f"picscore: showing {len(curation.kept)} of {len(paths)} photos (`picscore curate` says why)", file=sys.stderr)

@@ -23,6 +23,8 @@ TOKEN_ENV = "PICSCORE_TOKEN"
 EPILOG = f"""\
 Binding to anything but localhost needs an API token (--token or ${TOKEN_ENV}); clients send
 it as `Authorization: Bearer TOKEN` (the page asks for it once and keeps it in a cookie).
+The page takes a whole camera roll (sent in requests of --max-files photos), shows the photos
+curation keeps and those it leaves out, plays a quick preview and renders the video.
 Uploaded photos and rendered videos live in a private temporary folder, removed after an
 hour and when the server stops; photos you keep or reject are copied beside the library
 (feedback-photos/) so `picscore train` can use them.
@@ -41,7 +43,14 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument("--token", help=f"API token clients must send (default: ${TOKEN_ENV}); required beyond localhost")
     add_model_argument(parser)
     add_index_argument(parser)
-    parser.add_argument("--max-files", type=positive_int, default=20, metavar="N", help="photos per upload (default: %(default)s)")
+    parser.add_argument("--max-files", type=positive_int, default=20, metavar="N", help="photos per request (default: %(default)s)")
+    parser.add_argument(
+        "--max-upload-photos",
+        type=positive_int,
+        default=1000,
+        metavar="N",
+        help="photos in one upload, sent in requests of --max-files (default: %(default)s)",
+    )
     parser.add_argument("--max-file-mb", type=positive_number, default=25.0, metavar="MB", help="bytes per photo (default: %(default)s MB)")
     parser.add_argument(
         "--max-megapixels", type=positive_number, default=50.0, metavar="MP", help="pixels per photo (default: %(default)s megapixels)"
@@ -77,7 +86,10 @@ def run(args: argparse.Namespace) -> int:
     from picscore.serve.uploads import UploadLimits
 
     limits = UploadLimits(
-        max_files=args.max_files, max_file_bytes=round(args.max_file_mb * 1024 * 1024), max_pixels=round(args.max_megapixels * 1e6)
+        max_files=args.max_files,
+        max_file_bytes=round(args.max_file_mb * 1024 * 1024),
+        max_pixels=round(args.max_megapixels * 1e6),
+        max_upload_photos=args.max_upload_photos,
     )
     config = ServeConfig(
         library=library_path(getattr(args, "library", None)),

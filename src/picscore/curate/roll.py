@@ -30,12 +30,24 @@ def faces_in_file(path: str) -> int:
         return 0
 
 
-def curate_files(paths: Sequence[str], *, best: int | None = None, jobs: int | None = None, progress: bool = True) -> Curation:
-    """Curate the photo files (see select.curate), measuring them on `jobs` cores (None: all)."""
-    measured: dict[str, PhotoQuality | str] = {}
-    with WorkerPool(min(jobs or default_jobs(), max(len(paths), 1))) as pool:
-        with tqdm(total=len(paths), unit="photo", desc="looking", file=sys.stderr, disable=not progress or not paths) as bar:
-            for path, result in pool.map_unordered(measure_file, list(paths), on_crash=lambda p, cause: (p, f"decoding crashed ({cause})")):
+def curate_files(
+    paths: Sequence[str],
+    *,
+    best: int | None = None,
+    jobs: int | None = None,
+    progress: bool = True,
+    measured: dict[str, PhotoQuality | str] | None = None,
+) -> Curation:
+    """Curate the photo files (see select.curate), measuring them on `jobs` cores (None: all).
+
+    `measured` holds measures taken before (by path): those photos are not decoded again, and the new
+    measures are added to it, so a caller curating a growing set of photos measures each once.
+    """
+    measured = {} if measured is None else measured
+    unmeasured = [p for p in dict.fromkeys(paths) if p not in measured]
+    with WorkerPool(min(jobs or default_jobs(), max(len(unmeasured), 1))) as pool:
+        with tqdm(total=len(unmeasured), unit="photo", desc="looking", file=sys.stderr, disable=not progress or not unmeasured) as bar:
+            for path, result in pool.map_unordered(measure_file, unmeasured, on_crash=lambda p, cause: (p, f"decoding crashed ({cause})")):
                 measured[path] = result
                 bar.update()
 

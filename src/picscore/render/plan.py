@@ -241,11 +241,13 @@ def describe_repeats(plan: Plan) -> str | None:
     start, end = plan.pieces[1]
     times = len(plan.pieces) - 1
     count = f"{times} time{'s' if times > 1 else ''}"
-    return f"the music repeats {_clock(start)}-{_clock(end)} of the track {count} to last {_clock(plan.duration_seconds)}"
+    return f"the music repeats {clock(start)}-{clock(end)} of the track {count} to last {clock(plan.duration_seconds)}"
 
 
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+def clock(seconds: float) -> str:
+    """Minutes and seconds to a tenth, e.g. 1:00.0 for 59.97 s (rounded first, so never 0:60.0)."""
+    tenths = round(seconds * 10)
+    return f"{tenths // 600}:{tenths % 600 / 10:04.1f}"
 
 
 def beat_grid(track: dict[str, Any]) -> np.ndarray:
@@ -256,9 +258,20 @@ def beat_grid(track: dict[str, Any]) -> np.ndarray:
     return np.arange(0.0, float(track["duration"]), 60.0 / (track.get("bpm") or FALLBACK_BPM))
 
 
+CROWDED = 3  # more than this many times the photos a length shows at a pleasant pace: curate down to the best
+
+
 def photos_for_length(seconds: float) -> int:
     """How many photos a video of `seconds` shows at the middle of HOLD_SECONDS each, the first and last held longer."""
     return max(1, math.floor(seconds / (sum(HOLD_SECONDS) / 2)) - 2 * (EDGE_WEIGHT - 1))
+
+
+def best_for_length(n_photos: int, *, seconds: float | None) -> int | None:
+    """How many of `n_photos` a video of `seconds` should show when nobody said: the best photos_for_length of them when
+    there are over CROWDED times that many (a pleasant pace beats a rushed one), else None (show every good photo)."""
+    if seconds is None or n_photos <= CROWDED * photos_for_length(seconds):
+        return None
+    return photos_for_length(seconds)
 
 
 def beats_per_photo(beat_seconds: float, *, arousal: float | None = None) -> int:

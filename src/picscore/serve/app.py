@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -30,7 +30,6 @@ from pydantic import BaseModel, Field
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from picscore import __version__
-from picscore.curate.roll import curate_files
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.explain import mood_json
@@ -40,16 +39,21 @@ from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.files import file_problem
 from picscore.media.image_load import load_image
 from picscore.render.loops import profiles_of_track
-from picscore.render.photos import look_at
-from picscore.render.plan import TRANSITIONS, PlanError, plan_slideshow
+from picscore.render.photos import chapter_starts, look_at, taken_at
+from picscore.render.plan import TRANSITIONS, PlanError, describe_repeats, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
+from picscore.render.video import X264_PRESET
 from picscore.serve.catalogue import Catalogue
+from picscore.serve.curation import upload_curation
 from picscore.serve.jobs import QueueFull, RenderJob, RenderQueue
-from picscore.serve.uploads import StoredPhoto, Upload, UploadArea, UploadError, UploadLimits
+from picscore.serve.uploads import IncomingFile, SkippedFile, StoredPhoto, Upload, UploadArea, UploadError, UploadLimits
 
 TOKEN_COOKIE = "picscore_token"
 THUMBNAIL_SIDE_PIXELS = 320
 HIGHLIGHT_SAMPLE_RATE = 44100
+PREVIEW_SHORT_SIDE_PIXELS = 240  # a preview: small frames, 24 fps and the fastest encoder preset, ready in seconds
+PREVIEW_FPS = 24
+PREVIEW_PRESET = "ultrafast"
 _STATIC = package_files("picscore.serve") / "static"
 
 
@@ -76,10 +80,12 @@ class FeedbackRequest(BaseModel):
 
 
 class RenderRequest(BaseModel):
-    """A slideshow of an upload's photos (in upload order) to a library track."""
+    """A slideshow of an upload's photos (those listed, in that order; else all in capture order) to a library track."""
 
     upload_id: str
     track_id: int
+    photos: list[int] | None = Field(None, max_length=1000, description="photo indices within the upload, in showing order")
+    preview: bool = Field(False, description="a quick low-resolution draft (240 px, 24 fps) instead of the full render")
     aspect: Literal[tuple(ASPECTS)] = "16:9"  # type: ignore[valid-type]
     resolution: Literal[tuple(RESOLUTIONS)] = "720p"  # type: ignore[valid-type]
     width: int | None = Field(None, ge=16, le=3840, multiple_of=2, description="with height: any even frame size instead")
@@ -87,7 +93,9 @@ class RenderRequest(BaseModel):
     fps: Literal[FPS_CHOICES] = 30  # type: ignore[valid-type]
     duration_seconds: float | None = Field(None, gt=0, le=600, description="fit the slideshow to about this long")
     transition: Literal[TRANSITIONS] = "crossfade"  # type: ignore[valid-type]
-    best: int | None = Field(None, ge=1, le=500, description="show only the N best photos: one good frame of each scene, no screenshots")
+    best: int | None = Field(
+        None, ge=1, le=500, description="show only the N best photos: one good frame of each scene, no screenshots (without `photos`)"
+    )
     title: str = Field("", max_length=120, description="words over the first photo")
 
 
@@ -209,31 +217,84 @@ def _routes(app: FastAPI, server: _Server) -> None:
     def page() -> FileResponse:
         return FileResponse(str(_STATIC / "index.html"), media_type="text/html")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(str(_STATIC / "favicon.svg"), media_type="image/svg+xml")
+
+    @app.get("/api/options", tags=["library"])
+    def options() -> dict[str, Any]:
+        """What requests may ask for: the moods to steer by, transitions, aspects and sizes, and the upload limits."""
+        limits = server.config.limits
+        return {
+            "moods": list(MOODS),
+            "transitions": list(TRANSITIONS),
+            "aspects": list(ASPECTS),
+            "resolutions": list(RESOLUTIONS),
+            "fps": list(FPS_CHOICES),
+            "max_files_per_request": limits.max_files,
+            "max_file_bytes": limits.max_file_bytes,
+            "max_request_bytes": limits.max_request_bytes,
+            "max_upload_photos": limits.max_upload_photos,
+        }
+
     @app.post("/api/uploads", status_code=201, tags=["photos"])
     def upload_photos(
         files: Annotated[list[UploadFile], File(description="the photos (JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF, HEIC)")],
+        modified: Annotated[list[float] | None, Form(description="each file's time (ms since 1970), for photos without EXIF dates")] = None,
         top: Annotated[int, Query(ge=1, le=100)] = 10,
         mood: Annotated[str | None, Query(description=f"steer: {', '.join(MOODS)}")] = None,
+        suggest_tracks: Annotated[bool, Query(alias="suggest", description="false: only keep the photos (more may follow)")] = True,
     ) -> dict[str, Any]:
         """Upload photos (multipart field `files`): each photo's mood and the ranked tracks for all of them, with reasons.
 
-        Photos are checked by decoding them; a request with any bad photo is refused whole (413 or 422) and nothing is kept.
+        Photos are checked by decoding them: one that is empty, too large or not a picture is skipped and listed under
+        `skipped`; a request none of whose photos can be used is refused (413 or 422) and nothing is kept.
+        Add more photos to the upload with POST /api/uploads/{upload_id}/photos.
         """
         _check_mood(mood)
-        upload = server.uploads.add([(f.filename, f.file) for f in files])
+        upload, skipped = server.uploads.add(_incoming(files, modified))
+        if not suggest_tracks:
+            return _added_json(upload, upload.photos, skipped)
         try:
-            return _suggestions(server, upload, top=top, mood=mood)
+            return {**_suggestions(server, upload, top=top, mood=mood), "skipped": _skipped_json(skipped)}
         except HTTPException:
             server.uploads.discard(upload.id)  # e.g. an empty library: keep nothing of a request that failed
             raise
 
+    @app.post("/api/uploads/{upload_id}/photos", status_code=201, tags=["photos"])
+    def add_photos(
+        upload_id: str,
+        files: Annotated[list[UploadFile], File(description="more photos for the upload")],
+        modified: Annotated[list[float] | None, Form(description="each file's time (ms since 1970)")] = None,
+    ) -> dict[str, Any]:
+        """Add photos to an upload (a camera roll arrives in batches of at most the per-request limit); bad ones are skipped."""
+        upload = server.upload(upload_id)
+        added, skipped = server.uploads.extend(upload, _incoming(files, modified))
+        return _added_json(upload, added, skipped)
+
+    @app.get("/api/uploads/{upload_id}/curation", tags=["photos"])
+    def curation(
+        upload_id: str,
+        best: Annotated[int | None, Query(ge=1, le=1000, description="keep at most this many")] = None,
+        length_seconds: Annotated[float | None, Query(gt=0, le=600, description="without best: as many as this length shows")] = None,
+    ) -> dict[str, Any]:
+        """The photos worth showing (`kept`, in capture order), every photo's verdict and why, chapters and a date title.
+
+        Curation drops blurred and badly exposed frames, screenshots and documents, and keeps the best frame of each
+        burst; with `best` (or a `length_seconds` far shorter than the photos need) it keeps the most varied best ones.
+        """
+        return upload_curation(server.upload(upload_id), best=best, length_seconds=length_seconds)
+
     @app.get("/api/uploads/{upload_id}/suggestions", tags=["photos"])
     def suggestions(
-        upload_id: str, top: Annotated[int, Query(ge=1, le=100)] = 10, mood: Annotated[str | None, Query()] = None
+        upload_id: str,
+        top: Annotated[int, Query(ge=1, le=100)] = 10,
+        mood: Annotated[str | None, Query()] = None,
+        photos: Annotated[list[int] | None, Query(description="only these photos (indices; repeat the parameter)")] = None,
     ) -> dict[str, Any]:
-        """The ranked tracks for an upload's photos again, e.g. with another mood or length."""
+        """The ranked tracks for an upload's photos (all, or those listed) again, e.g. with another mood."""
         _check_mood(mood)
-        return _suggestions(server, server.upload(upload_id), top=top, mood=mood)
+        return _suggestions(server, server.upload(upload_id), top=top, mood=mood, chosen=photos)
 
     @app.get("/api/uploads/{upload_id}/photos/{index}/thumbnail", tags=["photos"], response_class=Response)
     def thumbnail(upload_id: str, index: int) -> Response:
@@ -271,38 +332,38 @@ def _routes(app: FastAPI, server: _Server) -> None:
         if (request.width is None) != (request.height is None):
             raise HTTPException(422, "give both width and height, or neither")
         size = (request.width, request.height) if request.width else frame_size(aspect=request.aspect, resolution=request.resolution)
+        if request.preview:
+            size = _preview_size(size)
         width, height = size
+        fps = PREVIEW_FPS if request.preview else request.fps
         track = server.track(server.library(), request.track_id)
-        paths = [str(photo.path) for photo in upload.photos]
-        if request.best is not None:
-            paths = curate_files(paths, best=request.best, jobs=1, progress=False).kept
-            if not paths:
-                raise HTTPException(422, "none of the photos is worth showing (blurred, badly exposed or screenshots)")
-        looks = [look_at(Path(path)) for path in paths]
+        shown = _shown_photos(upload, request)
+        looks = [look_at(photo.path) for photo in shown]
         try:
             plan = plan_slideshow(
                 [(look.path, look.focus) for look in looks],
                 track,
                 width=width,
                 height=height,
-                fps=request.fps,
+                fps=fps,
                 duration_seconds=request.duration_seconds,
                 transition=request.transition,
                 bar_profiles=profiles_of_track(track["path"]),  # repeat phrases rather than fail when the track is short
+                chapter_starts=chapter_starts([taken_at(photo.path) for photo in shown]),
                 title=request.title,
             )
         except (PlanError, AudioDecodeError) as err:
             raise HTTPException(422, f"track {track['id']}: {err}") from None
         try:
-            job = server.renders.submit(plan)
+            job = server.renders.submit(plan, preset=PREVIEW_PRESET if request.preview else X264_PRESET, preview=request.preview)
         except QueueFull as err:
             raise HTTPException(503, str(err)) from None
-        return _job_json(job)
+        return _job_json(job, server.library())
 
     @app.get("/api/renders/{job_id}", tags=["renders"])
     def render_progress(job_id: str) -> dict[str, Any]:
         """A render's state (queued, running, done, failed), progress from 0 to 1, and the video's address once done."""
-        return _job_json(_job(server, job_id))
+        return _job_json(_job(server, job_id), server.library())
 
     @app.get("/api/renders/{job_id}/video", tags=["renders"], response_class=FileResponse)
     def render_video(job_id: str, download: bool = False) -> FileResponse:
@@ -354,33 +415,82 @@ def _routes(app: FastAPI, server: _Server) -> None:
         return {"total": len(rows), "tracks": [_track_json(row) for row in rows[:limit]]}
 
 
-def _suggestions(server: _Server, upload: Upload, *, top: int, mood: str | None) -> dict[str, Any]:
-    """The upload's photos with their moods, and the tracks ranked for all of them together."""
+def _suggestions(server: _Server, upload: Upload, *, top: int, mood: str | None, chosen: list[int] | None = None) -> dict[str, Any]:
+    """The upload's photos (all, or the `chosen` indices) with their moods, and the tracks ranked for them together."""
     library = server.library()
     candidates, matcher, _, index = server.catalogue.current(library)
     if matcher is None:
         raise HTTPException(409, "the library is empty: add music with `picscore index FOLDER` first")
+    shown = upload.photos if chosen is None else [_photo(upload, i) for i in dict.fromkeys(chosen)]
+    if not shown:
+        raise HTTPException(422, "no photos chosen: list at least one with `photos`")
     with server.encoding:
-        features = picture_features(library, [photo.path for photo in upload.photos])
+        features = picture_features(library, [photo.path for photo in shown])
     pictures = as_pictures(features)
     found = suggest(pictures, candidates, SuggestOptions(top=top, mood=mood), matcher=matcher, index=index)
-    photos = [
-        {
-            "index": photo.index,
-            "name": photo.name,
-            "width": photo.width,
-            "height": photo.height,
-            "thumbnail_url": f"/api/uploads/{upload.id}/photos/{photo.index}/thumbnail",
-            "mood": mood_json(valence=v, arousal=a),
-        }
-        for photo, (v, a) in zip(upload.photos, pictures.mood, strict=True)
-    ]
+    moods = [mood_json(valence=v, arousal=a) for v, a in pictures.mood]
+    photos = [{**_photo_json(upload, photo), "mood": mood} for photo, mood in zip(shown, moods, strict=True)]
     ranked = []
     for rank, suggestion in enumerate(found, start=1):
         entry = suggestion_json(suggestion)
         ranked.append({"rank": rank, **entry, "track": _track_json(entry["track"])})
     valence, arousal = photos_mood(pictures)
     return {"upload_id": upload.id, "mood": mood_json(valence=valence, arousal=arousal), "photos": photos, "suggestions": ranked}
+
+
+def _photo_json(upload: Upload, photo: StoredPhoto) -> dict[str, Any]:
+    return {
+        "index": photo.index,
+        "name": photo.name,
+        "width": photo.width,
+        "height": photo.height,
+        "thumbnail_url": f"/api/uploads/{upload.id}/photos/{photo.index}/thumbnail",
+    }
+
+
+def _added_json(upload: Upload, added: list[StoredPhoto], skipped: list[SkippedFile]) -> dict[str, Any]:
+    """What a request added to an upload: its photos, the files skipped and why, and the upload's photo count."""
+    return {
+        "upload_id": upload.id,
+        "photos": [_photo_json(upload, photo) for photo in added],
+        "skipped": _skipped_json(skipped),
+        "total": len(upload.photos),
+    }
+
+
+def _skipped_json(skipped: list[SkippedFile]) -> list[dict[str, str]]:
+    return [{"name": s.name, "reason": s.reason} for s in skipped]
+
+
+def _incoming(files: list[UploadFile], modified: list[float] | None) -> list[IncomingFile]:
+    """The request's files with their client times (milliseconds, as browsers give File.lastModified), when sent."""
+    if modified is not None and len(modified) != len(files):
+        raise HTTPException(422, f"modified: {len(modified)} times for {len(files)} files; send one for each file or none")
+    times = [None] * len(files) if modified is None else [ms / 1000.0 for ms in modified]
+    return [IncomingFile(f.filename, f.file, seconds) for f, seconds in zip(files, times, strict=True)]
+
+
+def _shown_photos(upload: Upload, request: RenderRequest) -> list[StoredPhoto]:
+    """The photos a render shows: those listed in that order, else the `best` curated ones, else all; in capture order
+    unless listed."""
+    if request.photos is not None:
+        if len(set(request.photos)) != len(request.photos):
+            raise HTTPException(422, "photos: each photo may be listed once")
+        if not request.photos:
+            raise HTTPException(422, "photos: list at least one photo")
+        return [_photo(upload, i) for i in request.photos]
+    curation = upload_curation(upload, best=request.best, length_seconds=None) if request.best is not None else None
+    indices = curation["kept"] if curation else sorted(range(len(upload.photos)), key=lambda i: (taken_at(upload.photos[i].path), i))
+    if not indices:
+        raise HTTPException(422, "none of the photos is worth showing (blurred, badly exposed or screenshots)")
+    return [upload.photos[i] for i in indices]
+
+
+def _preview_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The frame size of a preview: the same shape with its shorter side PREVIEW_SHORT_SIDE_PIXELS (even sides)."""
+    width, height = size
+    scale = min(PREVIEW_SHORT_SIDE_PIXELS / min(width, height), 1.0)
+    return 2 * round(width * scale / 2), 2 * round(height * scale / 2)
 
 
 def _track_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -418,17 +528,29 @@ def _job(server: _Server, job_id: str) -> RenderJob:
     return job
 
 
-def _job_json(job: RenderJob) -> dict[str, Any]:
+def _job_json(job: RenderJob, library: Library) -> dict[str, Any]:
+    """A render's state for clients, naming the track it uses."""
     video = f"/api/renders/{job.id}/video" if job.state == "done" else None
+    track = library.get_track(job.plan.track_id)
     return {
         "id": job.id,
         "state": job.state,
+        "preview": job.preview,
         "progress": round(job.progress, 3),
         "frames_done": job.frames_done,
         "frames": job.plan.n_frames,
         "photos": len(job.plan.shots),
+        "width": job.plan.width,
+        "height": job.plan.height,
         "duration_seconds": job.plan.duration_seconds,
         "track_id": job.plan.track_id,
+        "track": {
+            "id": job.plan.track_id,
+            "title": track["title"] if track else None,
+            "artist": track["artist"] if track else None,
+            "file": Path(job.plan.track_path).name,
+        },
+        "repeats": describe_repeats(job.plan),
         "error": job.error,
         "video_url": video,
         "download_url": f"{video}?download=true" if video else None,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from picscore.render.plan import Plan
 from picscore.render.slideshow import RenderError, render_slideshow
+from picscore.render.video import X264_PRESET
 
 _log = logging.getLogger(__name__)
 STATES = ("queued", "running", "done", "failed")
@@ -33,10 +34,16 @@ class RenderJob:
     id: str
     plan: Plan
     output: Path
+    preset: str = X264_PRESET
+    preview: bool = False
     state: str = "queued"
     frames_done: int = 0
     error: str | None = None
     created: float = field(default_factory=time.monotonic)
+
+    def count_frames(self, done: int) -> None:
+        """The renderer's report of frames written so far (read by polling requests)."""
+        self.frames_done = done
 
     @property
     def progress(self) -> float:
@@ -59,16 +66,17 @@ class RenderQueue:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, plan: Plan) -> RenderJob:
-        """Queue a render of `plan`; QueueFull when max_waiting jobs already wait."""
+    def submit(self, plan: Plan, *, preset: str = X264_PRESET, preview: bool = False) -> RenderJob:
+        """Queue a render of `plan` with the x264 `preset`; QueueFull when max_waiting jobs already wait."""
         self._forget_old()
         job_id = secrets.token_hex(12)
-        job = RenderJob(job_id, plan, self.folder / f"{job_id}.mp4")
+        job = RenderJob(job_id, plan, self.folder / f"{job_id}.mp4", preset=preset, preview=preview)
         with self._lock:
             try:
                 self._waiting.put_nowait(job)
             except queue.Full:
-                raise QueueFull(f"{self.max_waiting} renders are already waiting; try again when one has finished") from None
+                waiting = "1 render is" if self.max_waiting == 1 else f"{self.max_waiting} renders are"
+                raise QueueFull(f"{waiting} already waiting; try again when one has finished") from None
             self._jobs[job_id] = job
         return job
 
@@ -92,7 +100,7 @@ class RenderQueue:
         while (job := self._waiting.get()) is not None:
             job.state = "running"
             try:
-                render_slideshow(job.plan, job.output, progress=False, on_frame=lambda done, job=job: setattr(job, "frames_done", done))
+                render_slideshow(job.plan, job.output, progress=False, preset=job.preset, on_frame=job.count_frames)
                 job.state = "done"
             except RenderError as err:
                 job.error, job.state = str(err), "failed"

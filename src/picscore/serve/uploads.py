@@ -1,12 +1,16 @@
 """Uploaded photos: limits, validation by decoding, and a private temporary area that cleans itself up.
 
 Client file names never reach the file system: each upload gets a random id and its photos are
-stored as `photo-<n>.<format>` inside it, the format being what the decoder found. An upload is
-checked whole before anything is kept, so a rejected request leaves nothing behind.
+stored as `photo-<n>.<format>` inside it, the format being what the decoder found. A request's
+limits (how many files, how many bytes) are checked before anything is kept; a photo that is
+empty, too large or not a picture is skipped and reported, so one broken file in a camera roll
+does not lose the rest, and a request none of whose photos can be read leaves nothing behind.
+An upload grows by further requests (`extend`), so a whole camera roll arrives in batches.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import tempfile
@@ -18,6 +22,7 @@ from typing import BinaryIO
 
 from PIL import Image
 
+from picscore.curate.quality import PhotoQuality
 from picscore.media.fingerprint import file_fingerprint
 from picscore.media.image_load import ImageLoadError, load_image
 
@@ -25,6 +30,9 @@ _SUFFIXES = {
     "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tif", "AVIF": "avif", "HEIF": "heic",
 }  # fmt: skip
 _COPY_CHUNK_BYTES = 1 << 20
+# Photos are checked by decoding them whole; a JPEG at a reduced scale keeping this shorter side (a 200-megapixel phone
+# photo decodes at 1/4 or 1/8), so max_pixels limits what is decoded and every later use reads it reduced too.
+CHECK_SIDE_PIXELS = 1080
 
 
 class UploadError(Exception):
@@ -39,8 +47,9 @@ class UploadError(Exception):
 class UploadLimits:
     """How much one upload request may carry."""
 
-    max_files: int = 20
+    max_files: int = 20  # per request
     max_file_bytes: int = 25 * 1024 * 1024
+    max_upload_photos: int = 1000  # per upload, over all its requests
     max_pixels: int = 50_000_000
     keep_seconds: float = 3600.0  # uploads and renders older than this are deleted
 
@@ -63,14 +72,34 @@ class StoredPhoto:
     content_hash: str
 
 
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file of a request that was not kept, and why (one line)."""
+
+    name: str
+    reason: str
+    status: int  # the HTTP status it would have alone: 413 for a size limit, 422 for content
+
+
+@dataclass
+class IncomingFile:
+    """A file as a request brings it: the client's name, its bytes and (optionally) the client's file time."""
+
+    name: str | None
+    handle: BinaryIO
+    modified_seconds: float | None = None
+
+
 @dataclass
 class Upload:
-    """One request's photos, kept together under a random id."""
+    """The photos of one or more requests, kept together under a random id."""
 
     id: str
     folder: Path
     photos: list[StoredPhoto]
     created: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one change or curation at a time
+    measures: dict[str, PhotoQuality | str] = field(default_factory=dict, repr=False)  # curation's measures, taken once a photo
 
 
 class UploadArea:
@@ -88,42 +117,78 @@ class UploadArea:
         path.mkdir(mode=0o700, exist_ok=True)
         return path
 
-    def add(self, files: list[tuple[str | None, BinaryIO]]) -> Upload:
-        """Check and keep (client name, file) pairs as one upload; UploadError (413/422) keeps none of them."""
-        if not files:
-            raise UploadError(422, "no photos in the request: send them as multipart form field `files`")
-        if len(files) > self.limits.max_files:
-            raise UploadError(413, f"too many files: {len(files)}, at most {self.limits.max_files} per request")
+    def add(self, files: list[IncomingFile]) -> tuple[Upload, list[SkippedFile]]:
+        """Keep the readable files as a new upload, and say which were skipped; UploadError (413/422) keeps nothing."""
+        self._check_request(files, already=0)
         self.remove_expired()
         upload_id = secrets.token_hex(12)
         folder = self.folder("uploads") / upload_id
         folder.mkdir(mode=0o700)
         try:
-            photos = [self._keep(folder, index, name, handle) for index, (name, handle) in enumerate(files)]
+            photos, skipped = self._keep_all(folder, files, first_index=0)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         upload = Upload(upload_id, folder, photos)
         with self._lock:
             self._uploads[upload_id] = upload
-        return upload
+        return upload, skipped
 
-    def _keep(self, folder: Path, index: int, name: str | None, handle: BinaryIO) -> StoredPhoto:
-        shown = display_name(name, index=index)
-        incoming = folder / f"incoming-{index}"
-        copied = _copy_limited(handle, incoming, max_bytes=self.limits.max_file_bytes)
-        if copied > self.limits.max_file_bytes:
-            raise UploadError(413, f"{shown}: larger than the limit of {self.limits.max_file_bytes:,} bytes")
-        if copied == 0:
-            raise UploadError(422, f"{shown}: the file is empty (0 bytes)")
+    def extend(self, upload: Upload, files: list[IncomingFile]) -> tuple[list[StoredPhoto], list[SkippedFile]]:
+        """Add a further request's readable files to `upload`: the photos added, and the files skipped."""
+        with upload.lock:
+            self._check_request(files, already=len(upload.photos))
+            photos, skipped = self._keep_all(upload.folder, files, first_index=len(upload.photos))
+            upload.photos.extend(photos)
+        return photos, skipped
+
+    def _check_request(self, files: list[IncomingFile], *, already: int) -> None:
+        if not files:
+            raise UploadError(422, "no photos in the request: send them as multipart form field `files`")
+        if len(files) > self.limits.max_files:
+            raise UploadError(413, f"too many files: {len(files)}, at most {self.limits.max_files} per request")
+        if already + len(files) > self.limits.max_upload_photos:
+            raise UploadError(413, f"too many photos: {already} + {len(files)}, at most {self.limits.max_upload_photos} in one upload")
+
+    def _keep_all(self, folder: Path, files: list[IncomingFile], *, first_index: int) -> tuple[list[StoredPhoto], list[SkippedFile]]:
+        """The files that are photos, kept as photo-<n>; UploadError when none is (the one reason, or them all)."""
+        photos: list[StoredPhoto] = []
+        skipped: list[SkippedFile] = []
+        for offset, incoming in enumerate(files):
+            index = first_index + len(photos)
+            try:
+                photos.append(self._keep(folder, index, incoming))
+            except UploadError as err:
+                skipped.append(SkippedFile(display_name(incoming.name, index=first_index + offset), str(err), err.status))
+        if not photos:
+            if len(skipped) == 1:
+                raise UploadError(skipped[0].status, skipped[0].reason)
+            reasons = "; ".join(s.reason for s in skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
+            raise UploadError(max(s.status for s in skipped), f"none of the {len(skipped)} photos can be used: {reasons}")
+        return photos, skipped
+
+    def _keep(self, folder: Path, index: int, incoming: IncomingFile) -> StoredPhoto:
+        shown = display_name(incoming.name, index=index)
+        received = folder / f"incoming-{index}"
         try:
-            image = load_image(incoming, max_pixels=self.limits.max_pixels)
-            with Image.open(incoming) as header:
-                kind = header.format or ""
-        except ImageLoadError as err:
-            raise UploadError(422, f"{shown}: {err}") from None
-        path = incoming.rename(folder / f"photo-{index}.{_SUFFIXES.get(kind, 'img')}")
-        return StoredPhoto(index, path, shown, kind, image.width, image.height, file_fingerprint(path))
+            copied = _copy_limited(incoming.handle, received, max_bytes=self.limits.max_file_bytes)
+            if copied > self.limits.max_file_bytes:
+                raise UploadError(413, f"{shown}: larger than the limit of {self.limits.max_file_bytes:,} bytes")
+            if copied == 0:
+                raise UploadError(422, f"{shown}: the file is empty (0 bytes)")
+            try:
+                load_image(received, max_pixels=self.limits.max_pixels, min_side=CHECK_SIDE_PIXELS)
+                with Image.open(received) as header:
+                    kind, (width, height) = header.format or "", header.size
+            except ImageLoadError as err:
+                raise UploadError(422, f"{shown}: {err}") from None
+        except UploadError:
+            received.unlink(missing_ok=True)
+            raise
+        path = received.rename(folder / f"photo-{index}.{_SUFFIXES.get(kind, 'img')}")
+        if incoming.modified_seconds is not None:  # the client's file time: photos without EXIF dates sort by it
+            os.utime(path, (incoming.modified_seconds, incoming.modified_seconds))
+        return StoredPhoto(index, path, shown, kind, width, height, file_fingerprint(path))
 
     def get(self, upload_id: str) -> Upload | None:
         """The upload with this id (a dictionary lookup: the id never becomes a path), or None."""
