@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from picscore.cli import build_parser, main
 from picscore.media.audio_decode import decode_audio
@@ -288,7 +289,21 @@ def test_suggest_errors(tmp_path: Path, music_folder: Path, capsys) -> None:
     main(["--library", lib, "index", str(music_folder / "a.mp3"), "-q", "--encoders", "none"])
     capsys.readouterr()
     assert main(["--library", lib, "suggest", str(tmp_path / "none.jpg")]) == 1
-    assert capsys.readouterr().err.splitlines()[0] == f"picscore: error: {tmp_path / 'none.jpg'}: file not found"
+    assert capsys.readouterr().err.splitlines() == [
+        f"picscore: skipped {tmp_path / 'none.jpg'}: file not found",  # the words render uses for the same case
+        "picscore: error: none of the 1 photos could be read",
+    ]
+    album = tmp_path / "album"
+    album.mkdir()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(album / "sunset.png")
+    (album / "notes.jpg").write_text("a shopping list")
+    assert main(["--library", lib, "suggest", str(album), "--json"]) == 1  # a folder, as render takes; its bad file skipped
+    captured = capsys.readouterr()
+    assert captured.err.splitlines()[0] == f"picscore: skipped {album / 'notes.jpg'}: not an image file, or an unsupported image format"
+    assert json.loads(captured.out)[0]["photos"] == [str(album / "sunset.png")]
+    assert main(["--library", lib, "suggest", str(album / "sunset.png"), "--tempo", "300-400"]) == 1
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == "picscore: error: no track passes the filters: tempo 300-400 BPM keeps 0 of 1 tracks"
     assert main(["--library", lib, "suggest", str(tmp_path / "none.jpg"), "--mood", "grumpy"]) == 1
     assert "unknown mood 'grumpy'" in capsys.readouterr().err
     with pytest.raises(SystemExit):

@@ -165,6 +165,24 @@ def test_existing_output_is_kept_unless_forced(clicks, tmp_path: Path, capsys) -
     assert box_order(out)[0] == "ftyp"
 
 
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        ("/sys/out.mp4", "cannot write in /sys ("),
+        ("/proc/out.mp4", "cannot write in /proc ("),
+        ("{tmp}/missing/out.mp4", "{tmp}/missing does not exist"),
+        ("{tmp}/photos", "{tmp}/photos is a folder; give a file name like"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(clicks, tmp_path: Path, capsys, output: str, reason: str) -> None:
+    library, track = clicks
+    photos = write_photos(tmp_path / "photos", 2)
+    output, reason = output.format(tmp=tmp_path), reason.format(tmp=tmp_path)
+    assert _render(library, *map(str, photos), "--track", str(track["id"]), "--size", FRAME_SIZE, "-o", output) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("picscore: error: ") and reason in err and len(err.strip().splitlines()) == 1  # one line, no traceback
+
+
 def test_a_failed_render_leaves_no_file_behind(clicks, tmp_path: Path, capsys, monkeypatch) -> None:
     library, track = clicks
     photos = write_photos(tmp_path / "photos", 4)

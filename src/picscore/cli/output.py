@@ -19,6 +19,16 @@ def fail(message: str, *, status: int = 1) -> int:
     return status
 
 
+def report_skipped(path: object, reason: str) -> None:
+    """The one wording every verb uses for an input file it leaves out and goes on without."""
+    print(f"picscore: skipped {path}: {reason}", file=sys.stderr)
+
+
+def nothing_readable(tried: int) -> CliError:
+    """The error when none of the photos given can be used (the same words in every verb)."""
+    return CliError(f"none of the {tried} photos could be read" if tried else "no photos to show")
+
+
 def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=_jsonable, ensure_ascii=False))
 

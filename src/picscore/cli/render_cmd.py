@@ -11,14 +11,14 @@ from typing import Any
 
 from picscore.cli.argtypes import non_negative_number, positive_int, positive_number
 from picscore.cli.model_option import add_model_argument, candidates_or_fail, matcher_or_fail
-from picscore.cli.output import CliError, format_duration, print_json
+from picscore.cli.output import CliError, format_duration, nothing_readable, print_json, report_skipped
 from picscore.curate.roll import curate_files
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.media.audio_decode import AudioDecodeError
-from picscore.media.files import file_problem
+from picscore.media.files import file_problem, folder_write_problem, short_reason
 from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
 from picscore.render.loops import profiles_of_track
@@ -143,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
         render_slideshow(plan, args.output, progress=not args.quiet)
     except RenderError as err:
         raise CliError(str(err)) from None
+    except OSError as err:  # e.g. the disk filled up while writing; the partial file is removed by the writer
+        raise CliError(f"{args.output}: cannot write the video ({short_reason(err)})") from None
     if not args.quiet:
         size = f"{plan.width}x{plan.height} at {plan.fps} fps"
         print(f"wrote {args.output} ({format_duration(plan.duration_seconds)}, {len(plan.shots)} photos, {size})")
@@ -156,8 +158,8 @@ def _check_output(output: Path | None, *, force: bool) -> None:
         raise CliError(f"{output} is a folder; give a file name like {output / 'slideshow.mp4'}")
     if output.exists() and not force:
         raise CliError(f"{output} exists; use --force to overwrite it")
-    if not output.parent.is_dir():
-        raise CliError(f"{output.parent} does not exist")
+    if problem := folder_write_problem(output.parent):
+        raise CliError(f"{output}: {problem}")
 
 
 def _read_plan(path: Path) -> Plan:
@@ -186,10 +188,10 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
     looks = [look_at(path) for path in order_photos(paths, order=args.order)]
     for look in looks:
         if look.error:
-            print(f"picscore: skipped {look.path}: {look.error}", file=sys.stderr)
+            report_skipped(look.path, look.error)
     readable = [look for look in looks if look.error is None]
     if not readable:
-        raise CliError(f"none of the {len(looks)} photos could be read" if looks else "no photos to show")
+        raise nothing_readable(len(looks))
     width, height = args.size or frame_size(aspect=args.aspect, resolution=args.resolution)
     photos = [(str(Path(look.path).resolve()), look.focus) for look in readable]  # a saved plan works from any folder
     times = [taken_at(Path(look.path)) for look in readable]

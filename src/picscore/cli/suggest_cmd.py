@@ -8,15 +8,25 @@ from pathlib import Path
 
 from picscore.cli.argtypes import positive_int
 from picscore.cli.model_option import add_index_argument, add_model_argument, candidates_or_fail, matcher_or_fail
-from picscore.cli.output import CliError, format_duration, print_json, print_table
+from picscore.cli.output import CliError, format_duration, nothing_readable, print_json, print_table, report_skipped
 from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
 from picscore.match.explain import mood_json
 from picscore.match.pictures import as_pictures
-from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, photos_mood, suggest, suggestion_json
+from picscore.match.suggest import (
+    MOODS,
+    Suggestion,
+    SuggestOptions,
+    filters_left,
+    mood_direction,
+    photos_mood,
+    suggest,
+    suggestion_json,
+)
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS
 from picscore.moods.plane import mood_words
 from picscore.paths import library_path
+from picscore.render.photos import expand_photos
 from picscore.trackspace.search_index import resolve_kind, search_index
 
 NAME = "suggest"
@@ -46,7 +56,9 @@ examples:
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     """Add this verb's arguments to its sub-parser."""
-    parser.add_argument("photos", nargs="+", metavar="PHOTO", help="pictures (JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF, HEIC)")
+    parser.add_argument(
+        "photos", nargs="+", metavar="PHOTO", help="pictures (JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF, HEIC): files, folders, glob patterns"
+    )
     parser.add_argument("--top", type=positive_int, default=10, help="how many tracks (default: %(default)s)")
     parser.add_argument("--per-photo", action="store_true", help="a list for each photo instead of one for all")
     parser.add_argument("--mood", help="steer the mood: calmer, more energetic, happier, sadder, or a mood word below")
@@ -102,21 +114,26 @@ def run(args: argparse.Namespace) -> int:
         matcher, _ = matcher_or_fail(args.model, candidates, library, variant=args.variant)
         kind = resolve_kind(args.index, candidates, matcher)
         index = search_index(library, candidates, matcher, kind=kind)
-        photos = picture_features(library, [Path(p) for p in args.photos])
+        paths, unmatched = expand_photos(args.photos)
+        for argument in unmatched:
+            print(f"picscore: error: {argument}: no pictures found", file=sys.stderr)
+        photos = picture_features(library, paths)
     if index is None and kind != "exact":
         print(f"picscore: note: building the {kind} search index in the background; searching exactly meanwhile", file=sys.stderr)
     for photo in photos:
         if photo.error:
-            print(f"picscore: error: {photo.path}: {photo.error}", file=sys.stderr)
+            report_skipped(photo.path, photo.error)
     readable = [p for p in photos if p.error is None]
     if not readable:
-        return 1
+        raise nothing_readable(len(photos))
     if candidates.untagged.any():
         print(
             f"picscore: note: {int(candidates.untagged.sum())} tracks have no musicnn tags yet: `picscore index` adds them", file=sys.stderr
         )
     groups = [[p] for p in readable] if args.per_photo else [readable]
     results = [(group, suggest(as_pictures(group), candidates, options, matcher=matcher, index=index)) for group in groups]
+    if not any(found for _, found in results):
+        raise CliError(f"no track passes the filters: {'; '.join(filters_left(candidates, options)) or 'none set'}")
     fallbacks = [_fallback(args, group, found, index=i, of=len(groups)) for i, (group, found) in enumerate(results)]
     if args.json:
         print_json([_group_json(group, found, composed) for (group, found), composed in zip(results, fallbacks, strict=True)])
@@ -128,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
                     f"nothing scores {args.fallback_below:+.2f} or more: composed {composed['path']} for these photos"
                     f" ({composed['key']}, {composed['bpm']:g} BPM, {mood_words(valence=composed['valence'], arousal=composed['arousal'])})"
                 )
-    return 0 if len(readable) == len(photos) else 1
+    return 0 if len(readable) == len(photos) and not unmatched else 1
 
 
 def _group_json(group: list[PictureFeatures], found: list[Suggestion], composed: dict | None) -> dict:

@@ -127,6 +127,24 @@ def _blocked(candidates: Candidates, options: SuggestOptions) -> np.ndarray | No
     return blocked
 
 
+def filters_left(candidates: Candidates, options: SuggestOptions) -> list[str]:
+    """Each filter the options set, in words, with how many of the library's tracks it keeps on its own
+    (e.g. "tempo 300-400 BPM keeps 0 of 24 tracks"): what to say when nothing passes them all."""
+    total = len(candidates.ids)
+    said = []
+    if options.min_duration_seconds > 0:
+        kept = int((candidates.duration >= options.min_duration_seconds).sum())
+        said.append(f"at least {options.min_duration_seconds:g} s long keeps {kept} of {total} tracks")
+    if options.tempo_bpm:
+        low, high = options.tempo_bpm
+        kept = int(((candidates.bpm >= low) & (candidates.bpm <= high)).sum())
+        said.append(f"tempo {low:g}-{high:g} BPM keeps {kept} of {total} tracks")
+    if options.exclude_ids:
+        kept = int((~np.isin(candidates.ids, list(options.exclude_ids))).sum())
+        said.append(f"the excluded ids keep {kept} of {total} tracks")
+    return said
+
+
 def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     return b if a is None else a | b
 

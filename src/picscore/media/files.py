@@ -1,9 +1,10 @@
-"""Checks shared by every media reader: the file is there, readable and not empty."""
+"""Checks shared by every media reader and writer: the file is there, readable and not empty; a folder takes new files."""
 
 from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 
@@ -21,6 +22,20 @@ def file_problem(path: str | Path) -> str | None:
         return "permission denied"
     if info.st_size == 0:
         return "the file is empty (0 bytes)"
+    return None
+
+
+def folder_write_problem(folder: str | Path) -> str | None:
+    """Why no new file can be written in `folder` (one line), or None. It tries: permissions, a read-only file system
+    and pseudo-file systems (/proc, /sys) all show only when a file is made, so a file is made and removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return f"{folder} does not exist" if not folder.exists() else f"{folder} is not a folder"
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".picscore-write-check-"):
+            pass
+    except OSError as err:
+        return f"cannot write in {folder} ({short_reason(err).lower()})"
     return None
 
 
