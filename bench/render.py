@@ -13,6 +13,9 @@ with other work the wall time suffers, while CPU seconds per video second do not
     pip install -e '.[bench]'
     python bench/render.py                 # 60 s, 20 photos
     python bench/render.py --seconds 20 --skip-moviepy
+
+It also times the web page's preview of the same slideshow (the server's preview settings: 240 px
+on the short side, 24 fps, the fastest x264 preset), the draft that plays while the full video renders.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from picscore.render.photos import look_at
 from picscore.render.plan import Plan, plan_slideshow
 from picscore.render.slideshow import render_slideshow
 from picscore.render.video import X264_PRESET
+from picscore.serve.app import PREVIEW_FPS, PREVIEW_PRESET, PREVIEW_SHORT_SIDE_PIXELS
 
 CACHE = Path(__file__).parent / ".cache" / "render"
 SIZES = ((4032, 3024), (3024, 4032), (3000, 2000), (1920, 1080))
@@ -125,20 +129,21 @@ def main() -> None:
     photos = write_photos(args.photos)
     track = indexed_song(args.seconds + 30)
     looks = [look_at(p) for p in photos]
-    plan = plan_slideshow(
-        [(look.path, look.focus) for look in looks],
-        track,
-        width=1920,
-        height=1080,
-        fps=30,
-        duration_seconds=args.seconds,
-        start_seconds=0.0,
-    )
+
+    def plan_at(*, width: int, height: int, fps: int) -> Plan:
+        shown = [(look.path, look.focus) for look in looks]
+        return plan_slideshow(shown, track, width=width, height=height, fps=fps, duration_seconds=args.seconds, start_seconds=0.0)
+
+    plan = plan_at(width=1920, height=1080, fps=30)
+    preview = plan_at(width=426, height=PREVIEW_SHORT_SIDE_PIXELS, fps=PREVIEW_FPS)
     print(f"{len(plan.shots)} photos, {plan.duration_seconds:.1f} s at {plan.width}x{plan.height} {plan.fps} fps, crossfades, Ken Burns,")
     print(f"x264 preset {X264_PRESET}, on {len(os.sched_getaffinity(0))} cores (load average {os.getloadavg()[0]:.1f} at the start)")
     results = {}
     with tempfile.TemporaryDirectory() as folder:
-        jobs = {"picscore": lambda: render_slideshow(plan, Path(folder) / "picscore.mp4", progress=False)}
+        jobs = {
+            "picscore": lambda: render_slideshow(plan, Path(folder) / "picscore.mp4", progress=False),
+            "preview": lambda: render_slideshow(preview, Path(folder) / "preview.mp4", progress=False, preset=PREVIEW_PRESET),
+        }
         if not args.skip_moviepy:
             jobs["moviepy"] = lambda: moviepy_render(plan, Path(folder) / "moviepy.mp4")
         for name, job in jobs.items():
@@ -149,8 +154,11 @@ def main() -> None:
                 f"{name:9s} wall {wall:6.1f} s  speed {plan.duration_seconds / wall:5.2f}x real time"
                 f"  CPU {cpu:6.1f} s ({cpu / plan.duration_seconds:.2f} CPU-s per video second)  {size_mb:.1f} MB"
             )
-    if len(results) == 2:
-        (wall_p, cpu_p), (wall_m, cpu_m) = results["picscore"], results["moviepy"]
+    wall_p, cpu_p = results["picscore"]
+    sooner = wall_p / results["preview"][0]
+    print(f"the page's preview ({preview.width}x{preview.height} at {preview.fps} fps) is ready {sooner:.1f}x sooner than the video")
+    if "moviepy" in results:
+        wall_m, cpu_m = results["moviepy"]
         print(f"picscore is {wall_m / wall_p:.1f}x faster than moviepy in wall time, {cpu_m / cpu_p:.1f}x in CPU time")
 
 
