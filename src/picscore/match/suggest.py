@@ -117,13 +117,8 @@ def mood_direction(mood: str) -> tuple[float, float]:
 def _blocked(candidates: Candidates, options: SuggestOptions) -> np.ndarray | None:
     """Which tracks the options' filters leave out (None when no filter is set: a million-track mask costs milliseconds)."""
     blocked = None
-    if options.min_duration_seconds > 0:
-        blocked = ~(candidates.duration >= options.min_duration_seconds)
-    if options.exclude_ids:
-        blocked = _either(blocked, np.isin(candidates.ids, list(options.exclude_ids)))
-    if options.tempo_bpm:
-        low, high = options.tempo_bpm
-        blocked = _either(blocked, ~((candidates.bpm >= low) & (candidates.bpm <= high)))
+    for _, keeps in _filters(candidates, options):
+        blocked = _either(blocked, ~keeps)
     return blocked
 
 
@@ -131,18 +126,20 @@ def filters_left(candidates: Candidates, options: SuggestOptions) -> list[str]:
     """Each filter the options set, in words, with how many of the library's tracks it keeps on its own
     (e.g. "tempo 300-400 BPM keeps 0 of 24 tracks"): what to say when nothing passes them all."""
     total = len(candidates.ids)
-    said = []
+    return [f"{words} keeps {int(keeps.sum())} of {total} tracks" for words, keeps in _filters(candidates, options)]
+
+
+def _filters(candidates: Candidates, options: SuggestOptions) -> list[tuple[str, np.ndarray]]:
+    """The filters the options set: each in words, with the tracks it keeps."""
+    filters = []
     if options.min_duration_seconds > 0:
-        kept = int((candidates.duration >= options.min_duration_seconds).sum())
-        said.append(f"at least {options.min_duration_seconds:g} s long keeps {kept} of {total} tracks")
+        filters.append((f"at least {options.min_duration_seconds:g} s long", candidates.duration >= options.min_duration_seconds))
+    if options.exclude_ids:
+        filters.append(("the excluded ids", ~np.isin(candidates.ids, list(options.exclude_ids))))
     if options.tempo_bpm:
         low, high = options.tempo_bpm
-        kept = int(((candidates.bpm >= low) & (candidates.bpm <= high)).sum())
-        said.append(f"tempo {low:g}-{high:g} BPM keeps {kept} of {total} tracks")
-    if options.exclude_ids:
-        kept = int((~np.isin(candidates.ids, list(options.exclude_ids))).sum())
-        said.append(f"the excluded ids keep {kept} of {total} tracks")
-    return said
+        filters.append((f"tempo {low:g}-{high:g} BPM", (candidates.bpm >= low) & (candidates.bpm <= high)))
+    return filters
 
 
 def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:

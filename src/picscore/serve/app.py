@@ -39,14 +39,23 @@ from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.files import file_problem
 from picscore.media.image_load import load_image
 from picscore.render.loops import profiles_of_track
-from picscore.render.photos import chapter_starts, look_at, taken_at
+from picscore.render.photos import chapter_starts, look_at
 from picscore.render.plan import TRANSITIONS, PlanError, describe_repeats, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.video import X264_PRESET
 from picscore.serve.catalogue import Catalogue
 from picscore.serve.curation import upload_curation
 from picscore.serve.jobs import QueueFull, RenderJob, RenderQueue
-from picscore.serve.uploads import IncomingFile, SkippedFile, StoredPhoto, Upload, UploadArea, UploadError, UploadLimits
+from picscore.serve.uploads import (
+    IncomingFile,
+    SkippedFile,
+    StoredPhoto,
+    Upload,
+    UploadArea,
+    UploadError,
+    UploadLimits,
+    capture_order,
+)
 
 TOKEN_COOKIE = "picscore_token"
 THUMBNAIL_SIDE_PIXELS = 320
@@ -349,21 +358,26 @@ def _routes(app: FastAPI, server: _Server) -> None:
                 duration_seconds=request.duration_seconds,
                 transition=request.transition,
                 bar_profiles=profiles_of_track(track["path"]),  # repeat phrases rather than fail when the track is short
-                chapter_starts=chapter_starts([taken_at(photo.path) for photo in shown]),
+                chapter_starts=chapter_starts([photo.taken_at for photo in shown]),
                 title=request.title,
             )
         except (PlanError, AudioDecodeError) as err:
             raise HTTPException(422, f"track {track['id']}: {err}") from None
         try:
-            job = server.renders.submit(plan, preset=PREVIEW_PRESET if request.preview else X264_PRESET, preview=request.preview)
+            job = server.renders.submit(
+                plan,
+                preset=PREVIEW_PRESET if request.preview else X264_PRESET,
+                preview=request.preview,
+                about={"track": {"id": track["id"], "title": track["title"], "artist": track["artist"], "file": Path(track["path"]).name}},
+            )
         except QueueFull as err:
             raise HTTPException(503, str(err)) from None
-        return _job_json(job, server.library())
+        return _job_json(job)
 
     @app.get("/api/renders/{job_id}", tags=["renders"])
     def render_progress(job_id: str) -> dict[str, Any]:
         """A render's state (queued, running, done, failed), progress from 0 to 1, and the video's address once done."""
-        return _job_json(_job(server, job_id), server.library())
+        return _job_json(_job(server, job_id))
 
     @app.get("/api/renders/{job_id}/video", tags=["renders"], response_class=FileResponse)
     def render_video(job_id: str, download: bool = False) -> FileResponse:
@@ -479,11 +493,12 @@ def _shown_photos(upload: Upload, request: RenderRequest) -> list[StoredPhoto]:
         if not request.photos:
             raise HTTPException(422, "photos: list at least one photo")
         return [_photo(upload, i) for i in request.photos]
-    curation = upload_curation(upload, best=request.best, length_seconds=None) if request.best is not None else None
-    indices = curation["kept"] if curation else sorted(range(len(upload.photos)), key=lambda i: (taken_at(upload.photos[i].path), i))
-    if not indices:
+    if request.best is None:
+        return capture_order(upload.photos)
+    kept = upload_curation(upload, best=request.best, length_seconds=None)["kept"]
+    if not kept:
         raise HTTPException(422, "none of the photos is worth showing (blurred, badly exposed or screenshots)")
-    return [upload.photos[i] for i in indices]
+    return [upload.photos[i] for i in kept]
 
 
 def _preview_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -528,10 +543,9 @@ def _job(server: _Server, job_id: str) -> RenderJob:
     return job
 
 
-def _job_json(job: RenderJob, library: Library) -> dict[str, Any]:
+def _job_json(job: RenderJob) -> dict[str, Any]:
     """A render's state for clients, naming the track it uses."""
     video = f"/api/renders/{job.id}/video" if job.state == "done" else None
-    track = library.get_track(job.plan.track_id)
     return {
         "id": job.id,
         "state": job.state,
@@ -544,12 +558,7 @@ def _job_json(job: RenderJob, library: Library) -> dict[str, Any]:
         "height": job.plan.height,
         "duration_seconds": job.plan.duration_seconds,
         "track_id": job.plan.track_id,
-        "track": {
-            "id": job.plan.track_id,
-            "title": track["title"] if track else None,
-            "artist": track["artist"] if track else None,
-            "file": Path(job.plan.track_path).name,
-        },
+        **job.about,
         "repeats": describe_repeats(job.plan),
         "error": job.error,
         "video_url": video,

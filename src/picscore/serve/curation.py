@@ -12,10 +12,10 @@ from typing import Any
 
 from picscore.curate.roll import curate_files
 from picscore.curate.select import Verdict
-from picscore.render.photos import chapter_starts, taken_at
+from picscore.render.photos import chapter_starts
 from picscore.render.plan import best_for_length
 from picscore.render.title import date_range_title
-from picscore.serve.uploads import StoredPhoto, Upload
+from picscore.serve.uploads import StoredPhoto, Upload, capture_order
 
 
 def upload_curation(upload: Upload, *, best: int | None, length_seconds: float | None) -> dict[str, Any]:
@@ -25,9 +25,9 @@ def upload_curation(upload: Upload, *, best: int | None, length_seconds: float |
         photos = list(upload.photos)
         best = best if best is not None else best_for_length(len(photos), seconds=length_seconds)
         curation = curate_files([str(p.path) for p in photos], best=best, jobs=1, progress=False, measured=upload.measures)
-    times = [taken_at(photo.path) for photo in photos]
-    order = sorted(range(len(photos)), key=lambda i: (times[i], i))
+    order = [photo.index for photo in capture_order(photos)]
     kept = [i for i in order if curation.verdicts[i].kept]
+    times = [photo.taken_at for photo in photos]
     name_of = {str(photo.path): photo.name for photo in photos}
     return {
         "upload_id": upload.id,
@@ -36,13 +36,11 @@ def upload_curation(upload: Upload, *, best: int | None, length_seconds: float |
         "order": order,
         "chapters": [kept[position] for position in chapter_starts([times[i] for i in kept])],
         "title": date_range_title([times[i] for i in kept]),
-        "photos": [
-            _verdict_json(photo, verdict, times[photo.index], name_of) for photo, verdict in zip(photos, curation.verdicts, strict=True)
-        ],
+        "photos": [_verdict_json(photo, verdict, name_of) for photo, verdict in zip(photos, curation.verdicts, strict=True)],
     }
 
 
-def _verdict_json(photo: StoredPhoto, verdict: Verdict, taken: datetime, name_of: dict[str, str]) -> dict[str, Any]:
+def _verdict_json(photo: StoredPhoto, verdict: Verdict, name_of: dict[str, str]) -> dict[str, Any]:
     duplicate_of = name_of.get(verdict.duplicate_of or "")
     reason = f"a near-duplicate of {duplicate_of}" if duplicate_of else verdict.reason
     return {
@@ -51,5 +49,5 @@ def _verdict_json(photo: StoredPhoto, verdict: Verdict, taken: datetime, name_of
         "kept": verdict.kept,
         "reason": reason,
         "quality": round(verdict.quality, 3),
-        "taken_at": None if taken == datetime.max else taken.isoformat(timespec="seconds"),
+        "taken_at": None if photo.taken_at == datetime.max else photo.taken_at.isoformat(timespec="seconds"),
     }

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from picscore.render.plan import Plan
 from picscore.render.slideshow import RenderError, render_slideshow
@@ -36,6 +37,7 @@ class RenderJob:
     output: Path
     preset: str = X264_PRESET
     preview: bool = False
+    about: dict[str, Any] = field(default_factory=dict)  # what clients are told of the job besides its progress (e.g. its track)
     state: str = "queued"
     frames_done: int = 0
     error: str | None = None
@@ -66,11 +68,12 @@ class RenderQueue:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, plan: Plan, *, preset: str = X264_PRESET, preview: bool = False) -> RenderJob:
-        """Queue a render of `plan` with the x264 `preset`; QueueFull when max_waiting jobs already wait."""
+    def submit(self, plan: Plan, *, preset: str = X264_PRESET, preview: bool = False, about: dict[str, Any] | None = None) -> RenderJob:
+        """Queue a render of `plan` with the x264 `preset`, `about` it what clients should be told; QueueFull when
+        max_waiting jobs already wait."""
         self._forget_old()
         job_id = secrets.token_hex(12)
-        job = RenderJob(job_id, plan, self.folder / f"{job_id}.mp4", preset=preset, preview=preview)
+        job = RenderJob(job_id, plan, self.folder / f"{job_id}.mp4", preset=preset, preview=preview, about=about or {})
         with self._lock:
             try:
                 self._waiting.put_nowait(job)

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
@@ -25,6 +26,7 @@ from PIL import Image
 from picscore.curate.quality import PhotoQuality
 from picscore.media.fingerprint import file_fingerprint
 from picscore.media.image_load import ImageLoadError, load_image
+from picscore.render.photos import taken_at
 
 _SUFFIXES = {
     "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tif", "AVIF": "avif", "HEIF": "heic",
@@ -61,7 +63,8 @@ class UploadLimits:
 
 @dataclass(frozen=True)
 class StoredPhoto:
-    """One accepted photo: where it lies, what the client called it (for display only) and its size."""
+    """One accepted photo: where it lies, what the client called it (for display only), its size and when it was taken
+    (EXIF, else the client's file time; datetime.max when neither is known), read once here for ordering and chapters."""
 
     index: int
     path: Path
@@ -70,6 +73,12 @@ class StoredPhoto:
     width: int
     height: int
     content_hash: str
+    taken_at: datetime
+
+
+def capture_order(photos: list[StoredPhoto]) -> list[StoredPhoto]:
+    """The photos in the order they were taken (ties in upload order)."""
+    return sorted(photos, key=lambda photo: (photo.taken_at, photo.index))
 
 
 @dataclass(frozen=True)
@@ -188,7 +197,7 @@ class UploadArea:
         path = received.rename(folder / f"photo-{index}.{_SUFFIXES.get(kind, 'img')}")
         if incoming.modified_seconds is not None:  # the client's file time: photos without EXIF dates sort by it
             os.utime(path, (incoming.modified_seconds, incoming.modified_seconds))
-        return StoredPhoto(index, path, shown, kind, width, height, file_fingerprint(path))
+        return StoredPhoto(index, path, shown, kind, width, height, file_fingerprint(path), taken_at(path))
 
     def get(self, upload_id: str) -> Upload | None:
         """The upload with this id (a dictionary lookup: the id never becomes a path), or None."""

@@ -179,7 +179,7 @@ async function curate() {
   $("photos-section").hidden = false;
   try {
     const result = await api(`/api/uploads/${state.uploadId}/curation${length ? `?length_seconds=${length}` : ""}`);
-    for (const verdict of result.photos) Object.assign(state.photos.get(verdict.index), { reason: verdict.reason, taken_at: verdict.taken_at });
+    for (const verdict of result.photos) state.photos.get(verdict.index).reason = verdict.reason;
     state.shown = [...result.kept];
     state.left = result.order.filter((index) => !result.kept.includes(index));
     state.chapters = new Set(result.chapters);
