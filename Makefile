@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test docs lint format bench clean
+.PHONY: demo test soak docs lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(INSTALLED) docs
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/python -m pytest
+
+# The robustness checks at the size the issue asks for (20 kills of each job, a 5-minute server load): about 10 minutes.
+soak: $(INSTALLED)
+	PICSCORE_SOAK=1 $(BIN)/python -m pytest tests/robustness
 
 docs: $(INSTALLED)
 	$(BIN)/mkdocs build --strict --quiet --site-dir site

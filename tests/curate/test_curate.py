@@ -69,3 +69,11 @@ def test_faces_are_found_and_preferred_among_good_photos() -> None:
     faces = {0: count_faces(coffee), 1: count_faces(astronaut)}
     chosen = curate(paths, [sharper_without, with_face], best=1, count_faces=lambda indices: [faces[i] for i in indices])
     assert chosen.kept == ["astronaut.jpg"]
+
+
+def test_a_sliver_is_too_thin_for_a_face_and_not_blown_up_to_find_out() -> None:
+    from picscore.curate.faces import count_faces
+
+    # Its shorter side brought to 192 pixels, a 10000x1 picture was 1,920,000x192: minutes of looking, 3 GB.
+    sliver = Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), 40)[None, :10_000])
+    assert count_faces(sliver) == 0 and count_faces(Image.new("RGB", (1, 1))) == 0

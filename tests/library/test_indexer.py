@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from picscore.audio.analysis import TooShortError
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library import indexer
 from picscore.library.indexer import index_paths
@@ -124,6 +125,27 @@ def test_bad_files_are_recorded_and_the_run_goes_on(library: Library, music_fold
     assert summary.indexed == 4 + (1 if os.geteuid() == 0 else 0)  # root reads a mode-0 file anyway
     assert "empty" in errors["empty.ogg"] and "too short" in errors["blip.wav"] and "fake.mp3" in errors
     assert summary.failed == len(errors)
+
+
+def test_links_pipes_and_names_the_library_cannot_keep_are_recorded(library: Library, music_folder: Path) -> None:
+    (music_folder / "loop.mp3").symlink_to("loop.mp3")  # Path.resolve raised RuntimeError: the scan stopped
+    (music_folder / "dangling.mp3").symlink_to(music_folder / "gone.mp3")  # passed over without a word
+    os.mkfifo(music_folder / "pipe.mp3")  # fingerprinting it waited for a writer forever
+    shutil.copy(music_folder / "a.mp3", music_folder / os.fsdecode(b"caf\xe9.mp3"))  # SQLite keeps text: it crashed the run
+    summary = _index(library, music_folder)
+    errors = {Path(e["path"]).name: e["error"] for e in library.errors()}
+    assert errors == {
+        "loop.mp3": "cannot read the file (Too many levels of symbolic links)",
+        "dangling.mp3": "a broken link: the file it points to is missing",
+        "pipe.mp3": "not a regular file but a named pipe",
+        "caf\\xe9.mp3": "the file name is not valid UTF-8: rename the file to use it",
+    }
+    assert (summary.indexed, summary.failed) == (4, 4)
+
+
+def test_a_file_just_short_of_the_minimum_does_not_show_as_the_minimum() -> None:
+    assert str(TooShortError(2.97)) == "too short to analyse: 2.9 s; at least 3 s needed"
+    assert str(TooShortError(1.04)) == "too short to analyse: 1.0 s; at least 3 s needed"
 
 
 def test_known_failures_are_not_retried_until_the_file_changes(library: Library, music_folder: Path) -> None:

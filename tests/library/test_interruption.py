@@ -5,13 +5,13 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import write_song
+from tests.library.consistency import start_indexer, whole_tracks
 
 # Enough work (several seconds even on a fast machine) that the signal lands mid-run.
 N_TRACKS = 40
@@ -23,17 +23,6 @@ def many_tracks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for i in range(N_TRACKS):
         write_song(folder / f"song{i:02d}.flac", seconds=20.0, bpm=80 + 2 * i, seed=i)
     return folder
-
-
-def _start_indexer(library: Path, folder: Path, *, jobs: int, encoders: str = "none") -> subprocess.Popen:
-    command = [sys.executable, "-m", "picscore", "--library", str(library), "index", str(folder), "--jobs", str(jobs), "--quiet"]
-    command += ["--encoders", encoders]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
-
-
-def _default_sigint() -> None:
-    """As from a terminal: Ctrl-C at its default, even when the tests run in a background job (which ignores it)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _count_tracks(library: Path) -> int:
@@ -54,35 +43,15 @@ def _wait_for_tracks(library: Path, process: subprocess.Popen, *, at_least: int)
     pytest.fail(f"the indexer stored fewer than {at_least} tracks before it ended (exit {process.poll()})")
 
 
-_REQUIRED = (
-    "size",
-    "mtime_ns",
-    "fingerprint",
-    "analysis_version",
-    "duration",
-    "bpm",
-    "beats",
-    "initial_key",
-    "loudness_lufs",
-    "highlight_end",
-    "arousal",
-)
-
-
 def _rows(library: Path) -> dict[str, tuple]:
-    """path -> (id, indexed_at) of every track, after checking that each row is whole."""
-    with sqlite3.connect(library) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rows = db.execute(f"SELECT path, id, indexed_at, {', '.join(_REQUIRED)} FROM tracks").fetchall()
-    for row in rows:
-        assert None not in row and len(row[3 + _REQUIRED.index("beats")]) > 0, f"half-written row {row[0]}"
-    return {row[0]: row[1:3] for row in rows}
+    """path -> (id, indexed_at) of every track, after checking that the library is whole."""
+    return {path: (row["id"], row["indexed_at"]) for path, row in whole_tracks(library).items()}
 
 
 @pytest.mark.parametrize(("jobs", "encoders"), [(1, "none"), (2, "musicnn-mtt")])
 def test_sigkill_mid_run_then_rerun(tmp_path: Path, many_tracks: Path, jobs: int, encoders: str) -> None:
     library = tmp_path / "library.db"
-    process = _start_indexer(library, many_tracks, jobs=jobs, encoders=encoders)
+    process = start_indexer(library, many_tracks, jobs=jobs, encoders=encoders)
     _wait_for_tracks(library, process, at_least=3)
     process.kill()
     process.wait()
@@ -90,7 +59,7 @@ def test_sigkill_mid_run_then_rerun(tmp_path: Path, many_tracks: Path, jobs: int
     assert 3 <= len(survivors) < N_TRACKS, "the kill came too late to test anything"
 
     _assert_encoded(library, count=len(survivors) if encoders != "none" else 0)
-    rerun = _start_indexer(library, many_tracks, jobs=jobs, encoders=encoders)
+    rerun = start_indexer(library, many_tracks, jobs=jobs, encoders=encoders)
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
     assert f"{N_TRACKS - len(survivors)} indexed, 0 failed ({len(survivors)} unchanged)" in out
@@ -110,7 +79,7 @@ def _assert_encoded(library: Path, *, count: int) -> None:
 
 def test_ctrl_c_stops_cleanly_and_keeps_finished_work(tmp_path: Path, many_tracks: Path) -> None:
     library = tmp_path / "library.db"
-    process = _start_indexer(library, many_tracks, jobs=2)
+    process = start_indexer(library, many_tracks, jobs=2)
     _wait_for_tracks(library, process, at_least=2)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)

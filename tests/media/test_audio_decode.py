@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from picscore.media.audio_decode import AudioDecodeError, decode_audio, read_tags
+from picscore.media.audio_decode import MAX_DECODE_SECONDS, AudioDecodeError, decode_audio, read_tags
 from picscore.media.audio_encode import ENCODABLE_EXTENSIONS, encode_audio
 
 TAGS = {"title": "Harbour Lights", "artist": "The Testers", "album": "Fixtures", "genre": "Jazz", "date": "2019-06-01"}
@@ -95,3 +96,36 @@ def test_truncated_mp3_keeps_the_audio_before_the_cut(tmp_path: Path) -> None:
     cut.write_bytes(data[: len(data) // 2])
     decoded = decode_audio(cut)
     assert 2.0 < decoded.duration_seconds < 4.0
+
+
+def _pcm_wav(path: Path, channels: np.ndarray, *, sr: int) -> Path:
+    """16-bit PCM WAV of `channels` ([channels, samples] in [-1, 1]), with no channel layout in its header."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(len(channels))
+        out.setsampwidth(2)
+        out.setframerate(sr)
+        out.writeframes((channels.T * 32767).astype("<i2").tobytes())
+    return path
+
+
+@pytest.mark.parametrize("count", [6, 8, 12, 64])
+def test_many_channels_average_to_mono(tmp_path: Path, count: int) -> None:
+    # PyAV reads only the first 8 planes of planar audio: 8 to 16 channels crashed the process, more gave garbage.
+    channels = np.stack([_sine(1.0, sr=8000, hz=100.0 * (1 + c), amplitude=0.5) for c in range(count)])
+    decoded = decode_audio(_pcm_wav(tmp_path / f"{count}.wav", channels, sr=8000), sr=8000)
+    assert decoded.info.channels == count
+    np.testing.assert_allclose(decoded.samples, channels.mean(axis=0), atol=1e-3)
+
+
+def test_more_channels_than_can_be_mixed(tmp_path: Path) -> None:
+    path = _pcm_wav(tmp_path / "65.wav", np.zeros((65, 800)), sr=8000)
+    with pytest.raises(AudioDecodeError, match=r"^65 audio channels: more than the 64 that can be mixed$"):
+        decode_audio(path)
+
+
+def test_decoding_stops_past_the_longest_audio_taken(tmp_path: Path) -> None:
+    path = encode_audio(tmp_path / "long.flac", _sine(20.0, sr=8000), sr=8000)
+    with pytest.raises(AudioDecodeError, match=r"^too long: more than 6 seconds of audio \(the most picscore decodes\)$"):
+        decode_audio(path, sr=8000, max_seconds=6.0)
+    assert decode_audio(path, sr=8000, max_seconds=30.0).duration_seconds == pytest.approx(20.0, abs=0.01)
+    assert MAX_DECODE_SECONDS == 3 * 3600

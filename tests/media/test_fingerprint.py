@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,9 @@ def test_fingerprint_is_blake2b_128_of_the_bytes(tmp_path: Path) -> None:
     assert file_fingerprint(tmp_path / "b.bin") != digest
     with pytest.raises(FileNotFoundError):
         file_fingerprint(tmp_path / "missing.bin")
+
+
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.mp3")
+    with pytest.raises(OSError, match="not a regular file but a named pipe"):
+        file_fingerprint(tmp_path / "pipe.mp3")

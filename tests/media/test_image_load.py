@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -369,3 +370,33 @@ def test_a_reduced_decode_still_refuses_bombs_by_their_header(tmp_path: Path) ->
     data[frame + 5 : frame + 9] = struct.pack(">HH", 40_000, 40_000)
     (tmp_path / "bomb.jpg").write_bytes(bytes(data))
     assert _error(tmp_path / "bomb.jpg", min_side=384) == "image too large: 1,600 megapixels is over the limit of 80 megapixels"
+
+
+def test_a_damaged_exif_block_is_ignored_without_a_word(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned, had the block been readable
+    whole = exif.tobytes()
+    _two_halves().save(tmp_path / "cut.jpg", exif=whole[: len(whole) // 2 + 3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Pillow warns "Corrupt EXIF data" on opening, reading the DPI
+        assert load_image(tmp_path / "cut.jpg").size == (64, 48)
+        with image_load.open_header(tmp_path / "cut.jpg") as header:
+            assert header.getexif().get(0x0112) is None
+
+
+def test_a_header_over_pillows_bomb_limit_is_read_for_its_size_and_exif(tmp_path: Path) -> None:
+    # The header of a 200-megapixel phone photo (load_image reads it at a reduced scale): Image.open alone refuses it.
+    exif = Image.Exif()
+    exif[0x0132] = "2026:05:01 10:00:00"
+    Image.new("RGB", (8, 8)).save(tmp_path / "phone.jpg", exif=exif)
+    data = bytearray((tmp_path / "phone.jpg").read_bytes())
+    frame = data.index(b"\xff\xc0")
+    data[frame + 5 : frame + 9] = struct.pack(">HH", 12_240, 16_320)
+    (tmp_path / "phone.jpg").write_bytes(bytes(data))
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(tmp_path / "phone.jpg")
+    with image_load.open_header(tmp_path / "phone.jpg") as header:
+        assert header.size == (16_320, 12_240) and header.getexif()[0x0132] == "2026:05:01 10:00:00"
+    (tmp_path / "bomb.jpg").write_bytes(bytes(data[: frame + 5]) + struct.pack(">HH", 40_000, 40_000) + bytes(data[frame + 9 :]))
+    with pytest.raises(Image.DecompressionBombError), image_load.open_header(tmp_path / "bomb.jpg"):
+        pass  # 1,600 megapixels: over what any picture may be

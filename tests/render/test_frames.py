@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import struct
+from datetime import datetime
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from picscore.render.frames import FILL_BRIGHTNESS, compose, transition, view_box
-from picscore.render.photos import salient_point
+from picscore.render.photos import expand_photos, look_at, salient_point, taken_at
 
 
 def _photo(size: tuple[int, int], colour: tuple[int, int, int]) -> Image.Image:
@@ -68,3 +73,32 @@ def test_transitions_start_at_the_old_picture_and_end_at_the_new(kind: str) -> N
     middle = transition(kind, old, new, alpha=0.5)[:16]
     expected = {"crossfade": 120, "fade-black": 16, "slide": 120, "cut": 200}[kind]
     assert middle.mean() == pytest.approx(expected, abs=4)
+
+
+def test_a_folder_of_photos_gives_its_broken_links_and_pipes_to_be_reported(tmp_path: Path) -> None:
+    _photo((40, 30), (200, 40, 40)).save(tmp_path / "good.jpg")
+    (tmp_path / "loop.jpg").symlink_to("loop.jpg")
+    (tmp_path / "dangling.jpg").symlink_to(tmp_path / "gone.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    (tmp_path / "album.jpg").mkdir()  # a folder is not a photo: passed over
+    paths, unmatched = expand_photos([str(tmp_path)])
+    assert [p.name for p in paths] == ["dangling.jpg", "good.jpg", "loop.jpg", "pipe.jpg"] and not unmatched
+    errors = {Path(look.path).name: look.error for look in map(look_at, paths)}
+    assert errors == {
+        "dangling.jpg": "a broken link: the file it points to is missing",
+        "good.jpg": None,
+        "loop.jpg": "cannot read the file (Too many levels of symbolic links)",
+        "pipe.jpg": "not a regular file but a named pipe",
+    }
+    assert taken_at(tmp_path / "pipe.jpg") != datetime.max  # its time on disk, at once: opening it would wait forever
+
+
+def test_the_capture_time_of_a_photo_over_pillows_bomb_limit(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x0132] = "2026:05:01 10:00:00"
+    _photo((8, 8), (0, 0, 0)).save(tmp_path / "phone.jpg", exif=exif)
+    data = bytearray((tmp_path / "phone.jpg").read_bytes())
+    frame = data.index(b"\xff\xc0")
+    data[frame + 5 : frame + 9] = struct.pack(">HH", 12_240, 16_320)  # a 200-megapixel phone photo's header
+    (tmp_path / "phone.jpg").write_bytes(bytes(data))
+    assert taken_at(tmp_path / "phone.jpg") == datetime(2026, 5, 1, 10, 0, 0)  # Image.open raised DecompressionBombError

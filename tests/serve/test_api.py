@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from picscore.cli import main
+from picscore.crash_report import CRASH_DIR_ENV
 from picscore.library.indexer import index_paths
 from picscore.library.store import Library
 from picscore.moods.plane import MOOD_WORDS
@@ -332,3 +333,18 @@ def test_a_render_of_the_best_photos_keeps_one_frame_of_each_scene(served) -> No
     assert started.status_code == 202, started.text
     job = started.json()
     assert job["photos"] == 2  # the two frames of the first scene count once
+
+
+def test_an_unexpected_failure_is_a_500_with_one_line_naming_its_report(served, tmp_path: Path, monkeypatch) -> None:
+    client, _ = served
+    monkeypatch.setenv(CRASH_DIR_ENV, str(tmp_path))
+
+    def broken_stats(self: Library) -> dict:
+        raise KeyError("a bug in picscore")
+
+    monkeypatch.setattr(Library, "stats", broken_stats)
+    response = client.get("/api/library/stats")
+    assert response.status_code == 500
+    [report] = tmp_path.iterdir()
+    assert response.json() == {"detail": f"unexpected failure (KeyError: 'a bug in picscore'); full report in {report}"}
+    assert "context: GET /api/library/stats" in report.read_text() and "broken_stats" in report.read_text()

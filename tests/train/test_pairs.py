@@ -69,3 +69,11 @@ def test_label_column_marks_rejected_pairs(tmp_path: Path) -> None:
     tsv.write_text("image\taudio\tlabel\na.jpg\tx.mp3\tyes\n")
     with pytest.raises(PairsError, match=r"pairs.tsv:2: label is 1 \(fits\) or 0"):
         read_pairs(tsv)
+
+
+def test_broken_links_are_kept_as_named(tmp_path: Path) -> None:
+    (tmp_path / "loop.jpg").symlink_to("loop.jpg")  # Path.resolve raised RuntimeError: the whole list was refused
+    (tmp_path / "dangling.mp3").symlink_to(tmp_path / "gone.mp3")
+    (tmp_path / "pairs.tsv").write_text("image\taudio\nloop.jpg\tdangling.mp3\n")
+    (pair,) = read_pairs(tmp_path / "pairs.tsv")
+    assert (pair.image, pair.audio) == (str(tmp_path.resolve() / "loop.jpg"), str(tmp_path.resolve() / "dangling.mp3"))

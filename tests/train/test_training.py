@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +172,32 @@ def test_feedback_export_reads_back_as_kept_and_rejected_pairs(tmp_path: Path, c
     assert sorted((Path(p.audio).name, p.kept) for p in read_pairs(tmp_path / "feedback.tsv")) == [("a.wav", False), ("b.wav", True)]
     assert main([*library, "feedback", str(photo), "--keep", "7"]) == 1
     assert "no track 7" in capsys.readouterr().err
+
+
+def test_a_few_unrelated_pairs_warn_reuse_the_library_and_recommend_nothing(
+    factor_pairs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The case from the issue: 18 pairs, a handful of them validating, tracks already indexed."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    pairs = read_pairs(factor_pairs)
+    pictures = [p.image for p in pairs[::2][:18]]
+    tracks = sorted({p.audio for p in pairs})[:6]
+    unrelated = tmp_path / "unrelated.tsv"  # each track with three pictures of other factors' colours
+    unrelated.write_text("image\taudio\n" + "".join(f"{picture}\t{tracks[(i * 5) % 6]}\n" for i, picture in enumerate(pictures)))
+    library = tmp_path / "library.db"
+    (tmp_path / "music").mkdir()
+    for track in tracks:
+        (tmp_path / "music" / Path(track).name).symlink_to(track)
+    assert main(["--library", str(library), "index", str(tmp_path / "music"), "--quiet"]) == 0
+    cache = tmp_path / "features.db"
+    command = ["--library", str(library), "train", "--pairs", str(unrelated), "--name", "few", "--epochs", "3", "--quiet"]
+    assert main([*command, "--cache", str(cache)]) == 0
+    out, err = capsys.readouterr()
+    assert re.fullmatch(r"picscore: warning: only [3-9] validation pairs: too few to tell a better model from luck .*\n", err)
+    assert "not recommended: " in out and "use it with" not in out
+    with sqlite3.connect(cache) as db:  # the indexed tracks came from the library, not from decoding and encoding them again
+        assert db.execute("SELECT count(*) FROM items WHERE key LIKE 'music:%'").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM items WHERE key LIKE 'image:%'").fetchone()[0] == 18
+    assert main(["models", "list"]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if line.split()[:1] == ["few"]]
+    assert re.search(r"few +\d+ +\d\.\d{3} +(recommended|not recommended: )", row)

@@ -32,7 +32,8 @@ class TooShortError(ValueError):
     """Audio shorter than MIN_ANALYSIS_SECONDS: no tempo, key or highlight can be read from it."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"too short to analyse: {seconds:.1f} s; at least {MIN_ANALYSIS_SECONDS:g} s needed")
+        shown = min(round(seconds, 1), MIN_ANALYSIS_SECONDS - 0.1)  # 2.97 s shows as 2.9 s, not as the 3 s it lacks
+        super().__init__(f"too short to analyse: {shown:.1f} s; at least {MIN_ANALYSIS_SECONDS:g} s needed")
 
 
 def check_duration(seconds: float) -> None:

@@ -6,6 +6,10 @@
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import shlex
+import sqlite3
 import sys
 
 from picscore import __version__
@@ -14,6 +18,7 @@ from picscore.cli import (
     curate_cmd,
     dataset_cmd,
     demo_cmd,
+    doctor_cmd,
     evaluate_cmd,
     feedback_cmd,
     index_cmd,
@@ -25,13 +30,15 @@ from picscore.cli import (
     tags_cmd,
     train_cmd,
 )
-from picscore.cli.output import CliError, fail
+from picscore.cli.output import CliError, describe_os_error, fail
+from picscore.crash_report import one_line_summary, write_crash_report
 from picscore.library.store import LibraryError
+from picscore.paths import library_path
 
 # In the order `picscore --help` lists them: the main job, then making music, then training.
 _VERBS = (
     index_cmd, library_cmd, suggest_cmd, curate_cmd, render_cmd, tags_cmd, demo_cmd,
-    compose_cmd, feedback_cmd, dataset_cmd, train_cmd, models_cmd, evaluate_cmd, serve_cmd,
+    compose_cmd, feedback_cmd, dataset_cmd, train_cmd, models_cmd, evaluate_cmd, serve_cmd, doctor_cmd,
 )  # fmt: skip
 
 _DESCRIPTION = """\
@@ -54,6 +61,7 @@ examples:
   picscore models use RUN                     suggest with a trained model from now on
   picscore evaluate --pairs pairs.tsv         how well the matching works on real pairs
   picscore serve                              the web page and HTTP API on http://127.0.0.1:8000/
+  picscore doctor                             check the installation and the library, say what to fix
 """
 
 
@@ -64,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         default=argparse.SUPPRESS,
         help="library file to use (default: $PICSCORE_LIBRARY, else library.db in your data folder)",
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="on an unexpected failure, print the full traceback instead of writing it to a report file",
     )
     parser = argparse.ArgumentParser(
         prog="picscore",
@@ -87,7 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line `argv` (default: sys.argv[1:]) and return the exit status."""
+    """Run the command line `argv` (default: sys.argv[1:]) and return the exit status.
+
+    Every failure is one line on stderr: the expected ones (bad input, a file system refusing)
+    say what and why; an unexpected one also says where its full report was written.
+    """
+    _print_any_name()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -97,3 +116,31 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("picscore: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+    except OSError as err:  # the disk filled, a folder is read-only, a file vanished: the system's words
+        return fail(describe_os_error(err))
+    except sqlite3.DatabaseError as err:  # damaged after it was opened: a disk fault, a copy cut short
+        return fail(f"{library_path(getattr(args, 'library', None))}: {err}; `picscore doctor` checks the library")
+    except Exception as err:
+        if getattr(args, "debug", False):
+            raise
+        report = write_crash_report(err, context=shlex.join(["picscore", *(sys.argv[1:] if argv is None else argv)]))
+        return fail(f"unexpected failure ({one_line_summary(err)}); full report in {report} (--debug prints it)")
+
+
+def _print_any_name() -> None:
+    """Print file names that are not valid in the locale's encoding (bytes a camera or old disk wrote) as escapes.
+
+    Without it, one such name in `library list` ends the listing with UnicodeEncodeError.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _reader_went_away() -> int:
+    """`picscore library list | head`: the reader closed the pipe; stop quietly, as other tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so that Python's final flush of stdout does not fail again
+    return 1

@@ -29,8 +29,9 @@ mood quadrant (a descriptor-only mood with --encoders none). A library indexed b
 picscore gets its moods computed again from what it stores, without decoding
 ("N moods re-scored"). Only new or changed files are analysed (size and mtime, then a content
 fingerprint); a newer encoder recomputes only its own output; a moved or renamed file is
-recognised by its content and not analysed again. A file that cannot be decoded, or is
-shorter than 3 s, is recorded (see `picscore library errors`) and skipped. --from-beets
+recognised by its content and not analysed again. A file that cannot be decoded, is
+shorter than 3 s or longer than 3 hours, or whose name is not UTF-8, is recorded (see
+`picscore library errors`) and skipped. --from-beets
 reads a beets library without writing to it; `library show` prints beets's values beside
 picscore's. Ctrl-C stops cleanly: finished tracks are kept and the next run continues
 from there.

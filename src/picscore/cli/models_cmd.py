@@ -41,8 +41,17 @@ def _list(args: argparse.Namespace) -> int:
     if not runs:
         print(f"no trained models in {runs_dir()}: train one with `picscore train --pairs FILE.tsv`")
         return 0
-    rows = [{"default": "*" if run.is_default else "", "name": run.name, "epoch": run.epoch, "mrr": _figure(run.val_mrr)} for run in runs]
-    print_table(rows, (("default", ""), ("name", "NAME"), ("epoch", "BEST EPOCH"), ("mrr", "VALIDATION MRR")))
+    rows = [
+        {
+            "default": "*" if run.is_default else "",
+            "name": run.name,
+            "epoch": run.epoch,
+            "mrr": _figure(run.val_mrr),
+            "verdict": run.verdict,
+        }
+        for run in runs
+    ]
+    print_table(rows, (("default", ""), ("name", "NAME"), ("epoch", "BEST EPOCH"), ("mrr", "VALIDATION MRR"), ("verdict", "VERDICT")))
     return 0
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from picscore.media.files import short_reason
+
 
 class CliError(Exception):
     """A user-facing failure: printed as one line, exit status 1."""
@@ -17,6 +19,12 @@ class CliError(Exception):
 def fail(message: str, *, status: int = 1) -> int:
     print(f"picscore: error: {message}", file=sys.stderr)
     return status
+
+
+def describe_os_error(err: OSError) -> str:
+    """`/data/out.mp4: No space left on device`: the file an operating-system error is about, and the system's reason."""
+    reason = short_reason(err)
+    return f"{err.filename}: {reason}" if err.filename is not None else reason
 
 
 def report_skipped(path: object, reason: str) -> None:

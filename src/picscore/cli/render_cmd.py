@@ -12,6 +12,7 @@ from typing import Any
 from picscore.cli.argtypes import non_negative_number, positive_int, positive_number
 from picscore.cli.model_option import add_model_argument, candidates_or_fail, matcher_or_fail
 from picscore.cli.output import CliError, format_duration, nothing_readable, print_json, report_skipped
+from picscore.curate.quality import PhotoQuality
 from picscore.curate.roll import curate_files
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
@@ -181,8 +182,14 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
     best = args.best
     if best is None and args.per_photo is None:
         best = best_for_length(len(paths), seconds=args.duration)
+    unreadable = 0
     if best is not None and paths:
-        curation = curate_files([str(p) for p in paths], best=best, progress=not args.quiet)
+        measured: dict[str, PhotoQuality | str] = {}
+        curation = curate_files([str(p) for p in paths], best=best, progress=not args.quiet, measured=measured)
+        for path in dict.fromkeys(map(str, paths)):  # curation leaves out what it cannot read: say so, as below
+            if isinstance(reason := measured[path], str):
+                report_skipped(path, reason)
+                unreadable += 1
         print(f"picscore: showing {len(curation.kept)} of {len(paths)} photos (`picscore curate` says why)", file=sys.stderr)
         paths = [Path(p) for p in curation.kept]
     looks = [look_at(path) for path in order_photos(paths, order=args.order)]
@@ -190,8 +197,9 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
         if look.error:
             report_skipped(look.path, look.error)
     readable = [look for look in looks if look.error is None]
+    unreadable += len(looks) - len(readable)
     if not readable:
-        raise nothing_readable(len(looks))
+        raise nothing_readable(unreadable)
     width, height = args.size or frame_size(aspect=args.aspect, resolution=args.resolution)
     photos = [(str(Path(look.path).resolve()), look.focus) for look in readable]  # a saved plan works from any folder
     times = [taken_at(Path(look.path)) for look in readable]
@@ -223,7 +231,7 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
     plan = _first_that_lasts(tracks, plan_for)
     if repeats := describe_repeats(plan):
         print(f"picscore: {repeats}", file=sys.stderr)
-    return plan, len(looks) - len(readable) + len(unmatched)
+    return plan, unreadable + len(unmatched)
 
 
 def _first_that_lasts(tracks: list[dict[str, Any]], plan_for: Callable[..., Plan]) -> Plan:

@@ -6,17 +6,20 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from tqdm import tqdm
 
+from picscore.atomic import PARTIAL_SUFFIX, atomic_path, write_text_atomically
 from picscore.cli.argtypes import positive_int
 from picscore.cli.output import CliError, print_json
 from picscore.library.parallel import default_jobs
+from picscore.library.store import Library
 from picscore.models.registry import run_folder, runs_dir
-from picscore.paths import data_dir
+from picscore.paths import data_dir, library_path
 from picscore.train.config import ConfigError, TrainConfig, load_config
 from picscore.train.dataset import Skipped, load_pair_set
 from picscore.train.features import FeatureCache
@@ -34,6 +37,13 @@ The pair list is a TSV with `image` and `audio` columns, and optional `start`/`e
 (seconds of the audio to use) and `source` (pairs of one source never straddle the
 train/validation split; default: the audio file). `picscore dataset from-videos` makes one
 from your videos, or give the videos to --videos directly. Features are computed once into a cache (--cache), so later runs start fast.
+Whole tracks already in your library (`picscore index`, by content) take its stored analysis
+and encodings instead of being decoded again.
+
+At the end the run is judged: its best model is recommended only when it beats both the
+untrained matcher and chance on the validation pairs with p < 0.05, allowing for the best of
+many epochs having been picked. With fewer than 20 validation pairs it warns that no test can
+show much; `picscore models list` shows each run's verdict.
 
 A run folder (under runs/ in your data folder, or --name) holds config.json, split.json,
 metrics.csv (epoch 0 is the untrained model), best.pt, last.pt, confusion.png, curves.png and
@@ -78,10 +88,10 @@ def run(args: argparse.Namespace) -> int:
     except PairsError as err:
         raise CliError(str(err)) from None
     quiet = args.quiet or args.json
-    with FeatureCache(args.cache or data_dir() / "training-features.db") as cache:
+    with FeatureCache(args.cache or data_dir() / "training-features.db") as cache, _indexed_library(args) as library:
         distinct = len({p.image for p in pairs}) + len({(p.audio, p.start_seconds, p.end_seconds) for p in pairs})
         with tqdm(total=distinct, desc="features", unit="item", disable=quiet, file=sys.stderr) as bar:
-            pair_set, skipped = load_pair_set(pairs, cache, jobs=args.jobs, progress=bar.update)
+            pair_set, skipped = load_pair_set(pairs, cache, library=library, jobs=args.jobs, progress=bar.update)
     _write_skipped(run_dir / "skipped.tsv", skipped)
     for item in skipped:
         print(f"picscore: skipped a pair: {item.reason}", file=sys.stderr)
@@ -90,9 +100,12 @@ def run(args: argparse.Namespace) -> int:
     on_epoch = _tensorboard_logger(run_dir) if args.tensorboard else None
     log = (lambda _line: None) if args.json else print
     try:
-        result = train(run_dir, pair_set, config, resume=args.resume is not None, progress=not quiet, log=log, on_epoch=on_epoch)
+        result = train(
+            run_dir, pair_set, config, resume=args.resume is not None, progress=not quiet, log=log, on_epoch=on_epoch, warn=_warn
+        )
     except TrainingError as err:
         raise CliError(str(err)) from None
+    verdict = result.verdict
     summary = {
         "run": str(run_dir),
         "pairs": len(pair_set),
@@ -103,15 +116,35 @@ def run(args: argparse.Namespace) -> int:
         "epochs_run": result.epochs_run,
         "stopped_early": result.stopped_early,
         "model": str(run_dir / "best.pt"),
+        "verdict": verdict.as_dict(),
     }
     if args.json:
         print_json(summary)
+        return 0
+    print(
+        f"best validation MRR {verdict.best_mrr:.3f} at epoch {verdict.best_epoch} (untrained {verdict.untrained_mrr:.3f},"
+        f" random {verdict.random_mrr:.3f}, on {verdict.validation_pairs} validation pairs); model {run_dir / 'best.pt'}"
+    )
+    if verdict.recommended:
+        print(f"recommended: {verdict.reason}\nuse it with: picscore models use {run_dir.name}")
     else:
-        print(
-            f"best validation MRR {result.best_mrr:.3f} at epoch {result.best_epoch} (untrained: {result.zero_shot_mrr:.3f});"
-            f" model {run_dir / 'best.pt'}\nuse it with: picscore models use {run_dir.name}"
-        )
+        print(f"not recommended: {verdict.reason}; suggest goes on with the model it uses now")
     return 0
+
+
+def _warn(message: str) -> None:
+    print(f"picscore: warning: {message}", file=sys.stderr)
+
+
+@contextmanager
+def _indexed_library(args: argparse.Namespace) -> Iterator[Library | None]:
+    """The music library, whose stored analysis and encodings spare training the tracks it holds; None when there is none."""
+    path = library_path(getattr(args, "library", None))
+    if not path.exists():
+        yield None
+        return
+    with Library(path) as library:
+        yield library
 
 
 def _run_setup(args: argparse.Namespace) -> tuple[Path, Path, TrainConfig]:
@@ -125,13 +158,21 @@ def _run_setup(args: argparse.Namespace) -> tuple[Path, Path, TrainConfig]:
         return run_dir, pairs_file, _config(run_dir / "config.json", epochs=args.epochs)
     name = args.name or f"{datetime.now():%Y-%m-%d-%H%M}-{(args.pairs or args.videos[0]).stem}"
     run_dir = Path(name) if Path(name).is_absolute() else runs_dir() / name  # a new run: never a folder of the same name here
-    if run_dir.exists():
+    if run_dir.exists() and not _left_by_setup(run_dir):
         raise CliError(f"{run_dir}: the run exists; continue it with --resume {name} or choose another --name")
     config = _config(args.config, epochs=args.epochs)
-    run_dir.mkdir(parents=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
     pairs_file = args.pairs or _pairs_from_videos(args.videos, run_dir / "video-pairs", quiet=args.quiet or args.json)
-    (run_dir / "source.json").write_text(json.dumps({"pairs": str(pairs_file.resolve())}, indent=2) + "\n", encoding="utf-8")
+    write_text_atomically(run_dir / "config.json", config.as_json())  # before source.json, which marks a run to resume
+    write_text_atomically(run_dir / "source.json", json.dumps({"pairs": str(pairs_file.resolve())}, indent=2) + "\n")
     return run_dir, pairs_file, config
+
+
+def _left_by_setup(run_dir: Path) -> bool:
+    """Whether `run_dir` is what a run killed during its set-up left (before source.json): a folder to set up again."""
+    if not run_dir.is_dir():
+        return False
+    return all(entry.name in {"video-pairs", "config.json"} or entry.name.endswith(PARTIAL_SUFFIX) for entry in run_dir.iterdir())
 
 
 def _pairs_from_videos(paths: list[Path], folder: Path, *, quiet: bool) -> Path:
@@ -157,7 +198,7 @@ def _config(path: Path | None, *, epochs: int | None) -> TrainConfig:
 
 
 def _write_skipped(path: Path, skipped: list[Skipped]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter="\t")
         writer.writerow(["image", "audio", "reason"])
         writer.writerows([item.pair.image, item.pair.audio, item.reason] for item in skipped)

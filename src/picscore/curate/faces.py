@@ -7,6 +7,7 @@ about a tenth of the frame and larger are found, in tens of milliseconds.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any
 
@@ -15,6 +16,9 @@ from PIL import Image
 
 FACE_SIDE = 192
 _MIN_FACE = 20  # pixels at FACE_SIDE
+# The most pixels of the small copy: a panorama wider than 8:1 is looked at smaller, and a sliver (10000x1) is not
+# blown up to millions of pixels (its shorter side to FACE_SIDE) but found too thin for a face.
+_MAX_PIXELS = 8 * FACE_SIDE**2
 
 
 @cache
@@ -28,7 +32,7 @@ def _detector() -> Any:
 
 def count_faces(image: Image.Image) -> int:
     """How many frontal faces the photo shows."""
-    scale = FACE_SIDE / min(image.size)
+    scale = min(FACE_SIDE / min(image.size), math.sqrt(_MAX_PIXELS / (image.width * image.height)))
     small = image.convert("L").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.BILINEAR)
     grey = np.asarray(small, dtype=np.float64) / 255
     side = min(grey.shape)

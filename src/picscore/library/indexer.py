@@ -32,6 +32,7 @@ from picscore.library.ray_engine import RayPool  # imports Ray only when used: i
 from picscore.library.scan import FileStat, scan_audio_files
 from picscore.library.store import Library
 from picscore.media.audio_decode import AudioDecodeError, DecodedAudio, decode_audio
+from picscore.media.files import file_problem, name_problem, shown_path
 from picscore.media.fingerprint import file_fingerprint
 from picscore.moods.music import mood_fields
 
@@ -86,6 +87,8 @@ class _Result:
 
 
 def _fingerprint_job(stat: FileStat) -> _Outcome:
+    if problem := file_problem(stat.path):  # a broken link, a named pipe, ...: nothing to read
+        return _Outcome(stat, error=problem)
     try:
         return _Outcome(stat, file_fingerprint(stat.path))
     except OSError as err:
@@ -204,6 +207,9 @@ def _files_needing_work(
     failed = library.failed_files()
     candidates, jobs = [], []
     for stat in files:
+        if problem := name_problem(stat.path):  # the library keeps paths as text; this one has none
+            _record_failure(library, summary, replace(stat, path=shown_path(stat.path)), problem)
+            continue
         row = known.get(stat.path)
         if row and (row.size, row.mtime_ns) == (stat.size, stat.mtime_ns):
             stale = _stale_encoders(row.encoder_versions, encoders)

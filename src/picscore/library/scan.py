@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from picscore.media.files import listed_path
+
 AUDIO_EXTENSIONS = frozenset(
     {".mp3", ".m4a", ".m4b", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav", ".aif", ".aiff", ".aifc", ".wma", ".wv", ".ape", ".mka"}
 )
@@ -48,9 +50,10 @@ def scan_audio_files(roots: list[str | Path]) -> tuple[list[FileStat], list[str]
 
 
 def _add(found: dict[str, FileStat], path: Path) -> None:
-    resolved = path.resolve()
+    """Take the file at its resolved path; a broken link is taken as itself, so that its failure is recorded."""
+    resolved = listed_path(path)
     try:
-        info = resolved.stat()
+        info = resolved.lstat()  # the file's own (a resolved path holds no links), or a broken link's
     except OSError:
-        return  # vanished or unreadable between listing and stat: the next run sees it
+        return  # vanished between listing and stat: the next run sees it
     found[str(resolved)] = FileStat(path=str(resolved), size=info.st_size, mtime_ns=info.st_mtime_ns)

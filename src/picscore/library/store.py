@@ -111,6 +111,8 @@ TRACK_COLUMNS = (
     "loudness_lufs", "peak_dbfs", "energy_curve", "brightness_hz",
     "highlight_start", "highlight_end", "valence", "arousal", "indexed_at", "mood_quadrants", "mood_model",
 )  # fmt: skip
+# The meta key that says a migration freed pages which a VACUUM has yet to give back.
+_VACUUM_DUE = "vacuum_due"
 # Columns a schema before 5 lacks, added to its tracks table when it is opened.
 _ADDED_COLUMNS = {"mood_quadrants": "BLOB", "mood_model": "TEXT"}
 # Each array column's stored type. Beats stay float32: float16 steps are 0.125 s past two minutes. Tags, tag curves,
@@ -186,9 +188,11 @@ class Library:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA + _CHANGE_TRIGGERS)  # idempotent: every statement is IF NOT EXISTS
             with self.transaction():
-                compacted = self._check_schema()
-            if compacted:
+                vacuum_due = self._check_schema()
+            if vacuum_due:
                 self._db.execute("VACUUM")  # give back the pages the halved arrays freed; atomic, like the migration
+                with self.transaction() as db:
+                    db.execute("DELETE FROM meta WHERE key = ?", (_VACUUM_DUE,))
         except sqlite3.DatabaseError as err:
             raise LibraryError(f"{self.path}: not a usable picscore library ({err})") from None
         except OSError as err:
@@ -215,23 +219,27 @@ class Library:
         self._db.execute("COMMIT")
 
     def _check_schema(self) -> bool:
-        """Bring an older library's schema up to date (in the caller's transaction); whether arrays were compacted."""
+        """Bring an older library's schema up to date (in the caller's transaction); whether a VACUUM is due.
+
+        One is due when arrays were compacted, now or by an opening killed before its VACUUM ended: the migration
+        notes it in the same transaction, and the VACUUM's end clears the note.
+        """
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is not None and int(row[0]) > SCHEMA_VERSION:
             raise LibraryError(f"{self.path}: made by a newer picscore (schema {row[0]}); upgrade picscore")
         # Older schemas lack tables, which the idempotent script has just added, and columns, added here. Written
         # only when it changes, so that opening a current library writes nothing (a server opens one per thread).
-        compacted = False
         if row is None or int(row[0]) != SCHEMA_VERSION:
             present = {column["name"] for column in self._db.execute("PRAGMA table_info(tracks)")}
             for name, kind in _ADDED_COLUMNS.items():
                 if name not in present:
                     self._db.execute(f"ALTER TABLE tracks ADD COLUMN {name} {kind}")
-            compacted = row is not None and compact_arrays(self._db) > 0
+            if row is not None and compact_arrays(self._db) > 0:
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (_VACUUM_DUE,))
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         if self._db.execute("SELECT 1 FROM meta WHERE key='library_id'").fetchone() is None:
             self._db.execute("INSERT INTO meta VALUES ('library_id', ?)", (uuid.uuid4().hex,))
-        return compacted
+        return self._db.execute("SELECT 1 FROM meta WHERE key = ?", (_VACUUM_DUE,)).fetchone() is not None
 
     # --- what the indexer asks -------------------------------------------------------------
 

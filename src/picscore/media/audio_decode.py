@@ -14,6 +14,11 @@ import numpy as np
 from picscore.media.files import file_problem, short_reason
 
 _RESAMPLED_FRAME_SIZE = 1 << 16
+# FFmpeg's resampler mixes at most this many channels (SWR_CH_MAX).
+MAX_CHANNELS = 64
+# The longest audio decoded: a file that decodes to more is refused as soon as it has (a few kilobytes of FLAC
+# silence can decode to hours, and a day of audio to gigabytes). Long DJ mixes and concerts fit; audiobooks do not.
+MAX_DECODE_SECONDS = 3 * 3600.0
 TAG_FIELDS = ("title", "artist", "album", "genre", "year")
 _TAG_ALIASES = {"date": "year", "tyer": "year", "tdrc": "year", "author": "artist"}
 
@@ -61,14 +66,14 @@ def read_tags(metadata: dict[str, str]) -> dict[str, str]:
     return tags
 
 
-def decode_audio(path: str | Path, *, sr: int = 22050, stereo: bool = False) -> DecodedAudio:
+def decode_audio(path: str | Path, *, sr: int = 22050, stereo: bool = False, max_seconds: float = MAX_DECODE_SECONDS) -> DecodedAudio:
     """Decode the first audio stream of `path`, downmixed to mono and resampled to `sr` Hz.
 
     `stereo=True` keeps two channels instead (samples of shape (n, 2)), for playback: the
     renderer's soundtrack. Mono sources are duplicated, other layouts mixed by FFmpeg.
 
     Raises AudioDecodeError with a one-line cause for files that are missing, not audio,
-    corrupt, or hold no samples.
+    corrupt, hold no samples, more than MAX_CHANNELS channels or more than `max_seconds` of audio.
     """
     path = Path(path)
     if problem := file_problem(path):
@@ -88,8 +93,10 @@ def decode_audio(path: str | Path, *, sr: int = 22050, stereo: bool = False) -> 
             channels=stream.codec_context.channels or 0,
             bit_rate=stream.codec_context.bit_rate or container.bit_rate or None,
         )
+        if info.channels > MAX_CHANNELS:
+            raise AudioDecodeError(f"{info.channels} audio channels: more than the {MAX_CHANNELS} that can be mixed")
         tags = read_tags({**dict(stream.metadata), **dict(container.metadata)})
-        samples = _decode_stream(container, stream, sr=sr, stereo=stereo)
+        samples = _decode_stream(container, stream, sr=sr, stereo=stereo, max_samples=round(max_seconds * sr))
     if samples.size == 0:
         raise AudioDecodeError("the audio stream holds no samples")
     if not np.isfinite(samples).all():
@@ -97,16 +104,24 @@ def decode_audio(path: str | Path, *, sr: int = 22050, stereo: bool = False) -> 
     return DecodedAudio(samples=samples, sr=sr, info=info, tags=tags)
 
 
-def _decode_stream(container: av.container.InputContainer, stream, *, sr: int, stereo: bool) -> np.ndarray:
-    # Keep the channel layout through resampling and average the planes ourselves: FFmpeg's
-    # mono downmix adds channels at -3 dB, which lifts correlated stereo above full scale.
+def _decode_stream(container: av.container.InputContainer, stream, *, sr: int, stereo: bool, max_samples: int) -> np.ndarray:
+    # Keep the channel layout through resampling and average the channels ourselves: FFmpeg's
+    # mono downmix adds channels at -3 dB, which lifts correlated stereo above full scale. The
+    # samples come interleaved: PyAV reads only the first 8 planes of planar audio (more crash it).
     # Large output frames cut the per-frame Python overhead by about a third.
-    resampler = av.AudioResampler(format="fltp", layout="stereo" if stereo else None, rate=sr, frame_size=_RESAMPLED_FRAME_SIZE)
+    resampler = av.AudioResampler(
+        format="fltp" if stereo else "flt", layout="stereo" if stereo else None, rate=sr, frame_size=_RESAMPLED_FRAME_SIZE
+    )
     samples_of = _stereo if stereo else _mono
     chunks: list[np.ndarray] = []
+    decoded = 0
     try:
         for frame in container.decode(stream):
-            chunks.extend(samples_of(out) for out in resampler.resample(frame))
+            for out in resampler.resample(frame):
+                chunks.append(samples_of(out))
+                decoded += out.samples
+            if decoded > max_samples:
+                raise AudioDecodeError(f"too long: more than {_in_words(max_samples / sr)} of audio (the most picscore decodes)")
         chunks.extend(samples_of(out) for out in resampler.resample(None))
     except av.FFmpegError as err:
         if not chunks:
@@ -117,9 +132,18 @@ def _decode_stream(container: av.container.InputContainer, stream, *, sr: int, s
     return np.concatenate(chunks).astype(np.float32, copy=False)
 
 
+def _in_words(seconds: float) -> str:
+    """`3 hours`, `1.5 hours`, `20 minutes`, `6 seconds`: a duration in words."""
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} hours"
+    return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
+
+
 def _mono(frame: av.AudioFrame) -> np.ndarray:
-    planes = frame.to_ndarray()
-    return planes.mean(axis=0) if planes.shape[0] > 1 else planes[0]
+    """Interleaved float32 samples averaged over the channels (a matrix-vector product: 30 times numpy's mean here)."""
+    interleaved = frame.to_ndarray().reshape(frame.samples, -1)
+    channels = interleaved.shape[1]
+    return interleaved @ np.full(channels, 1 / channels, dtype=np.float32) if channels > 1 else interleaved[:, 0]
 
 
 def _stereo(frame: av.AudioFrame) -> np.ndarray:

@@ -24,6 +24,8 @@ _FORMATS: dict[str, tuple[str, str, str, int | None]] = {
 }
 
 ENCODABLE_EXTENSIONS = tuple(_FORMATS)
+# One extension of each format (.aif is .aiff again).
+FORMAT_EXTENSIONS = tuple({spec: extension for extension, spec in reversed(_FORMATS.items())}.values())[::-1]
 
 
 def encode_audio(

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from picscore.media.files import file_problem, short_reason
+from picscore.media.files import file_problem, open_file, short_reason
 
 # Pillow plugins we accept (the JPEG one also opens multi-picture MPO files from cameras); HEIF
 # exists only with pillow-heif installed. A fixed list keeps exotic parsers (EPS, ...) out.
@@ -64,12 +64,12 @@ def load_image(path: str | Path, *, max_pixels: int = 80_000_000, min_side: int 
     if problem := file_problem(path):
         raise ImageLoadError(problem)
     try:
-        fp = path.open("rb")
+        fp = open_file(path)
     except OSError as err:
         raise ImageLoadError(f"cannot read the file ({err.strerror or err})") from None
     # The image is decoded from our own file object: Pillow leaves it open for multi-frame
     # formats, and closing the image itself would free the pixels we return.
-    with fp, warnings.catch_warnings():
+    with fp, _quiet_exif():
         # Pillow only warns between its limit and twice that (when opening, or when a GIF frame
         # or TIFF tile turns out bigger than the header said while decoding).
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -129,6 +129,30 @@ def _open(fp: io.BufferedReader, *, path: Path, limit: int, reducible: bool) -> 
 
 
 @contextlib.contextmanager
+def open_header(path: str | Path) -> Iterator[Image.Image]:
+    """The picture at `path` opened for its format, size and metadata (EXIF), its pixels left undecoded.
+
+    Pillow's decompression-bomb check, which guards decoding, is lifted to REDUCED_MAX_PIXELS while the header is
+    read: a 200-megapixel phone photo, which load_image reads at a reduced scale, has its EXIF read too. Raises what
+    Image.open raises (Image.DecompressionBombError over that limit).
+    """
+    with open_file(path) as fp, _quiet_exif():
+        with _pillow_limit(REDUCED_MAX_PIXELS):
+            image = Image.open(fp)
+        with image:
+            yield image
+
+
+@contextlib.contextmanager
+def _quiet_exif() -> Iterator[None]:
+    """A scope for warnings in which Pillow's of a damaged EXIF block are dropped: picscore ignores the block as
+    viewers do (see _exif_transpose), and Pillow's words on stderr ("Corrupt EXIF data") tell a user nothing."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Corrupt EXIF data", category=UserWarning)
+        yield
+
+
+@contextlib.contextmanager
 def _pillow_limit(pixels: int | None) -> Iterator[None]:
     """Pillow's bomb limit raised to `pixels` while a header is read (None: left as it is); our own check follows."""
     if pixels is None or Image.MAX_IMAGE_PIXELS is None or pixels <= Image.MAX_IMAGE_PIXELS:
@@ -162,7 +186,7 @@ def _megapixels(pixels: int) -> str:
 def _exif_transpose(image: Image.Image) -> None:
     """Turn the pixels upright as the EXIF orientation tag says; a damaged EXIF block is ignored."""
     # Viewers show such files as stored; so do we.
-    with contextlib.suppress(SyntaxError, ValueError, TypeError, KeyError, struct.error, OSError):
+    with _quiet_exif(), contextlib.suppress(SyntaxError, ValueError, TypeError, KeyError, struct.error, OSError):
         ImageOps.exif_transpose(image, in_place=True)
 
 

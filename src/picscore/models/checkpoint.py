@@ -7,12 +7,12 @@ that says which, instead of suggesting nonsense.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from picscore.atomic import atomic_path
 from picscore.models.errors import ModelError
 from picscore.models.joint import JointModel
 from picscore.models.shapes import HeadConfig
@@ -22,11 +22,9 @@ FORMAT_VERSION = 1
 
 def save_model(path: str | Path, model: JointModel, *, metadata: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
     """Write `model` and its metadata (and any training state in `extra`) to `path`, atomically."""
-    path = Path(path)
     record = {"format": FORMAT_VERSION, "head_config": model.config_dict(), "state": model.state_dict(), "metadata": metadata}
-    temporary = path.with_name(f".{path.name}.tmp")
-    torch.save({**record, **(extra or {})}, temporary)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        torch.save({**record, **(extra or {})}, temporary)
 
 
 def load_record(path: str | Path) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from picscore.atomic import write_text_atomically
 from picscore.models.errors import ModelError
 from picscore.paths import data_dir
 
@@ -26,12 +27,15 @@ def _default_file() -> Path:
 
 @dataclass(frozen=True)
 class RunInfo:
+    """A training run as `models list` shows it."""
+
     name: str
     path: Path
     epoch: int
     val_mrr: float | None
     pairs: int | None
     is_default: bool
+    verdict: str | None  # "recommended" or why not (train/verdict.py); None for a run still training or interrupted
 
 
 def run_folder(name: str) -> Path:
@@ -64,7 +68,7 @@ def use_model(name: str) -> Path | None:
         load_record(path)
     target = _default_file()
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(f"{ZERO_SHOT if path is None else path.resolve()}\n", encoding="utf-8")
+    write_text_atomically(target, f"{ZERO_SHOT if path is None else path.resolve()}\n")
     return path
 
 
@@ -90,6 +94,13 @@ def list_runs() -> list[RunInfo]:
                 val_mrr=metadata.get("val_mrr"),
                 pairs=metadata.get("pairs"),
                 is_default=default is not None and default.resolve() == folder.resolve(),
+                verdict=_verdict_words(metadata.get("verdict")),
             )
         )
     return runs
+
+
+def _verdict_words(verdict: dict | None) -> str | None:
+    if verdict is None:
+        return None
+    return "recommended" if verdict["recommended"] else f"not recommended: {verdict['reason']}"

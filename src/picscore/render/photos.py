@@ -16,7 +16,7 @@ import numpy as np
 import scipy.ndimage
 from PIL import Image, UnidentifiedImageError
 
-from picscore.media.image_load import IMAGE_EXTENSIONS, ImageLoadError, load_image
+from picscore.media.image_load import IMAGE_EXTENSIONS, ImageLoadError, load_image, open_header
 
 ORDERS = ("name", "date", "given")
 _EXIF_IFD = 0x8769
@@ -36,15 +36,16 @@ class PhotoLook:
 
 def expand_photos(arguments: list[str]) -> tuple[list[Path], list[str]]:
     """(photo paths, arguments that matched nothing): folders give the pictures directly inside them
-    (by name), glob patterns their matches (by name), anything else itself."""
+    (by name), glob patterns their matches (by name), anything else itself. Every match but a folder is given, so
+    that one that cannot be read (a broken link, a named pipe) is reported, not passed over."""
     paths: list[Path] = []
     unmatched: list[str] = []
     for argument in arguments:
         path = Path(argument).expanduser()
         if path.is_dir():
-            found = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()), key=_name_key)
+            found = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and not p.is_dir()), key=_name_key)
         elif not path.exists() and glob.has_magic(argument):
-            found = sorted((Path(p) for p in glob.glob(str(path)) if Path(p).is_file()), key=_name_key)
+            found = sorted((Path(p) for p in glob.glob(str(path)) if not Path(p).is_dir()), key=_name_key)
         else:
             found = [path]
         if not found:
@@ -69,12 +70,12 @@ def _name_key(path: Path) -> tuple[str, str]:
 def taken_at(path: Path) -> datetime:
     """EXIF DateTimeOriginal, else EXIF DateTime, else the file's modification time (local time)."""
     try:
-        with Image.open(path) as image:
+        with open_header(path) as image:
             exif = image.getexif()
             text = exif.get_ifd(_EXIF_IFD).get(_DATE_TIME_ORIGINAL) or exif.get(_DATE_TIME)
         if text:
             return datetime.strptime(str(text).strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
-    except (OSError, ValueError, UnidentifiedImageError, SyntaxError):
+    except (OSError, ValueError, UnidentifiedImageError, SyntaxError, Image.DecompressionBombError):
         pass  # no usable date in the file: fall back to its time on disk
     try:
         return datetime.fromtimestamp(path.stat().st_mtime)

@@ -1,15 +1,14 @@
 """Encode streamed frames and a soundtrack into an H.264/AAC MP4, written whole or not at all.
 
-The file is written under a temporary name beside the output and renamed over it only once
-complete, so a failed or interrupted render never leaves a half-written OUT.mp4. The moov atom
-goes first (faststart) so players and browsers can start before the download ends.
+The file is written under a temporary name beside the output and renamed over it only once complete
+(picscore/atomic.py), so a failed, interrupted or killed render never leaves a half-written OUT.mp4; the
+next render to OUT.mp4 removes what a killed one left. The moov atom goes first (faststart) so players
+and browsers can start before the download ends.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 import av
 import numpy as np
 from tqdm import tqdm
+
+from picscore.atomic import atomic_path
 
 X264_PRESET = "superfast"  # measured on 2 cores at 1080p: veryfast ~17-20 fps, superfast ~30, ultrafast ~40 at 5x the size
 X264_CRF = 23  # x264's default
@@ -41,38 +42,26 @@ def write_mp4(
 
     Audio is encoded alongside the video, up to each frame's end, so the muxer interleaves as it goes.
     """
-    output = Path(output)
-    handle, temp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".partial")
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        with av.open(str(temp), mode="w", format="mp4", options={"movflags": "faststart"}) as container:
-            video = container.add_stream(
-                "libx264",
-                rate=fps,
-                options={"preset": preset, "crf": str(X264_CRF), "x264-params": "colorprim=bt709:transfer=bt709:colormatrix=bt709"},
-            )
-            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-            sound = container.add_stream("aac", rate=sr, layout="stereo")
-            sound.bit_rate = AAC_BIT_RATE
-            encoded_samples = 0
-            bar = tqdm(total=n_frames, unit="frame", desc="rendering", file=sys.stderr, disable=not progress, dynamic_ncols=True)
-            with bar:
-                for index, frame in enumerate(frames):
-                    frame.pts, frame.time_base = index, Fraction(1, fps)
-                    container.mux(video.encode(frame))
-                    encoded_samples = _encode_audio(
-                        container, sound, audio, sr=sr, done=encoded_samples, until=round((index + 1) * sr / fps)
-                    )
-                    bar.update()
-            _encode_audio(container, sound, audio, sr=sr, done=encoded_samples, until=len(audio))
-            container.mux(sound.encode(None))
-            container.mux(video.encode(None))
-        os.chmod(temp, 0o644)  # mkstemp's file is private; the video is an ordinary file to share
-        os.replace(temp, output)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with atomic_path(output) as temporary, av.open(str(temporary), mode="w", format="mp4", options={"movflags": "faststart"}) as container:
+        video = container.add_stream(
+            "libx264",
+            rate=fps,
+            options={"preset": preset, "crf": str(X264_CRF), "x264-params": "colorprim=bt709:transfer=bt709:colormatrix=bt709"},
+        )
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        sound = container.add_stream("aac", rate=sr, layout="stereo")
+        sound.bit_rate = AAC_BIT_RATE
+        encoded_samples = 0
+        bar = tqdm(total=n_frames, unit="frame", desc="rendering", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+        with bar:
+            for index, frame in enumerate(frames):
+                frame.pts, frame.time_base = index, Fraction(1, fps)
+                container.mux(video.encode(frame))
+                encoded_samples = _encode_audio(container, sound, audio, sr=sr, done=encoded_samples, until=round((index + 1) * sr / fps))
+                bar.update()
+        _encode_audio(container, sound, audio, sr=sr, done=encoded_samples, until=len(audio))
+        container.mux(sound.encode(None))
+        container.mux(video.encode(None))
 
 
 def _encode_audio(container: av.container.OutputContainer, stream, audio: np.ndarray, *, sr: int, done: int, until: int) -> int:

@@ -12,11 +12,13 @@ import io
 import mimetypes
 import secrets
 import shutil
+import sys
 import threading
 import wave
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,10 +28,11 @@ from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFi
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from picscore import __version__
+from picscore.crash_report import one_line_summary, write_crash_report
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.explain import mood_json
@@ -63,6 +66,8 @@ HIGHLIGHT_SAMPLE_RATE = 44100
 PREVIEW_SHORT_SIDE_PIXELS = 240  # a preview: small frames, 24 fps and the fastest encoder preset, ready in seconds
 PREVIEW_FPS = 24
 PREVIEW_PRESET = "ultrafast"
+MAX_JSON_BODY_BYTES = 1024 * 1024  # a render or feedback request is a few kB: a larger body is refused unread
+LATEST_CLIENT_TIME_MS = 32_503_680_000_000  # 1 Jan 3000: a client file time past it (or NaN, infinite, negative) is none
 _STATIC = package_files("picscore.serve") / "static"
 
 
@@ -82,6 +87,7 @@ class ServeConfig:
 class FeedbackRequest(BaseModel):
     """Kept or rejected: a track for the photos of an upload (all of them, or those listed)."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently ignored
     upload_id: str
     track_id: int
     kept: bool
@@ -91,6 +97,7 @@ class FeedbackRequest(BaseModel):
 class RenderRequest(BaseModel):
     """A slideshow of an upload's photos (those listed, in that order; else all in capture order) to a library track."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt option (`duration`) must not quietly give a full-length render
     upload_id: str
     track_id: int
     photos: list[int] | None = Field(None, max_length=1000, description="photo indices within the upload, in showing order")
@@ -151,7 +158,7 @@ class _Server:
         return upload
 
     def track(self, library: Library, track_id: int) -> dict[str, Any]:
-        track = library.get_track(track_id)
+        track = library.get_track(track_id) if abs(track_id) < 2**63 else None  # SQLite's integers are 64-bit
         if track is None:
             raise HTTPException(404, f"no track {track_id} in the library")
         if problem := file_problem(track["path"]):
@@ -177,6 +184,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     )
     app.state.server = server
     app.add_middleware(_Guard, server=server)
+    app.add_middleware(_ReportUnexpected)  # added last, so it wraps the guard and every route
     app.add_exception_handler(RequestValidationError, _one_line_validation_error)
     app.add_exception_handler(UploadError, lambda request, err: JSONResponse({"detail": str(err)}, status_code=err.status))
     app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
@@ -185,7 +193,8 @@ def create_app(config: ServeConfig) -> FastAPI:
 
 
 class _Guard(BaseHTTPMiddleware):
-    """The API token (when set) for /api, and the request-size limit checked before an upload is read."""
+    """The API token (when set) for /api, and the request-size limits checked before a body is read; plain-text
+    refusals of Starlette's own (a malformed or unsatisfiable Range) become JSON like every other error."""
 
     def __init__(self, app: Any, *, server: _Server):
         super().__init__(app)
@@ -197,14 +206,42 @@ class _Guard(BaseHTTPMiddleware):
         token = self.server.config.token
         if token is not None and not secrets.compare_digest(_client_token(request).encode(), token.encode()):
             return JSONResponse({"detail": "missing or wrong API token (Authorization: Bearer TOKEN)"}, status_code=401)
-        if request.method == "POST" and request.url.path == "/api/uploads":
-            limit = self.server.config.limits.max_request_bytes
+        if request.method == "POST":
+            limit = self.server.config.limits.max_request_bytes if _is_upload(request.url.path) else MAX_JSON_BODY_BYTES
             length = request.headers.get("content-length")
             if length is None or not length.isdigit():
-                return JSONResponse({"detail": "send the upload with a Content-Length"}, status_code=411)
+                return JSONResponse({"detail": "send the request with a Content-Length"}, status_code=411)
             if int(length) > limit:
                 return JSONResponse({"detail": f"the request is {int(length):,} bytes, over the limit of {limit:,}"}, status_code=413)
-        return await call_next(request)
+        return await _json_error(await call_next(request))
+
+
+def _is_upload(path: str) -> bool:
+    """Whether `path` takes photos (POST /api/uploads, or /api/uploads/{upload_id}/photos): the larger size limit."""
+    return path == "/api/uploads" or (path.startswith("/api/uploads/") and path.endswith("/photos"))
+
+
+async def _json_error(response: Response) -> Response:
+    """`response`, or as JSON with a `detail` when it is an error in plain text (Starlette's range refusals)."""
+    if response.status_code < 400 or response.headers.get("content-type", "").startswith("application/json"):
+        return response
+    body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+    detail = body.decode("utf-8", "replace").strip() or HTTPStatus(response.status_code).phrase
+    kept = {name: value for name, value in response.headers.items() if name == "content-range"}  # 416 says the size
+    return JSONResponse({"detail": detail}, status_code=response.status_code, headers=kept)
+
+
+class _ReportUnexpected(BaseHTTPMiddleware):
+    """An unexpected failure in a request: a 500 whose `detail` is one line naming the report file, not a traceback."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        try:
+            return await call_next(request)
+        except Exception as err:  # noqa: BLE001 -- every unexpected failure becomes a report, by design
+            report = write_crash_report(err, context=f"{request.method} {request.url.path}")
+            message = f"unexpected failure ({one_line_summary(err)}); full report in {report}"
+            print(f"picscore serve: {request.method} {request.url.path}: {message}", file=sys.stderr)
+            return JSONResponse({"detail": message}, status_code=500)
 
 
 def _client_token(request: Request) -> str:
@@ -217,8 +254,17 @@ def _client_token(request: Request) -> str:
 
 async def _one_line_validation_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, RequestValidationError)
-    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in err.errors())
-    return JSONResponse({"detail": problems}, status_code=422)
+    return JSONResponse({"detail": "; ".join(_problem(e) for e in err.errors())}, status_code=422)
+
+
+def _problem(error: dict[str, Any]) -> str:
+    """One validation error for clients: the field and what is wrong, in words (FastAPI's own for a body that is not
+    JSON gives a bare position, and for a text field where a file belongs names a Python type)."""
+    if error["type"] == "json_invalid":
+        return f"the body is not JSON: {error.get('ctx', {}).get('error', 'cannot decode')} at character {error['loc'][-1]}"
+    where = ".".join(str(p) for p in error["loc"][1:]) or error["loc"][0]
+    message = "expected a file, got a text field" if error["msg"].startswith("Value error, Expected UploadFile") else error["msg"]
+    return f"{where}: {message}"
 
 
 def _routes(app: FastAPI, server: _Server) -> None:
@@ -480,6 +526,8 @@ def _incoming(files: list[UploadFile], modified: list[float] | None) -> list[Inc
     """The request's files with their client times (milliseconds, as browsers give File.lastModified), when sent."""
     if modified is not None and len(modified) != len(files):
         raise HTTPException(422, f"modified: {len(modified)} times for {len(files)} files; send one for each file or none")
+    if modified is not None and not all(0 <= ms <= LATEST_CLIENT_TIME_MS for ms in modified):  # False for NaN too
+        raise HTTPException(422, "modified: each time is in milliseconds since 1970, before the year 3000")
     times = [None] * len(files) if modified is None else [ms / 1000.0 for ms in modified]
     return [IncomingFile(f.filename, f.file, seconds) for f, seconds in zip(files, times, strict=True)]
 

@@ -16,16 +16,15 @@ import shutil
 import tempfile
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
-from PIL import Image
-
 from picscore.curate.quality import PhotoQuality
 from picscore.media.fingerprint import file_fingerprint
-from picscore.media.image_load import ImageLoadError, load_image
+from picscore.media.image_load import ImageLoadError, load_image, open_header
 from picscore.render.photos import taken_at
 
 _SUFFIXES = {
@@ -187,7 +186,7 @@ class UploadArea:
                 raise UploadError(422, f"{shown}: the file is empty (0 bytes)")
             try:
                 load_image(received, max_pixels=self.limits.max_pixels, min_side=CHECK_SIDE_PIXELS)
-                with Image.open(received) as header:
+                with open_header(received) as header:
                     kind, (width, height) = header.format or "", header.size
             except ImageLoadError as err:
                 raise UploadError(422, f"{shown}: {err}") from None
@@ -229,8 +228,10 @@ class UploadArea:
 
 
 def display_name(name: str | None, *, index: int) -> str:
-    """The client's file name without any folders, for messages and the page only; `photo N` when there is none."""
-    base = PurePath((name or "").replace("\\", "/")).name.strip()
+    """The client's file name without any folders, for messages and the page only; `photo N` when there is none.
+    Control characters and line breaks show as U+FFFD, so that a name (and a message naming it) stays one line."""
+    base = PurePath((name or "").replace("\\", "/")).name
+    base = "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in base).strip()
     return base[:120] if base and base not in (".", "..") else f"photo {index + 1}"
 
 

@@ -18,7 +18,6 @@ Writing is best effort: a library on a read-only disk still works, fitted in mem
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import uuid
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from picscore.atomic import write_text_atomically
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.moods import rescore_moods
 from picscore.library.store import Library, LibraryVersion
@@ -172,10 +172,8 @@ def read_note(path: Path) -> dict[str, Any] | None:
 
 
 def write_note(path: Path, note: dict[str, Any]) -> None:
-    """Replace a JSON note atomically (a temporary file, then os.replace): readers see the old note or the new one."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_text(json.dumps(note))
-    os.replace(temporary, path)
+    """Replace a JSON note atomically (picscore/atomic.py): readers see the old note or the new one."""
+    write_text_atomically(path, json.dumps(note))
 
 
 def _load(generation: Path, state: dict[str, Any]) -> _Table | None:

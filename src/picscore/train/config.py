@@ -38,6 +38,10 @@ class TrainConfig:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def as_json(self) -> str:
+        """The text of a run's config.json, which `load_config` reads back."""
+        return json.dumps(self.as_dict(), indent=2) + "\n"
+
 
 def load_config(path: str | Path | None, **overrides: Any) -> TrainConfig:
     """Defaults, then the JSON file's keys (a partial object is fine), then `overrides` that are not None."""

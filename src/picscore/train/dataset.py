@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from picscore.library.store import Library
 from picscore.models.zero_shot import LinearScores, Pictures, Tracks, prepare_tracks, variant_form
 from picscore.moods.picture import picture_moods
 from picscore.train.features import FeatureCache, FeatureError, ImageItem, MusicItem, MusicKey, image_items, music_items
@@ -64,11 +65,17 @@ class Skipped:
 
 
 def load_pair_set(
-    pairs: list[Pair], cache: FeatureCache, *, jobs: int = 1, progress: Callable[[int], None] | None = None
+    pairs: list[Pair],
+    cache: FeatureCache,
+    *,
+    library: Library | None = None,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[PairSet, list[Skipped]]:
-    """The pairs' features (computed where not cached); pairs whose picture or music fails are skipped with the reason."""
+    """The pairs' features (computed where not cached, or read from `library` for tracks it holds);
+    pairs whose picture or music fails are skipped with the reason."""
     music_of = {id(p): (p.audio, p.start_seconds, p.end_seconds) for p in pairs}
-    music = music_items(cache, music_of.values(), jobs=jobs, progress=progress)
+    music = music_items(cache, music_of.values(), library=library, jobs=jobs, progress=progress)
     images = image_items(cache, [p.image for p in pairs], progress=progress)
     usable, skipped = [], []
     for pair in pairs:

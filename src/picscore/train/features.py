@@ -31,6 +31,7 @@ from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.image_features import IMAGE_ENCODER_VERSION, LAYERS_ENCODER_VERSION
 from picscore.library.parallel import WorkerPool
+from picscore.library.store import Library
 from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.fingerprint import file_fingerprint
 from picscore.media.image_load import ImageLoadError, load_image
@@ -140,18 +141,32 @@ def image_items(
 
 
 def music_items(
-    cache: FeatureCache, keys: Iterable[MusicKey], *, jobs: int = 1, progress: Callable[[int], None] | None = None
+    cache: FeatureCache,
+    keys: Iterable[MusicKey],
+    *,
+    library: Library | None = None,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[MusicKey, MusicItem | FeatureError]:
-    """Features of each distinct piece of music (or why it failed), the new ones computed over `jobs` processes."""
+    """Features of each distinct piece of music (or why it failed), the new ones computed over `jobs` processes.
+
+    A whole track that `library` holds, analysed and encoded by today's versions, is read from there
+    instead of being decoded and encoded again (see `indexed_music_arrays`).
+    """
     found: dict[MusicKey, MusicItem | FeatureError] = {}
     new: list[tuple[MusicKey, str]] = []
     for music in dict.fromkeys(keys):
         try:
-            key = _music_cache_key(music)
+            fingerprint = file_fingerprint(music[0])
         except OSError as err:
             found[music] = FeatureError(f"{music[0]}: cannot read the file ({err.strerror or err})")
             continue
-        if (arrays := cache.get(key)) is not None:
+        key = _music_cache_key(music, fingerprint=fingerprint)
+        whole_track = music[1] is None and music[2] is None
+        arrays = cache.get(key)
+        if arrays is None and library is not None and whole_track:
+            arrays = indexed_music_arrays(library, fingerprint)
+        if arrays is not None:
             found[music] = MusicItem(**arrays)
             if progress:
                 progress(1)
@@ -174,10 +189,31 @@ def _seed(key: str) -> int:
     return int(key.split(":")[1][:8], 16)
 
 
-def _music_cache_key(music: MusicKey) -> str:
-    path, start, end = music
+def _music_cache_key(music: MusicKey, *, fingerprint: str) -> str:
+    _, start, end = music
     versions = ".".join(str(MUSIC_ENCODERS[name].version) for name in MUSIC_SOURCES)
-    return f"music:{file_fingerprint(path)}:{start}:{end}:a{ANALYSIS_VERSION}:e{versions}.{_AUGMENTATION_VERSION}"
+    return f"music:{fingerprint}:{start}:{end}:a{ANALYSIS_VERSION}:e{versions}.{_AUGMENTATION_VERSION}"
+
+
+def indexed_music_arrays(library: Library, fingerprint: str) -> dict[str, np.ndarray] | None:
+    """A MusicItem's arrays from what `picscore index` stored for the track with this content, or None when the
+    library lacks it or holds it from older analysis or encoders.
+
+    The library keeps each tagger's mean embedding, not one per patch, so such a track has a single
+    patch and no gain copy: training sees it as `suggest` does, with no excerpt or gain augmentation.
+    """
+    for known in library.tracks_with_fingerprint(fingerprint, analysis_version=ANALYSIS_VERSION):
+        encodings = library.get_encodings(known.track_id)
+        current = [encodings.get(name, {}).get("encoder_version") == MUSIC_ENCODERS[name].version for name in MUSIC_SOURCES]
+        track = library.get_track(known.track_id)
+        if all(current) and track is not None:
+            embedding = np.concatenate([encodings[name]["embedding"] for name in MUSIC_SOURCES]).astype(np.float32)
+            return {
+                "patches": np.stack([embedding[None], embedding[None]]),
+                "tags": np.concatenate([encodings[name]["tags"] for name in MUSIC_SOURCES]).astype(np.float32),
+                "descriptors": descriptor_row(track),
+            }
+    return None
 
 
 def _encode_music_job(item: tuple[MusicKey, str]) -> tuple[MusicKey, str, dict[str, np.ndarray] | str]:
@@ -236,8 +272,8 @@ def augment_image(image: Image.Image, *, rng: np.random.Generator) -> Image.Imag
     width, height = image.size
     area = rng.uniform(0.35, 1.0) * width * height
     aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
-    crop_width = int(min(width, np.sqrt(area * aspect)))
-    crop_height = int(min(height, np.sqrt(area / aspect)))
+    crop_width = max(1, int(min(width, np.sqrt(area * aspect))))  # at least a pixel: a 1-pixel picture has a view too
+    crop_height = max(1, int(min(height, np.sqrt(area / aspect))))
     left = int(rng.integers(0, width - crop_width + 1))
     top = int(rng.integers(0, height - crop_height + 1))
     view = image.crop((left, top, left + crop_width, top + crop_height))

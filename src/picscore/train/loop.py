@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from picscore.atomic import atomic_path, write_text_atomically
 from picscore.models.checkpoint import load_record, save_model
 from picscore.models.joint import JointModel
 from picscore.models.shapes import MOOD_CLASSES, mood_class
@@ -28,7 +29,12 @@ from picscore.train.dataset import PairSet, SplitArrays, split_arrays, split_by_
 from picscore.train.features import feature_versions
 from picscore.train.mood_metrics import classification_report, mean_squared_error, pearson_r
 from picscore.train.plots import plot_confusion, plot_curves
-from picscore.train.retrieval_metrics import RECALL_KS, retrieval_report
+from picscore.train.retrieval_metrics import RECALL_KS, retrieval_report, target_ranks
+from picscore.train.verdict import Verdict, judge, small_validation_warning
+
+# What last.pt keeps of a run besides the model and optimiser, to resume it where it stopped.
+_STATE = ("epoch", "best_mrr", "best_mrr_p", "best_epoch", "stale_epochs", "zero_shot_mrr", "random_mrr", "epoch_reciprocal_ranks")
+VALIDATION_PERMUTATIONS = 2000  # enough that the p against random survives the correction for 40 epochs
 
 
 class TrainingError(Exception):
@@ -43,6 +49,7 @@ class TrainingResult:
     zero_shot_mrr: float  # epoch 0: the untrained model
     epochs_run: int
     stopped_early: bool
+    verdict: Verdict
 
 
 def train(
@@ -54,14 +61,19 @@ def train(
     progress: bool = True,
     log: Callable[[str], None] = print,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
+    warn: Callable[[str], None] = print,
 ) -> TrainingResult:
-    """Train a JointModel on `pairs` into `run_dir` (see the module docstring); `on_epoch` gets each metrics.csv row."""
+    """Train a JointModel on `pairs` into `run_dir` (see the module docstring); `on_epoch` gets each metrics.csv row,
+    `warn` a line when the validation split is too small to judge the model."""
     torch.set_flush_denormal(True)
     train_positions, validation_positions = split_by_source(pairs.sources, validation_fraction=config.validation_fraction, seed=config.seed)
     if not (len(pairs.subset(validation_positions).positives) and len(pairs.subset(train_positions).positives) >= 2):
         raise TrainingError(f"need pairs from at least two source items to hold some out for validation ({len(set(pairs.sources))} found)")
     training = split_arrays(pairs.subset(train_positions), variant=config.variant)
     validation = split_arrays(pairs.subset(validation_positions), variant=config.variant)
+    if warning := small_validation_warning(len(validation.pairs.positives)):
+        warn(warning)
+    torch.manual_seed(config.seed)  # the heads' first weights: a run started again repeats the one killed
     model = JointModel(config.heads)
     model.image.set_standardisation(training.image_views.reshape(-1, training.image_views.shape[-1]))
     model.music.set_standardisation(training.music_embedding)
@@ -74,11 +86,12 @@ def train(
         row = {"epoch": epoch, **_train_epoch(model, optimiser, training, config, epoch=epoch, progress=progress)}
         report = validate(model, validation)
         row.update(report["metrics"])
+        state["epoch_reciprocal_ranks"].append(report["reciprocal_ranks"])
         _append_row(run_dir / "metrics.csv", row)
         if on_epoch:
             on_epoch(row)
         if row["val_mrr"] > state["best_mrr"]:
-            state.update(best_mrr=row["val_mrr"], best_epoch=epoch, stale_epochs=0)
+            state.update(best_mrr=row["val_mrr"], best_epoch=epoch, best_mrr_p=row["val_mrr_p"], stale_epochs=0)
             save_model(run_dir / "best.pt", model, metadata={**metadata, "epoch": epoch, "val_mrr": row["val_mrr"]})
             plot_confusion(run_dir / "confusion.png", report["image_confusion"], MOOD_CLASSES, title=f"image mood head, epoch {epoch}")
         else:
@@ -90,6 +103,13 @@ def train(
             f" (best {state['best_mrr']:.3f} at epoch {state['best_epoch']})"
         )
     plot_curves(run_dir / "curves.png", _read_rows(run_dir / "metrics.csv"))
+    verdict = judge(
+        state["epoch_reciprocal_ranks"],
+        best_epoch=state["best_epoch"],
+        random_mrr=state["random_mrr"],
+        best_p_vs_random=state["best_mrr_p"],
+    )
+    _record_verdict(run_dir / "best.pt", verdict)
     return TrainingResult(
         run_dir=run_dir,
         best_epoch=state["best_epoch"],
@@ -97,7 +117,16 @@ def train(
         zero_shot_mrr=state["zero_shot_mrr"],
         epochs_run=epoch,
         stopped_early=epoch < config.epochs,
+        verdict=verdict,
     )
+
+
+def _record_verdict(best_file: Path, verdict: Verdict) -> None:
+    """Add the verdict to best.pt's metadata, so that `picscore models list` can show it."""
+    record = load_record(best_file)
+    record["metadata"] = {**record["metadata"], "verdict": verdict.as_dict()}
+    with atomic_path(best_file) as temporary:
+        torch.save(record, temporary)
 
 
 def _optimiser(model: JointModel, config: TrainConfig) -> torch.optim.Optimizer:
@@ -117,26 +146,37 @@ def _start(
     run_dir: Path, model: JointModel, optimiser: torch.optim.Optimizer, config: TrainConfig, validation: SplitArrays, *, resume: bool
 ) -> dict[str, Any]:
     """A new run (config, split, epoch 0 of metrics.csv, best.pt = the untrained model) or the state of the last epoch saved."""
-    if resume:
-        if not (run_dir / "last.pt").exists():
-            raise TrainingError(f"{run_dir}: nothing to resume (no last.pt)")
+    if resume and (run_dir / "last.pt").exists():
         record = load_record(run_dir / "last.pt")
         model.load_state_dict(record["state"])
         optimiser.load_state_dict(record["optimiser"])
-        state = {name: record[name] for name in ("epoch", "best_mrr", "best_epoch", "stale_epochs", "zero_shot_mrr")}
+        if missing := [name for name in _STATE if name not in record]:
+            raise TrainingError(f"{run_dir}: made by an older picscore (no {missing[0]} in last.pt); start a new run")
+        state = {name: record[name] for name in _STATE}
         _keep_rows(run_dir / "metrics.csv", last_epoch=state["epoch"])  # rows of an epoch interrupted before its last.pt
         return state
+    # A new run, or one stopped before its first epoch was saved: that one starts over.
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps(config.as_dict(), indent=2) + "\n", encoding="utf-8")
+    write_text_atomically(run_dir / "config.json", config.as_json())
     split = {"validation_sources": sorted(set(validation.pairs.sources)), "validation_pairs": len(validation.pairs)}
-    (run_dir / "split.json").write_text(json.dumps(split, indent=2) + "\n", encoding="utf-8")
+    write_text_atomically(run_dir / "split.json", json.dumps(split, indent=2) + "\n")
     (run_dir / "metrics.csv").unlink(missing_ok=True)
     report = validate(model, validation)
     _append_row(run_dir / "metrics.csv", {"epoch": 0, **dict.fromkeys(("loss", *LOSSES), float("nan")), **report["metrics"]})
-    mrr = report["metrics"]["val_mrr"]
-    save_model(run_dir / "best.pt", model, metadata={"feature_versions": feature_versions(), "config": config.as_dict(), "epoch": 0})
+    metrics = report["metrics"]
+    metadata = {"feature_versions": feature_versions(), "config": config.as_dict(), "epoch": 0, "val_mrr": metrics["val_mrr"]}
+    save_model(run_dir / "best.pt", model, metadata=metadata)
     plot_confusion(run_dir / "confusion.png", report["image_confusion"], MOOD_CLASSES, title="image mood head, untrained")
-    return {"epoch": 0, "best_mrr": mrr, "best_epoch": 0, "stale_epochs": 0, "zero_shot_mrr": mrr}
+    return {
+        "epoch": 0,
+        "best_mrr": metrics["val_mrr"],
+        "best_mrr_p": metrics["val_mrr_p"],
+        "best_epoch": 0,
+        "stale_epochs": 0,
+        "zero_shot_mrr": metrics["val_mrr"],
+        "random_mrr": metrics["val_random_mrr"],
+        "epoch_reciprocal_ranks": [report["reciprocal_ranks"]],
+    }
 
 
 def _train_epoch(
@@ -190,7 +230,7 @@ def validate(model: JointModel, data: SplitArrays) -> dict[str, Any]:
         scores = model.scores(zero_shot, image_out["embedding"], music_out["embedding"]).numpy()
     kept = data.pairs.positives
     images, music = data.pairs.image_of_pair[kept], data.pairs.music_of_pair[kept]
-    retrieval = retrieval_report(scores[images], music, n_permutations=1000)
+    retrieval = retrieval_report(scores[images], music, n_permutations=VALIDATION_PERMUTATIONS)
     metrics: dict[str, float] = {f"val_recall_at_{k}": retrieval.recall_at[k] for k in RECALL_KS}
     metrics.update(
         val_mrr=retrieval.mrr, val_mrr_p=retrieval.mrr_p_value, val_median_rank=retrieval.median_rank, val_random_mrr=retrieval.random_mrr
@@ -210,7 +250,7 @@ def validate(model: JointModel, data: SplitArrays) -> dict[str, Any]:
         for axis, name in enumerate(("valence", "arousal")):
             metrics[f"{side}_{name}_r"] = pearson_r(target[:, axis], predicted_affect[:, axis])
         confusion = report.confusion if side == "image" else confusion
-    return {"metrics": metrics, "image_confusion": confusion}
+    return {"metrics": metrics, "image_confusion": confusion, "reciprocal_ranks": (1.0 / target_ranks(scores[images], music)).tolist()}
 
 
 def _append_row(path: Path, row: dict[str, Any]) -> None:
@@ -223,11 +263,15 @@ def _append_row(path: Path, row: dict[str, Any]) -> None:
 
 
 def _keep_rows(path: Path, *, last_epoch: int) -> None:
+    """Drop the rows after `last_epoch`, and a row cut short by a kill while it was written."""
     with path.open(newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.DictReader(handle) if int(row["epoch"]) <= last_epoch]
-    path.unlink()
-    for row in rows:
-        _append_row(path, row)
+        reader = csv.DictReader(handle)
+        rows = [row for row in reader if None not in row.values() and None not in row and int(row["epoch"]) <= last_epoch]
+        fields = reader.fieldnames or []
+    with atomic_path(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _read_rows(path: Path) -> list[dict[str, float]]:

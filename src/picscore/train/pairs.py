@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from picscore.media.files import listed_path
+
 
 class PairsError(Exception):
     """The pair file cannot be used; the message names the file and the cause."""
@@ -63,8 +65,8 @@ def read_pairs(path: str | Path) -> list[Pair]:
             kept = _label(_cell(row, "label"))
         except ValueError as err:
             raise PairsError(f"{path}:{line}: {err}") from None
-        audio_path = str((path.parent / audio).resolve())
-        pairs.append(Pair(str((path.parent / image).resolve()), audio_path, start, end, _cell(row, "source"), kept))
+        image_path, audio_path = (str(listed_path(path.parent / name)) for name in (image, audio))
+        pairs.append(Pair(image_path, audio_path, start, end, _cell(row, "source"), kept))
     if not pairs:
         raise PairsError(f"{path}: no pairs in the file")
     return pairs

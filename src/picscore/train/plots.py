@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from picscore.atomic import atomic_path
+
 _CURVES = (
     ("loss", "training loss"),
     ("val_mrr", "validation MRR"),
@@ -58,5 +60,6 @@ def _save(figure: object, path: Path) -> None:
     from matplotlib import pyplot
 
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format=path.suffix.lstrip(".") or "png", dpi=100)
     pyplot.close(figure)

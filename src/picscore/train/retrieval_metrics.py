@@ -41,6 +41,11 @@ def rank_matrix(scores: np.ndarray) -> np.ndarray:
     return 1.0 + higher + tied / 2.0
 
 
+def target_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """[n_queries] the 1-based rank of each query's target (ties averaged, as in rank_matrix)."""
+    return rank_matrix(np.asarray(scores, dtype=np.float64))[np.arange(len(targets)), np.asarray(targets, dtype=int)]
+
+
 def retrieval_report(
     scores: np.ndarray, targets: np.ndarray, *, ks: tuple[int, ...] = RECALL_KS, n_permutations: int = 10_000, seed: int = 0
 ) -> RetrievalReport:

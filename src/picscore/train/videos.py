@@ -21,7 +21,6 @@ import hashlib
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,8 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from picscore.media.files import file_problem, short_reason
+from picscore.atomic import atomic_path
+from picscore.media.files import file_problem, listed_path, name_problem, short_reason, shown_path
 
 VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".m4v", ".mov", ".qt", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".mts", ".m2ts", ".3gp", ".ogv"}
@@ -47,6 +47,7 @@ _THUMBNAIL_SIDE = 32
 _LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _JPEG_QUALITY = 90
 _TIME_TOLERANCE_SECONDS = 1e-6
+_FOLDER_STEM_BYTES = 120  # of a video's name in its frames folder's name
 PAIRS_COLUMNS = ("image", "audio", "start", "end", "source", "time")
 ERRORS_COLUMNS = ("video", "error")
 
@@ -111,12 +112,12 @@ def find_videos(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
     for given in paths:
         root = Path(given).expanduser()
         if root.is_file():
-            found.add(root.resolve())
+            found.add(listed_path(root))
         elif root.is_dir():
             for folder, dirs, files in os.walk(root):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 found.update(
-                    (Path(folder) / n).resolve() for n in files if not n.startswith(".") and Path(n).suffix.lower() in VIDEO_EXTENSIONS
+                    listed_path(Path(folder) / n) for n in files if not n.startswith(".") and Path(n).suffix.lower() in VIDEO_EXTENSIONS
                 )
         else:
             missing.append(str(given))
@@ -129,11 +130,14 @@ def pairs_from_videos(videos: Iterable[Path], out: Path, *, sampling: Sampling =
     A video that fails is recorded in errors.tsv with its reason and the batch carries on. The
     TSVs list this run's videos only, so a re-run replaces them instead of adding duplicate rows.
     """
-    videos = [Path(v).resolve() for v in videos]  # the TSV names them absolutely: it need not sit beside them
+    videos = [listed_path(v) for v in videos]  # the TSV names them absolutely: it need not sit beside them
     out.mkdir(parents=True, exist_ok=True)
     summary = DatasetSummary(videos=len(videos), pairs_path=out / "pairs.tsv", errors_path=out / "errors.tsv")
     rows: list[tuple[str, ...]] = []
     for video in videos:
+        if problem := name_problem(video):  # the TSVs keep paths as text
+            summary.failures.append((shown_path(video), problem))
+            continue
         try:
             found = video_frames(video, out / "frames" / _frames_folder_name(video), sampling=sampling, progress=progress)
         except VideoError as err:
@@ -299,18 +303,13 @@ def _upright_image(frame: av.VideoFrame) -> Image.Image:
 
 def _frames_folder_name(video: Path) -> str:
     """A folder name per video: its name, and a hash of its full path so same-named videos do not clash."""
-    return f"{video.stem}-{hashlib.sha1(str(video).encode()).hexdigest()[:8]}"
+    stem = video.stem.encode()[:_FOLDER_STEM_BYTES].decode(errors="ignore")  # the folder's name must fit in 255 bytes too
+    return f"{stem}-{hashlib.sha1(str(video).encode()).hexdigest()[:8]}"
 
 
 def _write_tsv_atomically(path: Path, columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> None:
-    """Write a TSV under a temporary name and rename it over `path`: readers never see half a file."""
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows(rows)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    """Write a TSV whole or not at all (picscore/atomic.py): readers never see half a file."""
+    with atomic_path(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)

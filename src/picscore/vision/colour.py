@@ -32,10 +32,15 @@ def colour_descriptors(image: Image.Image) -> np.ndarray:
     rg, yb = r - g, 0.5 * (r + g) - b
     colourfulness = (np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())) * 255 / 150
     luma = 0.299 * r + 0.587 * g + 0.114 * b
-    gy, gx = np.gradient(luma)
     degrees = hue * 360
     warm = (degrees < 70) | (degrees > 330)
     cool = (degrees > 170) & (degrees < 260)
     weight = saturation * value
     warmth = float((weight * warm).mean() - (weight * cool).mean())
-    return np.array([value.mean(), saturation.mean(), colourfulness, luma.std(), np.hypot(gx, gy).mean(), warmth], dtype=np.float32)
+    return np.array([value.mean(), saturation.mean(), colourfulness, luma.std(), _edges(luma), warmth], dtype=np.float32)
+
+
+def _edges(luma: np.ndarray) -> float:
+    """The mean gradient magnitude of luma; along a side of one pixel (a 1-pixel picture, a 10000x1 sliver) there is none."""
+    gradients = [np.gradient(luma, axis=axis) if luma.shape[axis] > 1 else np.zeros_like(luma) for axis in (0, 1)]
+    return float(np.hypot(*gradients).mean())
