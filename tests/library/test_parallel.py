@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import signal
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,21 +20,39 @@ from tests.library.crashing_job import CRASH_ON, exit_unless_zero, fail_on_negat
 
 ITEMS = range(8)
 EXPECTED = Counter([i * i for i in ITEMS if i != CRASH_ON] + [(CRASH_ON, "worker process exited with code 3")])
-LIMIT_S = 60  # a map that has not ended by then hangs
+STALL_S = 60  # a map that gives no result for this long hangs; a slow machine still gives them, only later
 
 
 @pytest.fixture(autouse=True)
-def no_hang() -> Iterator[None]:
-    """Fail (rather than wait for ever) a test that has not ended within LIMIT_S."""
+def no_hang(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail (rather than wait for ever) a test whose maps give no result for STALL_S.
+
+    The alarm is set again at every result of either pool, so a slow machine (a Ray cluster starting on
+    two busy cores) is not taken for a hang; only a stall is.
+    """
+    from picscore.library import ray_engine
 
     def fail(*_: object) -> None:
-        raise TimeoutError(f"still running after {LIMIT_S} s: the map hangs")
+        raise TimeoutError(f"no result for {STALL_S} s: the map hangs")
 
+    for pool in (WorkerPool, ray_engine.RayPool):
+        monkeypatch.setattr(pool, "map_unordered", _rearming(pool.map_unordered))
     previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(LIMIT_S)
+    signal.alarm(STALL_S)
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)
+
+
+def _rearming(map_unordered: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """`map_unordered` that sets the stall alarm again at each result it gives."""
+
+    def watched(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for result in map_unordered(*args, **kwargs):
+            signal.alarm(STALL_S)
+            yield result
+
+    return watched
 
 
 def _crashed(item: int, cause: str) -> tuple[int, str]:
