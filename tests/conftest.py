@@ -34,6 +34,13 @@ def write_song(path: Path, *, seconds: float = 12.0, sr: int = SR, **spec) -> Pa
     return encode_audio(path, render_song(SongSpec(**spec), seconds=seconds, sr=sr), sr=sr)
 
 
+def write_songs(folder: Path, *, count: int, bpm_step: float, seconds: float = 20.0) -> Path:
+    """`count` FLAC songs in `folder`, at tempi from 80 BPM up by `bpm_step` and of different seeds; the folder."""
+    for i in range(count):
+        write_song(folder / f"song{i:02d}.flac", seconds=seconds, bpm=80 + bpm_step * i, seed=i)
+    return folder
+
+
 def write_clicks(path: Path, *, bpm: float, seconds: float = 20.0, sr: int = SR, first_click_seconds: float = 0.0) -> Path:
     return encode_audio(path, click_track(bpm=bpm, seconds=seconds, sr=sr, first_click_seconds=first_click_seconds), sr=sr)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_song
+from tests.conftest import write_songs
 from tests.library.consistency import start_indexer, whole_tracks
 
 # Enough work (several seconds even on a fast machine) that the signal lands mid-run.
@@ -19,10 +19,7 @@ N_TRACKS = 40
 
 @pytest.fixture(scope="module")
 def many_tracks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("music")
-    for i in range(N_TRACKS):
-        write_song(folder / f"song{i:02d}.flac", seconds=20.0, bpm=80 + 2 * i, seed=i)
-    return folder
+    return write_songs(tmp_path_factory.mktemp("music"), count=N_TRACKS, bpm_step=2)
 
 
 def _count_tracks(library: Path) -> int:

@@ -36,7 +36,7 @@ from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.library.indexer import index_paths
 from picscore.library.store import SCHEMA_VERSION, Library
 from picscore.paths import LIBRARY_ENV
-from tests.conftest import write_song
+from tests.conftest import write_song, write_songs
 from tests.library.consistency import indexer_command, whole_tracks
 from tests.library.test_compact import OLD_LIBRARY
 from tests.robustness import SOAK, soak_or
@@ -160,10 +160,7 @@ N_SONGS = 16  # of 20 s: the analysis takes longer than the start-up, so that mo
 
 @pytest.fixture(scope="module")
 def music(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("music")
-    for i in range(N_SONGS):
-        write_song(folder / f"song{i:02d}.flac", seconds=20.0, bpm=80 + 4 * i, seed=i)
-    return folder
+    return write_songs(tmp_path_factory.mktemp("music"), count=N_SONGS, bpm_step=4)
 
 
 _IDENTITY = ("id", "indexed_at")  # which row, and when it was written: the rest is the analysis
