@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const IMAGE_NAME = /\.(jpe?g|png|webp|gif|bmp|tiff?|avif|hei[cf])$/i;
 const state = {
   options: null,
+  optionsLoaded: null, // the promise of options: photos added before the server answered wait for it
   uploadId: null,
   photos: new Map(), // index -> {index, name, thumbnail_url, mood?, reason?}
   shown: [], // indices, in showing order
@@ -140,6 +141,11 @@ async function addPhotos(files) {
   if (!pictures.length) {
     say($("status"), `No photos among the ${files.length} file(s): picscore reads JPEG, PNG, WebP, HEIC, GIF, BMP, TIFF and AVIF.`, true);
     return;
+  }
+  try {
+    await state.optionsLoaded; // the batches follow the server's limits
+  } catch {
+    return; // its error is said already
   }
   const problems = [];
   let sent = 0;
@@ -481,7 +487,8 @@ function setUp() {
   $("preview-button").addEventListener("click", () => makeVideo({ preview: true }));
   $("render-button").addEventListener("click", () => makeVideo({ preview: false }));
   showLibrary();
-  loadOptions().catch((error) => say($("status"), error.message, true));
+  state.optionsLoaded = loadOptions();
+  state.optionsLoaded.catch((error) => say($("status"), error.message, true));
 }
 
 setUp();
