@@ -19,7 +19,7 @@ DESCRIPTION = (
 )
 EPILOG = """\
 Each check prints `ok`, `warning` (it works, but something is missing or due) or `problem`
-(a job will fail), with what to do about it. It takes about ten seconds, most of it the
+(a job will fail), with what to do about it. It takes about five seconds, most of it the
 networks; the library check reads the whole file, so a large library adds a few seconds.
 
 exit status: 0 when no check found a problem (warnings allowed), 1 otherwise.
