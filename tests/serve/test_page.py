@@ -282,3 +282,17 @@ def test_states_are_said_in_words(open_browser, serve_library: Path, photos: lis
         assert text_of(second, "render-status").endswith("(1 render is already waiting; try again when one has finished)")
         assert not second.find_element(By.ID, "video").is_displayed()
         screenshot(second, "server-busy")
+
+
+def test_photos_added_before_the_server_has_said_its_limits_are_uploaded(open_browser, serve_library: Path, photos: list[Path]) -> None:
+    """A slow server (here every request 1.5 s late) answers /api/options after the user has already chosen photos."""
+    with running(ServeConfig(library=serve_library, render_workers=0)) as (url, _):
+        browser = open_browser(DESKTOP)
+        browser.execute_cdp_cmd("Network.enable", {})
+        conditions = {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1}
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", conditions)
+        browser.get(url)  # returns at the page's load, before the options' answer
+        assert browser.execute_script("return document.getElementById('mood').options.length") <= 1, "the options came first"
+        add_photos(browser, photos[:2])
+        waiting(browser).until(lambda b: len(shown(b)) == 2)
+        assert text_of(browser, "status").startswith("2 photo(s) uploaded")
