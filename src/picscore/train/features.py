@@ -204,9 +204,9 @@ def indexed_music_arrays(library: Library, fingerprint: str) -> dict[str, np.nda
     """
     for known in library.tracks_with_fingerprint(fingerprint, analysis_version=ANALYSIS_VERSION):
         encodings = library.get_encodings(known.track_id)
-        current = [encodings.get(name, {}).get("encoder_version") == MUSIC_ENCODERS[name].version for name in MUSIC_SOURCES]
-        track = library.get_track(known.track_id)
-        if all(current) and track is not None:
+        if not all(encodings.get(name, {}).get("encoder_version") == MUSIC_ENCODERS[name].version for name in MUSIC_SOURCES):
+            continue
+        if (track := library.get_track(known.track_id)) is not None:
             embedding = np.concatenate([encodings[name]["embedding"] for name in MUSIC_SOURCES]).astype(np.float32)
             return {
                 "patches": np.stack([embedding[None], embedding[None]]),
