@@ -43,6 +43,23 @@ def write_photos(folder: Path, n: int, *, size: tuple[int, int] = (320, 240)) ->
     return paths
 
 
+def set_taken(photo: Path, taken: str) -> None:
+    """Write `taken` ("YYYY:MM:DD HH:MM:SS") as the photo's EXIF capture time (DateTimeOriginal)."""
+    image = Image.open(photo)
+    exif = image.getexif()
+    exif.get_ifd(0x8769)[36867] = taken
+    image.save(photo, exif=exif)
+
+
+def click_times(samples: np.ndarray, *, sr: int) -> np.ndarray:
+    """Onsets (seconds) of the clicks in decoded audio: rises above 0.3 of the peak, at least 0.1 s apart."""
+    loud = np.abs(samples) > 0.3 * np.abs(samples).max()
+    if loud.ndim > 1:
+        loud = loud.any(axis=1)
+    rises = (np.flatnonzero(loud[1:] & ~loud[:-1]) + 1) / sr
+    return rises[np.diff(rises, prepend=-1.0) > 0.1]
+
+
 def luma_frames(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """(presentation times in seconds, mean-free Y planes as float32) of every decoded video frame."""
     times, planes = [], []

@@ -19,7 +19,7 @@ from picscore.render import frames
 from picscore.render.soundtrack import stereo_loudness
 from tests.conftest import write_clicks
 from tests.curate.camera_roll import write_camera_roll
-from tests.render.media import FRAME_SIZE, box_order, click_library, cut_times, luma_frames, write_photos
+from tests.render.media import FRAME_SIZE, box_order, click_library, click_times, cut_times, luma_frames, set_taken, write_photos
 
 
 @pytest.fixture(scope="module")
@@ -233,14 +233,9 @@ def test_an_edited_plan_renders_as_written(clicks, tmp_path: Path, capsys) -> No
 
 def test_folders_globs_and_order_by_date(clicks, tmp_path: Path, capsys) -> None:
     library, track = clicks
-    from PIL import Image
-
     photos = write_photos(tmp_path / "photos", 3)
     for photo, taken in zip(photos, ("2024:05:03 10:00:00", "2024:05:01 10:00:00", "2024:05:02 10:00:00"), strict=True):
-        image = Image.open(photo)
-        exif = image.getexif()
-        exif.get_ifd(0x8769)[36867] = taken
-        image.save(photo, exif=exif)
+        set_taken(photo, taken)
     names = lambda plan: [Path(s["photo"]).name for s in plan["shots"]]  # noqa: E731
     options = ["--track", str(track["id"]), "--size", FRAME_SIZE]
     by_name = _plan(library, capsys, str(tmp_path / "photos" / "*.jpg"), *options, "--order", "name")
@@ -288,9 +283,7 @@ def test_a_length_beyond_the_track_repeats_phrases_on_the_beat_and_fades_the_pic
     samples = decode_audio(out, sr=48000).samples
     seconds = len(samples) / 48000
     assert abs(seconds - 60.0) <= 0.5  # the asked length, to a beat
-    loud = np.abs(samples) > 0.3 * np.abs(samples).max()
-    rises = (np.flatnonzero(loud[1:] & ~loud[:-1]) + 1) / 48000
-    clicks = rises[np.diff(rises, prepend=-1.0) > 0.1]
+    clicks = click_times(samples, sr=48000)
     steady = clicks[(clicks > 1.0) & (clicks < seconds - 3.0)]  # clear of the fades
     assert len(steady) > 100 and np.allclose(np.diff(steady), 0.5, atol=0.01)  # a click every beat, through every join
     grid = steady[0] + 0.5 * np.arange(-4, 130)
@@ -367,9 +360,7 @@ def test_a_camera_roll_becomes_a_video_of_the_asked_length_in_chapters(tmp_path:
     samples = decode_audio(out, sr=48000).samples
     seconds = len(samples) / 48000
     assert abs(seconds - 90.0) <= 0.5  # 90 s, to a beat
-    loud = np.abs(samples) > 0.3 * np.abs(samples).max()
-    rises = (np.flatnonzero(loud[1:] & ~loud[:-1]) + 1) / 48000
-    clicks = rises[np.diff(rises, prepend=-1.0) > 0.1]
+    clicks = click_times(samples, sr=48000)
     steady = clicks[(clicks > 1.0) & (clicks < seconds - 3.0)]
     assert np.allclose(np.diff(steady), 0.5, atol=0.01)  # every join of the repeated phrases on the beat
     beats = np.array(plan["beats_seconds"])

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,10 @@ from picscore.media.audio_decode import AudioDecodeError
 from picscore.media.files import file_problem, folder_write_problem, short_reason
 from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
+from picscore.render.chapter_music import MIN_SHARE_SECONDS, chain_plans, share_lengths, share_starts
 from picscore.render.loops import profiles_of_track
 from picscore.render.photos import ORDERS, chapter_starts, expand_photos, look_at, order_photos, taken_at
-from picscore.render.plan import TRANSITIONS, Plan, PlanError, best_for_length, describe_repeats, plan_slideshow
+from picscore.render.plan import TRANSITIONS, Plan, PlanError, best_for_length, clock, describe_repeats, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.slideshow import RenderError, render_slideshow
 from picscore.render.title import date_range_title
@@ -42,9 +45,14 @@ Cuts fall on the track's beats: each photo holds 2 to 4 seconds, a whole number 
 The music is the track's highlight (or --start), ends on a downbeat, is faded in and out
 with the picture and brought to --loudness. When the track is too short for the photos or
 --length, whole phrases repeat where its bars join unnoticed; with --auto, the best-fitting
-track that lasts is taken first. Photos keep their EXIF orientation, drift gently (Ken Burns,
-towards what stands out) and sit on a blurred fill of themselves when their shape differs
-from the frame's. Bars are counted as four beats from the excerpt's first beat.
+track that lasts is taken first. Photos keep their EXIF orientation, drift gently (Ken
+Burns, towards what stands out) and sit on a blurred fill of themselves when their shape
+differs from the frame's. Bars are counted as four beats from the excerpt's first beat.
+
+With --track-per-chapter each chapter of the photos gets the best-fitting track for its own
+photos (no track twice while others fit); a chapter under 30 s keeps the music of the one
+before. Each track takes over on the downbeat that ends the chapter before, with a 0.5 s
+crossfade, and every track is brought to --loudness on its own.
 
 --plan-only prints the timeline as JSON; edit it and render it with --plan FILE.
 
@@ -52,6 +60,7 @@ examples:
   picscore render holiday/ -o holiday.mp4 --auto
   picscore render trip/ -o trip.mp4 --length 60 --title "Lisbon, May 2026"
   picscore render camera-roll/ -o best.mp4 --best 30 --order date
+  picscore render summer-2026/ -o summer.mp4 --length 180 --track-per-chapter
   picscore render 'beach/*.jpg' -o beach.mp4 --track 12 --length 30 --aspect 9:16 --fps 60
   picscore render a.jpg b.jpg c.jpg --track 12 --plan-only > plan.json
   picscore render --plan plan.json -o edited.mp4 --force
@@ -65,6 +74,12 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     track = parser.add_mutually_exclusive_group()
     track.add_argument("--track", type=int, metavar="ID", help="the library track to use (see `picscore library list`)")
     track.add_argument("--auto", action="store_true", help="use the top suggestion for the photos (the default without --track)")
+    track.add_argument(
+        "--track-per-chapter",
+        action="store_true",
+        help="a track for each chapter (see --order date), the top suggestion for its photos; chapters under"
+        f" {MIN_SHARE_SECONDS:g} s keep the music of the one before",
+    )
     add_model_argument(parser)
     parser.add_argument("--plan", type=Path, metavar="FILE", help="render this plan (JSON from --plan-only, perhaps edited) instead")
     parser.add_argument("--plan-only", action="store_true", help="print the timeline as JSON and render nothing")
@@ -138,8 +153,9 @@ def run(args: argparse.Namespace) -> int:
     if args.plan_only:
         print_json(plan.to_json())
         return 1 if skipped else 0
-    if problem := file_problem(plan.track_path):
-        raise CliError(f"the track's file is gone: {plan.track_path} ({problem}); `picscore index` updates the library")
+    for part in plan.music_parts:
+        if problem := file_problem(part.track_path):
+            raise CliError(f"the track's file is gone: {part.track_path} ({problem}); `picscore index` updates the library")
     try:
         render_slideshow(plan, args.output, progress=not args.quiet)
     except RenderError as err:
@@ -206,15 +222,18 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
     chapters = chapter_starts(times) if args.order == "date" else []
     title = date_range_title(times) if args.title is None else args.title
 
-    def plan_for(track: dict[str, Any], *, repeats: bool) -> Plan:
+    def plan_for(
+        track: dict[str, Any], *, repeats: bool, first: int = 0, end: int = len(photos), seconds: float | None = args.duration
+    ) -> Plan:
+        """The plan of photos[first:end] to `track`, lasting about `seconds`."""
         return plan_slideshow(
-            photos,
+            photos[first:end],
             track,
             width=width,
             height=height,
             fps=args.fps,
             start_seconds=args.start,
-            duration_seconds=args.duration,
+            duration_seconds=seconds,
             per_photo_seconds=args.per_photo,
             transition=args.transition,
             transition_seconds=args.transition_seconds,
@@ -222,26 +241,50 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
             fade_out_seconds=args.fade_out,
             target_lufs=args.loudness,
             bar_profiles=profiles_of_track(track["path"]) if repeats else None,
-            chapter_starts=chapters,
-            title=title,
+            chapter_starts=[k - first for k in chapters if first < k < end],
+            title=title if first == 0 else "",
         )
 
+    shown = [look.path for look in readable]
     with Library(library_path(getattr(args, "library", None))) as library:
-        tracks = _track_choices(library, args, [look.path for look in readable])
+        if args.track_per_chapter:
+            return _plan_per_chapter(library, args, shown, chapters=chapters, plan_for=plan_for), unreadable + len(unmatched)
+        tracks = _track_choices(library, args, shown)
     plan = _first_that_lasts(tracks, plan_for)
     if repeats := describe_repeats(plan):
         print(f"picscore: {repeats}", file=sys.stderr)
     return plan, unreadable + len(unmatched)
 
 
-def _first_that_lasts(tracks: list[dict[str, Any]], plan_for: Callable[..., Plan]) -> Plan:
+def _plan_per_chapter(
+    library: Library, args: argparse.Namespace, photos: list[str], *, chapters: list[int], plan_for: Callable[..., Plan]
+) -> Plan:
+    """A track for each share of the chapters (render/chapter_music.py): the best fit for its photos that no earlier
+    share uses, one that lasts as it is if any does; with --length, each share keeps the total on the asked length."""
+    starts = share_starts(chapters, n_photos=len(photos), seconds=args.duration)
+    targets = share_lengths(starts, n_photos=len(photos), seconds=args.duration) if args.duration else None
+    plans: list[Plan] = []
+    for k, (first, end) in enumerate(pairwise([*starts, len(photos)])):
+        tracks = _track_choices(library, args, photos[first:end], announce=False)
+        unused = [track for track in tracks if track["id"] not in {plan.track_id for plan in plans}] or tracks
+        seconds = None if targets is None else sum(targets[: k + 1]) - sum(plan.duration_seconds for plan in plans)
+        plan = _first_that_lasts(unused, partial(plan_for, first=first, end=end, seconds=seconds), announce=False)
+        at = sum(p.duration_seconds for p in plans)
+        track = next(track for track in unused if track["id"] == plan.track_id)
+        repeats = f"; {said}" if (said := describe_repeats(plan)) else ""
+        print(f"picscore: photos {first + 1}-{end} from {clock(at)}: track {plan.track_id}: {_name(track)}{repeats}", file=sys.stderr)
+        plans.append(plan)
+    return chain_plans(plans)
+
+
+def _first_that_lasts(tracks: list[dict[str, Any]], plan_for: Callable[..., Plan], *, announce: bool = True) -> Plan:
     """The plan with the first track that lasts the slideshow as it is; else the first track's, repeating phrases."""
     for track in tracks:
         try:
             plan = plan_for(track, repeats=False)
         except PlanError:
             continue
-        if track is not tracks[0]:
+        if announce and track is not tracks[0]:
             print(f"picscore: using track {track['id']}: {_name(track)}, the best-fitting one that lasts", file=sys.stderr)
         return plan
     track = tracks[0]
@@ -257,8 +300,8 @@ def _name(track: dict[str, Any]) -> str:
     return track["title"] or Path(track["path"]).name
 
 
-def _track_choices(library: Library, args: argparse.Namespace, photos: list[str]) -> list[dict[str, Any]]:
-    """The --track, or the suggestions for the photos, best first (their files still there)."""
+def _track_choices(library: Library, args: argparse.Namespace, photos: list[str], *, announce: bool = True) -> list[dict[str, Any]]:
+    """The --track, or the suggestions for the photos, best first (their files still there); `announce` says which is first."""
     if args.track is not None:
         track = library.get_track(args.track)
         if track is None:
@@ -274,7 +317,8 @@ def _track_choices(library: Library, args: argparse.Namespace, photos: list[str]
         tracks = [track for s in found if (track := library.get_track(s.track["id"])) is not None and not file_problem(track["path"])]
         if not tracks:
             raise CliError("no track in the library fits these photos")
-        print(f"picscore: using track {tracks[0]['id']}: {_name(tracks[0])} (the top suggestion)", file=sys.stderr)
+        if announce:
+            print(f"picscore: using track {tracks[0]['id']}: {_name(tracks[0])} (the top suggestion)", file=sys.stderr)
     if problem := file_problem(tracks[0]["path"]):
         raise CliError(f"track {tracks[0]['id']}'s file is gone: {tracks[0]['path']} ({problem}); `picscore index` updates the library")
     return tracks

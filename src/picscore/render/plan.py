@@ -9,6 +9,9 @@ When the track is too short for the photos or the asked length, whole phrases of
 music jumps back from a downbeat to an earlier one whose bars sound alike (render/loops.py), so
 the video never lacks music.
 
+A long video may take one track per chapter (render/chapter_music.py): each later track takes over
+on a downbeat (`chained_tracks`), and the soundtrack crossfades and matches their loudness there.
+
 The plan is JSON (`Plan.to_json` / `Plan.from_json`), so `picscore render --plan-only` can print
 it, a person or a test can edit it, and `--plan` renders it as written.
 """
@@ -25,7 +28,7 @@ import numpy as np
 
 from picscore.render.loops import BarProfiles, choose_loop
 
-PLAN_VERSION = 2  # 2: music_pieces, chapter_starts, title
+PLAN_VERSION = 3  # 2: music_pieces, chapter_starts, title; 3: chained_tracks
 CHAPTER_TRANSITION_SECONDS = 1.0
 BEATS_PER_BAR = 4
 HOLD_SECONDS = (2.0, 4.0)  # a photo's hold: the shortest for the liveliest music (arousal 1), the longest for the calmest
@@ -60,6 +63,18 @@ class Shot:
 
 
 @dataclass(frozen=True)
+class MusicPart:
+    """One track's share of the soundtrack: from `video_start_seconds` on, its `pieces` (from, to seconds in
+    the track) play back to back until the next part takes over or the video ends."""
+
+    track_path: str
+    video_start_seconds: float
+    pieces: list[tuple[float, float]]
+    track_id: int | None = None
+    bpm: float | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything the renderer needs; times of shots and beats are seconds from the video's start."""
 
@@ -86,6 +101,9 @@ class Plan:
     # black there, CHAPTER_TRANSITION_SECONDS long, whatever `transition` says, and the cut is on a downbeat.
     chapter_starts: list[int] = field(default_factory=list)
     title: str = ""  # words shown over the first photo (render/title.py); empty: none
+    # Later tracks, in order: each takes over from the one before at its video_start_seconds (a downbeat of both).
+    # The track above then plays only until the first of them, and music_pieces must be given.
+    chained_tracks: list[MusicPart] = field(default_factory=list)
 
     @property
     def n_frames(self) -> int:
@@ -101,21 +119,28 @@ class Plan:
         """The stretches of the track that play, in order (from, to seconds in the track)."""
         return self.music_pieces or [(self.excerpt_start_seconds, self.excerpt_start_seconds + self.duration_seconds)]
 
+    @property
+    def music_parts(self) -> list[MusicPart]:
+        """Every track's share of the soundtrack in order, the plan's own track first."""
+        first = MusicPart(self.track_path, 0.0, self.pieces, track_id=self.track_id, bpm=self.bpm)
+        return [first, *self.chained_tracks]
+
     def to_json(self) -> dict[str, Any]:
         return {"version": PLAN_VERSION, **asdict(self)}
 
     @classmethod
     def from_json(cls, data: Any) -> Plan:
         """Read a plan written by to_json (perhaps edited; version 1 too), checking what the renderer relies on."""
-        if not isinstance(data, dict) or data.get("version") not in (1, PLAN_VERSION):
+        if not isinstance(data, dict) or data.get("version") not in (1, 2, PLAN_VERSION):
             raise PlanError(f"not a picscore render plan of version {PLAN_VERSION}")
         fields = {k: v for k, v in data.items() if k != "version"}
         try:
             shots = [
                 Shot(**{**s, "pan": tuple(s.get("pan", (0, 0))), "focus": tuple(s.get("focus", (0.5, 0.5)))}) for s in fields.pop("shots")
             ]
-            pieces = [(float(a), float(b)) for a, b in fields.pop("music_pieces", [])]
-            plan = cls(**fields, shots=shots, music_pieces=pieces)
+            pieces = _stretches(fields.pop("music_pieces", []))
+            chained = [MusicPart(**{**part, "pieces": _stretches(part["pieces"])}) for part in fields.pop("chained_tracks", [])]
+            plan = cls(**fields, shots=shots, music_pieces=pieces, chained_tracks=chained)
             plan.check()
         except (KeyError, TypeError, ValueError) as err:
             raise PlanError(f"the plan is incomplete or has unknown or mistyped fields ({err})") from None
@@ -139,8 +164,20 @@ class Plan:
                 raise PlanError(f"zoom must lie between 1 and {MAX_ZOOM} ({shot.photo})")
         if any(not 0 < k < len(self.shots) for k in self.chapter_starts):
             raise PlanError(f"chapter_starts must name shots after the first (1 to {len(self.shots) - 1})")
-        if any(b <= a or a < 0 for a, b in self.pieces) or sum(b - a for a, b in self.pieces) < self.duration_seconds - 1e-3:
-            raise PlanError("music_pieces must be forward stretches of the track lasting at least duration_seconds")
+        if self.chained_tracks and not self.music_pieces:
+            raise PlanError("a plan with chained_tracks must give its first track's music_pieces")
+        parts = self.music_parts
+        takeovers = [part.video_start_seconds for part in parts[1:]]
+        if any(b <= a for a, b in pairwise([0.0, *takeovers, self.duration_seconds])):
+            raise PlanError("chained_tracks must take over one after another, after 0 and before duration_seconds")
+        for part, until in zip(parts, [*takeovers, self.duration_seconds], strict=True):
+            if any(b <= a or a < 0 for a, b in part.pieces) or sum(b - a for a, b in part.pieces) < until - part.video_start_seconds - 1e-3:
+                raise PlanError(f"{part.track_path}: its pieces must be forward stretches lasting until the next track or the end")
+
+
+def _stretches(pairs: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
+    """(from, to) seconds as JSON gives them (lists) as tuples of floats."""
+    return [(float(a), float(b)) for a, b in pairs]
 
 
 def frame_index(seconds: float, *, fps: int) -> int:

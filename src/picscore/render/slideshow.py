@@ -31,8 +31,8 @@ def render_slideshow(
     written so far)` after each frame, for progress reports elsewhere than the terminal."""
     try:
         audio = soundtrack(plan, sr=SAMPLE_RATE)
-    except AudioDecodeError as err:
-        raise RenderError(f"{plan.track_path}: {err}") from None
+    except AudioDecodeError as err:  # its message names the track's file
+        raise RenderError(str(err)) from None
 
     def load(shot: Shot) -> Canvas:
         try:

@@ -1,35 +1,77 @@
-"""The slideshow's sound: the plan's excerpt of the track in stereo, at a target loudness, faded in and out."""
+"""The slideshow's sound: the plan's excerpt of the track in stereo, at a target loudness, faded in and out.
+
+A plan with one track per chapter plays each track's pieces in turn: every track is brought to the
+target loudness on its own, so one is not louder than the next, and each takes over from the one
+before with a short crossfade centred on the downbeat where the plan joins them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 
 from picscore.audio.loudness import integrated_loudness, peak_dbfs
-from picscore.media.audio_decode import decode_audio
-from picscore.render.plan import Plan
+from picscore.media.audio_decode import AudioDecodeError, decode_audio
+from picscore.render.plan import MusicPart, Plan
 
 SAMPLE_RATE = 48000
 PEAK_CEILING_DBFS = -1.0
 JOIN_SECONDS = 0.03  # a repeat's join: this long a crossfade, centred on the downbeat
+TRACK_JOIN_SECONDS = 0.5  # where one track takes over from another: this long a crossfade, centred on the downbeat
 
 
 def soundtrack(plan: Plan, *, sr: int = SAMPLE_RATE) -> np.ndarray:
-    """(n, 2) float32 samples exactly as long as the video (n_frames / fps), padded with silence if the track ends first.
+    """(n, 2) float32 samples exactly as long as the video (n_frames / fps), padded with silence if the music ends first.
 
-    The plan's pieces of the track follow each other, each join crossfaded over JOIN_SECONDS.
-    Raises AudioDecodeError when the track cannot be decoded.
+    Each track's pieces follow each other, each join crossfaded over JOIN_SECONDS; each later track
+    takes over with a TRACK_JOIN_SECONDS crossfade. Raises AudioDecodeError, naming the track's
+    file, when a track cannot be decoded.
     """
-    samples = decode_audio(plan.track_path, sr=sr, stereo=True).samples
     n = round(plan.n_frames / plan.fps * sr)
-    music = join_pieces(samples, [(round(a * sr), round(b * sr)) for a, b in plan.pieces], join_samples=round(JOIN_SECONDS * sr))
-    del samples
-    excerpt = np.zeros((n, 2), dtype=np.float32)
-    excerpt[: min(n, len(music))] = music[:n]
-    excerpt *= np.float32(10 ** (normalising_gain_db(excerpt, sr=sr, target_lufs=plan.target_lufs) / 20))
-    apply_fades(excerpt, sr=sr, fade_in_seconds=plan.fade_in_seconds, fade_out_seconds=plan.fade_out_seconds)
-    return excerpt
+    starts = [round(part.video_start_seconds * sr) for part in plan.music_parts] + [n]
+    margin = round(TRACK_JOIN_SECONDS * sr) // 2
+    parts = [_PartMusic.of(part, sr=sr, margin=margin) for part in plan.music_parts]
+    # Half of each takeover's crossfade: what the outgoing track holds after its share and the incoming one before.
+    halves = [min(margin, outgoing.after, incoming.before) for outgoing, incoming in pairwise(parts)]
+    out = np.zeros((n, 2), dtype=np.float32)
+    for k, part in enumerate(parts):
+        before = halves[k - 1] if k > 0 else 0
+        after = halves[k] if k < len(halves) else 0
+        share = min(starts[k + 1] - starts[k], len(part.samples) - part.before - part.after)
+        music = part.samples[part.before - before : part.before + share + after].copy()
+        music *= np.float32(10 ** (normalising_gain_db(music[before : before + share], sr=sr, target_lufs=plan.target_lufs) / 20))
+        if before:
+            music[: 2 * before] *= _ramp(2 * before)[:, None]
+        if after:
+            music[len(music) - 2 * after :] *= _ramp(2 * after)[::-1, None]
+        at = starts[k] - before
+        out[at : at + len(music)] += music[: n - at]
+    apply_fades(out, sr=sr, fade_in_seconds=plan.fade_in_seconds, fade_out_seconds=plan.fade_out_seconds)
+    return out
+
+
+@dataclass(frozen=True)
+class _PartMusic:
+    """A track's pieces joined, with up to `margin` samples of the track before and after them for a takeover's crossfade."""
+
+    samples: np.ndarray
+    before: int  # samples of lead-in the track held before the first piece
+    after: int  # samples the track held after the last piece
+
+    @classmethod
+    def of(cls, part: MusicPart, *, sr: int, margin: int) -> _PartMusic:
+        try:
+            samples = decode_audio(part.track_path, sr=sr, stereo=True).samples
+        except AudioDecodeError as err:
+            raise AudioDecodeError(f"{part.track_path}: {err}") from None
+        pieces = [(round(a * sr), round(b * sr)) for a, b in part.pieces]
+        before = min(margin, pieces[0][0])
+        after = max(0, min(margin, len(samples) - pieces[-1][1]))
+        pieces[0] = (pieces[0][0] - before, pieces[0][1])
+        pieces[-1] = (pieces[-1][0], pieces[-1][1] + after)
+        return cls(join_pieces(samples, pieces, join_samples=round(JOIN_SECONDS * sr)), before=before, after=after)
 
 
 def join_pieces(samples: np.ndarray, pieces: list[tuple[int, int]], *, join_samples: int) -> np.ndarray:
