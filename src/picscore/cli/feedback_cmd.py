@@ -7,6 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
+from picscore.atomic import atomic_path
 from picscore.cli.output import CliError, print_json, print_table
 from picscore.library.store import Library
 from picscore.media.files import file_problem
@@ -83,9 +84,7 @@ def _record(library: Library, args: argparse.Namespace) -> None:
 
 
 def _export(path: Path, rows: list[dict]) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter="\t")
         writer.writerow(["image", "audio", "label", "source"])
         writer.writerows([row["photo_path"], row["track_path"], int(row["kept"]), row["photo_hash"]] for row in rows)
-    temporary.replace(path)

@@ -35,14 +35,13 @@ query at a time, set faiss.omp_set_num_threads(1) (numpy's exact search follows 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+from picscore.atomic import atomic_path
 from picscore.trackspace.id_lookup import IdLookup
 
 INDEX_KINDS = ("exact", "ivf-fp16", "ivf-sq8")
@@ -109,16 +108,9 @@ class VectorIndex(ABC):
         """The FAISS index that `save` writes."""
 
     def save(self, path: str | Path) -> None:
-        """Write to `path` atomically: a temporary file in the same folder, then os.replace."""
-        path = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(handle)
-        try:
-            faiss.write_index(self._faiss_index(), temporary)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        """Write to `path` whole or not at all (picscore/atomic.py)."""
+        with atomic_path(path) as temporary:
+            faiss.write_index(self._faiss_index(), str(temporary))
 
 
 class ExactIndex(VectorIndex):
