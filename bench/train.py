@@ -6,6 +6,11 @@ alone, measured here on the same media, so the ratio is a lower bound of what th
 
     python bench/train.py                 # 120 pairs of 20 s excerpts, 2 cores
     python bench/train.py --pairs 40 --epochs 3
+    python bench/train.py --reuse --pairs 24 --seconds 180
+
+`--reuse` instead measures what `picscore train --library` saves: the features of pairs whose
+songs the library already indexed, read from there, against decoding and encoding those songs
+again (each with an empty feature cache).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import torch
 from PIL import Image
 
 from picscore.compose.synth import SongSpec, render_song
+from picscore.library.indexer import index_paths
+from picscore.library.store import Library
 from picscore.media.audio_encode import encode_audio
 from picscore.train.config import load_config
 from picscore.train.dataset import load_pair_set
@@ -57,10 +64,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each song")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="time features read from an indexed library against decoding them")
     args = parser.parse_args()
     torch.set_flush_denormal(True)
     torch.set_num_threads(args.jobs)
     print(f"{args.pairs} pairs, {max(2, args.pairs // 4)} songs of {args.seconds:g} s; {args.jobs} cores (os reports {os.cpu_count()})")
+    if args.reuse:
+        library_reuse(pairs=args.pairs, seconds=args.seconds, jobs=args.jobs)
+        return
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         pairs = read_pairs(write_pairs(folder, count=args.pairs, seconds=args.seconds))
@@ -106,6 +117,29 @@ def main() -> None:
             f"{args.seconds:g} s excerpt {music_seconds * 1e3:.0f} ms per sample)"
         )
         print(f"cached features train {rate / uncached:.0f}x faster per epoch")
+
+
+def library_reuse(*, pairs: int, seconds: float, jobs: int) -> None:
+    """Feature loading of the pairs with an empty cache: decoding every song, then reading the indexed library."""
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        listed = read_pairs(write_pairs(folder, count=pairs, seconds=seconds))
+        started = time.perf_counter()
+        with Library(folder / "library.db") as library:
+            indexed = index_paths(library, [folder], jobs=jobs, progress=False).indexed
+        print(f"picscore index of the {indexed} songs (done once, before any training): {time.perf_counter() - started:.1f} s")
+        timings = {}
+        for name, library in (("decoding and encoding the songs", None), ("reading the library", Library(folder / "library.db"))):
+            with FeatureCache(folder / f"features-{len(timings)}.db") as cache:
+                started = time.perf_counter()
+                _, skipped = load_pair_set(listed, cache, library=library, jobs=jobs)
+                timings[name] = time.perf_counter() - started
+            assert not skipped
+            if library is not None:
+                library.close()
+            print(f"features of {pairs} pairs, {name}: {timings[name]:.1f} s")
+        decoded, read = timings.values()
+        print(f"the library saves {decoded - read:.1f} s: {decoded / read:.1f}x faster")
 
 
 if __name__ == "__main__":

@@ -106,6 +106,20 @@ def test_suggestions_for_the_chosen_photos_and_a_preview_in_their_order(served: 
         assert float(stream.average_rate) == PREVIEW_FPS
 
 
+def test_suggestions_say_which_tracks_last_the_asked_length(served: httpx.Client, uploaded: dict) -> None:
+    # The library's tracks last 14, 14 and 20 s: a 17 s video of two photos fits only in the 20 s one as it is.
+    upload_id = uploaded["upload_id"]
+    chosen = served.get(f"/api/uploads/{upload_id}/curation").json()["kept"][:2]
+    lasting = {}
+    for seconds in (17, 60):
+        params = {"photos": chosen, "length_seconds": seconds}
+        found = served.get(f"/api/uploads/{upload_id}/suggestions", params=params).json()["suggestions"]
+        lasting[seconds] = {s["track"]["file"] for s in found if s["lasts"]}
+        assert len(found) == 3
+    assert lasting == {17: {"clicks.wav"}, 60: set()}
+    assert served.get(f"/api/uploads/{upload_id}/suggestions", params={"length_seconds": 0}).status_code == 422
+
+
 @pytest.mark.parametrize(
     ("photos", "status", "message"),
     [([0, 0], 422, "photos: each photo may be listed once"), ([0, 99], 404, "upload "), ([], 422, "photos: list at least one")],

@@ -295,6 +295,18 @@ def beat_grid(track: dict[str, Any]) -> np.ndarray:
     return np.arange(0.0, float(track["duration"]), 60.0 / (track.get("bpm") or FALLBACK_BPM))
 
 
+def lasts(track: dict[str, Any], *, n_photos: int, duration_seconds: float | None) -> bool:
+    """Whether `track` carries `n_photos` at its own pacing, or `duration_seconds` of video, without repeating phrases."""
+    beats = beat_grid(track)
+    try:
+        _, n_beats = share_beats(
+            n_photos, beat_seconds=float(np.median(np.diff(beats))), arousal=track.get("arousal"), duration_seconds=duration_seconds
+        )
+    except PlanError:  # too few beats for the photos at that length, with any track of this tempo
+        return False
+    return n_beats <= len(beats) - 1
+
+
 CROWDED = 3  # more than this many times the photos a length shows at a pleasant pace: curate down to the best
 
 

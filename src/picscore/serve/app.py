@@ -43,7 +43,7 @@ from picscore.media.files import file_problem
 from picscore.media.image_load import load_image
 from picscore.render.loops import profiles_of_track
 from picscore.render.photos import chapter_starts, look_at
-from picscore.render.plan import TRANSITIONS, PlanError, describe_repeats, plan_slideshow
+from picscore.render.plan import TRANSITIONS, PlanError, describe_repeats, lasts, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.video import X264_PRESET
 from picscore.serve.catalogue import Catalogue
@@ -346,10 +346,12 @@ def _routes(app: FastAPI, server: _Server) -> None:
         top: Annotated[int, Query(ge=1, le=100)] = 10,
         mood: Annotated[str | None, Query()] = None,
         photos: Annotated[list[int] | None, Query(description="only these photos (indices; repeat the parameter)")] = None,
+        length_seconds: Annotated[float | None, Query(gt=0, le=3600, description="the video's length (default: as the photos need)")] = None,
     ) -> dict[str, Any]:
-        """The ranked tracks for an upload's photos (all, or those listed) again, e.g. with another mood."""
+        """The ranked tracks for an upload's photos (all, or those listed) again, e.g. with another mood; each says whether it
+        `lasts` the video (at `length_seconds`, or at its own pacing) without repeating phrases."""
         _check_mood(mood)
-        return _suggestions(server, server.upload(upload_id), top=top, mood=mood, chosen=photos)
+        return _suggestions(server, server.upload(upload_id), top=top, mood=mood, chosen=photos, length_seconds=length_seconds)
 
     @app.get("/api/uploads/{upload_id}/photos/{index}/thumbnail", tags=["photos"], response_class=Response)
     def thumbnail(upload_id: str, index: int) -> Response:
@@ -475,8 +477,11 @@ def _routes(app: FastAPI, server: _Server) -> None:
         return {"total": len(rows), "tracks": [_track_json(row) for row in rows[:limit]]}
 
 
-def _suggestions(server: _Server, upload: Upload, *, top: int, mood: str | None, chosen: list[int] | None = None) -> dict[str, Any]:
-    """The upload's photos (all, or the `chosen` indices) with their moods, and the tracks ranked for them together."""
+def _suggestions(
+    server: _Server, upload: Upload, *, top: int, mood: str | None, chosen: list[int] | None = None, length_seconds: float | None = None
+) -> dict[str, Any]:
+    """The upload's photos (all, or the `chosen` indices) with their moods, and the tracks ranked for them together,
+    each saying whether it lasts a video of those photos (`length_seconds` long, or at its own pacing) as it is."""
     library = server.library()
     candidates, matcher, _, index = server.catalogue.current(library)
     if matcher is None:
@@ -493,7 +498,9 @@ def _suggestions(server: _Server, upload: Upload, *, top: int, mood: str | None,
     ranked = []
     for rank, suggestion in enumerate(found, start=1):
         entry = suggestion_json(suggestion)
-        ranked.append({"rank": rank, **entry, "track": _track_json(entry["track"])})
+        stored = library.get_track(entry["track"]["id"])
+        carries = stored is not None and lasts(stored, n_photos=len(shown), duration_seconds=length_seconds)
+        ranked.append({"rank": rank, **entry, "track": _track_json(entry["track"]), "lasts": carries})
     valence, arousal = photos_mood(pictures)
     return {"upload_id": upload.id, "mood": mood_json(valence=valence, arousal=arousal), "photos": photos, "suggestions": ranked}
 

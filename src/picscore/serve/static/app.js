@@ -14,6 +14,7 @@ const state = {
   chapters: new Set(),
   suggestions: [],
   track: null, // the suggestion whose track the video uses
+  chosenByHand: false, // "use this song" was pressed: new suggestions keep that track while it is among them
   titleEdited: false,
   previewed: false,
 };
@@ -323,6 +324,7 @@ async function suggestMusic() {
   }
   const query = new URLSearchParams(state.shown.map((index) => ["photos", index]));
   if ($("mood").value) query.set("mood", $("mood").value);
+  if ($("length").value) query.set("length_seconds", $("length").value);
   say($("using"), "Listening for the music that fits…");
   $("tracks").setAttribute("aria-busy", "true");
   $("results").hidden = false;
@@ -335,9 +337,9 @@ async function suggestMusic() {
     }
     $("overall-mood").textContent = `· the photos feel ${result.mood.words}`;
     state.suggestions = result.suggestions;
-    const still = result.suggestions.find((s) => s.track.id === state.track?.track.id);
+    const still = state.chosenByHand ? result.suggestions.find((s) => s.track.id === state.track?.track.id) : undefined;
     showTracks(result.suggestions);
-    useSong(still ?? result.suggestions[0], !still);
+    useSong(still ?? result.suggestions.find((s) => s.lasts) ?? result.suggestions[0], !still); // the best fit that lasts the video
     $("make").hidden = result.suggestions.length === 0;
     if (!state.previewed && result.suggestions.length) {
       state.previewed = true;
@@ -380,8 +382,11 @@ function showTracks(suggestions) {
 
 function useSong(suggestion, automatic) {
   state.track = suggestion ?? null;
+  state.chosenByHand = !automatic;
   for (const item of $("tracks").children) item.classList.toggle("chosen", Number(item.dataset.trackId) === suggestion?.track.id);
-  if (suggestion) say($("using"), `Using: ${trackName(suggestion.track)}${automatic ? " (the best fit; choose another with “use this song”)" : ""}`);
+  if (!suggestion) return;
+  const why = suggestion.lasts ? "the best fit that lasts the video" : "the best fit; phrases of it repeat to last the video";
+  say($("using"), `Using: ${trackName(suggestion.track)}${automatic ? ` (${why}; choose another with “use this song”)` : ""}`);
 }
 
 // Plays the track from its highlight: seeking needs the server's range requests.
