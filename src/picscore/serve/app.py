@@ -346,7 +346,7 @@ def _routes(app: FastAPI, server: _Server) -> None:
         top: Annotated[int, Query(ge=1, le=100)] = 10,
         mood: Annotated[str | None, Query()] = None,
         photos: Annotated[list[int] | None, Query(description="only these photos (indices; repeat the parameter)")] = None,
-        length_seconds: Annotated[float | None, Query(gt=0, le=3600, description="the video's length (default: as the photos need)")] = None,
+        length_seconds: Annotated[float | None, Query(gt=0, le=3600, description="the video length (default: as the photos need)")] = None,
     ) -> dict[str, Any]:
         """The ranked tracks for an upload's photos (all, or those listed) again, e.g. with another mood; each says whether it
         `lasts` the video (at `length_seconds`, or at its own pacing) without repeating phrases."""
