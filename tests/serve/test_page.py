@@ -296,3 +296,21 @@ def test_photos_added_before_the_server_has_said_its_limits_are_uploaded(open_br
         add_photos(browser, photos[:2])
         waiting(browser).until(lambda b: len(shown(b)) == 2)
         assert text_of(browser, "status").startswith("2 photo(s) uploaded")
+
+
+def test_the_automatic_music_is_the_best_fit_that_lasts_the_length(open_browser, serve_library: Path, photos: list[Path]) -> None:
+    # The library's tracks last 14, 14 and 20 s: of them, only the 20 s click track carries 15 s of two photos as it is.
+    with running(ServeConfig(library=serve_library, render_workers=0)) as (url, _):
+        browser = open_browser(DESKTOP)
+        browser.get(url)
+        waiting(browser).until(lambda b: "tracks" in text_of(b, "stats"))
+        Select(browser.find_element(By.ID, "mood")).select_by_value("happier")  # steers the bright 14 s song to the top
+        add_photos(browser, photos[:2])
+        waiting(browser).until(lambda b: text_of(b, "using").startswith("Using: "))
+        best = browser.find_elements(By.CSS_SELECTOR, "#tracks li .title")[0].text
+        assert best != "clicks.wav", "the click track must not be the best fit, or this test shows nothing"
+        Select(browser.find_element(By.ID, "length")).select_by_value("15")
+        waiting(browser).until(lambda b: text_of(b, "using").startswith("Using: clicks.wav (the best fit that lasts the video;"))
+        assert browser.find_elements(By.CSS_SELECTOR, "#tracks li .title")[0].text == best  # the ranking itself is unchanged
+        Select(browser.find_element(By.ID, "length")).select_by_value("180")  # no track lasts 3 minutes: the best fit repeats
+        waiting(browser).until(lambda b: text_of(b, "using").startswith(f"Using: {best} (the best fit; phrases of it repeat"))
