@@ -77,7 +77,7 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     track.add_argument(
         "--track-per-chapter",
         action="store_true",
-        help="a track for each chapter (see --order date), the top suggestion for its photos; chapters under"
+        help="a track for each chapter (see --order date), the best fit for its photos; chapters under"
         f" {MIN_SHARE_SECONDS:g} s keep the music of the one before",
     )
     add_model_argument(parser)
@@ -232,7 +232,7 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
             width=width,
             height=height,
             fps=args.fps,
-            start_seconds=args.start,
+            start_seconds=args.start if first == 0 else None,  # later tracks of --track-per-chapter start at their highlight
             duration_seconds=seconds,
             per_photo_seconds=args.per_photo,
             transition=args.transition,
@@ -267,12 +267,12 @@ def _plan_per_chapter(
     for k, (first, end) in enumerate(pairwise([*starts, len(photos)])):
         tracks = _track_choices(library, args, photos[first:end], announce=False)
         unused = [track for track in tracks if track["id"] not in {plan.track_id for plan in plans}] or tracks
-        seconds = None if targets is None else sum(targets[: k + 1]) - sum(plan.duration_seconds for plan in plans)
+        elapsed = sum(plan.duration_seconds for plan in plans)
+        seconds = None if targets is None else sum(targets[: k + 1]) - elapsed  # what keeps the total on the asked length
         plan = _first_that_lasts(unused, partial(plan_for, first=first, end=end, seconds=seconds), announce=False)
-        at = sum(p.duration_seconds for p in plans)
         track = next(track for track in unused if track["id"] == plan.track_id)
         repeats = f"; {said}" if (said := describe_repeats(plan)) else ""
-        print(f"picscore: photos {first + 1}-{end} from {clock(at)}: track {plan.track_id}: {_name(track)}{repeats}", file=sys.stderr)
+        print(f"picscore: photos {first + 1}-{end} from {clock(elapsed)}: track {plan.track_id}: {_name(track)}{repeats}", file=sys.stderr)
         plans.append(plan)
     return chain_plans(plans)
 
