@@ -34,6 +34,16 @@ def roll(tmp_path_factory: pytest.TempPathFactory) -> CameraRoll:
     return write_camera_roll(tmp_path_factory.mktemp("roll"), seed=3, n_screenshots=1, burst=(2, 2), dated=True, only=SCENES)
 
 
+def finished(client: httpx.Client, job: dict) -> dict:
+    """The render job's state once it has ended (done, asserted)."""
+    deadline = time.monotonic() + 300  # a guard against hanging, not a speed requirement
+    while job["state"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job = client.get(f"/api/renders/{job['id']}").json()
+    assert job["state"] == "done", job
+    return job
+
+
 def send(client: httpx.Client, path: str, files: list[tuple[str, bytes]]) -> httpx.Response:
     return client.post(path, files=[("files", (name, data, "application/octet-stream")) for name, data in files])
 
@@ -95,15 +105,27 @@ def test_suggestions_for_the_chosen_photos_and_a_preview_in_their_order(served: 
     request = {"upload_id": upload_id, "track_id": track["id"], "photos": chosen, "preview": True, "aspect": "9:16", "title": "Trip"}
     job = served.post("/api/renders", json=request).json()
     assert job["preview"] and job["photos"] == 2 and job["track"]["id"] == track["id"] and job["track"]["file"] == track["file"]
-    deadline = time.monotonic() + 300  # a guard against hanging, not a speed requirement
-    while job["state"] in ("queued", "running") and time.monotonic() < deadline:
-        time.sleep(0.1)
-        job = served.get(f"/api/renders/{job['id']}").json()
-    assert job["state"] == "done", job
+    job = finished(served, job)
     with av.open(io.BytesIO(served.get(job["video_url"]).content)) as container:
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == (PREVIEW_SHORT_SIDE_PIXELS, 2 * round(PREVIEW_SHORT_SIDE_PIXELS * 16 / 9 / 2))
         assert float(stream.average_rate) == PREVIEW_FPS
+
+
+def test_a_track_for_each_chapter(served: httpx.Client, uploaded: dict) -> None:
+    upload_id = uploaded["upload_id"]
+    curation = served.get(f"/api/uploads/{upload_id}/curation").json()
+    kept = curation["kept"]  # three photos; the third starts the second day
+    request = {"upload_id": upload_id, "photos": kept, "preview": True, "duration_seconds": 90, "track_per_chapter": True}
+    job = finished(served, served.post("/api/renders", json=request).json())
+    first, second = job["tracks"]  # 90 s of three photos: 60 s for the first day's two, 30 s for the next day's one
+    assert first["id"] != second["id"] and job["track"] == first
+    repeats = job["repeats"].split("; ")  # every track here is shorter than its share: each repeats phrases, and says so
+    assert len(repeats) == 2 and all(f"of track {t['id']} " in r for r, t in zip(repeats, (first, second), strict=True))
+    with av.open(io.BytesIO(served.get(job["video_url"]).content)) as container:
+        assert abs(container.streams.audio[0].duration * container.streams.audio[0].time_base - 90) <= 2 * 60 / 84  # half a bar
+    assert served.post("/api/renders", json={**request, "track_id": first["id"]}).status_code == 422  # one or the other
+    assert served.post("/api/renders", json={**request, "track_per_chapter": False}).status_code == 422
 
 
 def test_suggestions_say_which_tracks_last_the_asked_length(served: httpx.Client, uploaded: dict) -> None:

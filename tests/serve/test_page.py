@@ -314,3 +314,22 @@ def test_the_automatic_music_is_the_best_fit_that_lasts_the_length(open_browser,
         assert browser.find_elements(By.CSS_SELECTOR, "#tracks li .title")[0].text == best  # the ranking itself is unchanged
         Select(browser.find_element(By.ID, "length")).select_by_value("180")  # no track lasts 3 minutes: the best fit repeats
         waiting(browser).until(lambda b: text_of(b, "using").startswith(f"Using: {best} (the best fit; phrases of it repeat"))
+
+
+def test_a_track_for_each_chapter(open_browser, serve_library: Path, roll: CameraRoll, tmp_path: Path) -> None:
+    trip = Path(shutil.copytree(roll.folder, tmp_path / "trip"))
+    with running(ServeConfig(library=serve_library)) as (url, _):
+        browser = open_browser(DESKTOP)
+        wait = waiting(browser)
+        browser.get(url)
+        assert not browser.find_element(By.ID, "per-chapter-setting").is_displayed()  # no photos, no chapters
+        Select(browser.find_element(By.ID, "length")).select_by_value("90")
+        browser.find_element(By.ID, "folder").send_keys(str(trip))
+        wait.until(lambda b: len(shown(b)) == 4 and text_of(b, "using").startswith("Using: "))
+        browser.find_element(By.ID, "per-chapter").click()  # the second day starts a chapter, so the setting is there
+        assert text_of(browser, "using").startswith("Using: a track for each chapter")
+        wait.until(lambda b: b.find_element(By.ID, "preview-button").is_enabled())  # the automatic preview has ended
+        browser.find_element(By.ID, "preview-button").click()
+        wait.until(lambda b: text_of(b, "result-track").count(", then ") == 1)
+        first, second = text_of(browser, "result-track").removeprefix("Music: ").removesuffix(".").split(", then ")
+        assert first != second and {first, second} <= {"bright.wav", "dusk.mp3", "clicks.wav"}

@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from functools import partial
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +18,19 @@ from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
-from picscore.media.audio_decode import AudioDecodeError
 from picscore.media.files import file_problem, folder_write_problem, short_reason
 from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
-from picscore.render.chapter_music import MIN_SHARE_SECONDS, chain_plans, share_lengths, share_starts
+from picscore.render.chapter_music import MIN_SHARE_SECONDS
 from picscore.render.loops import profiles_of_track
 from picscore.render.photos import ORDERS, chapter_starts, expand_photos, look_at, order_photos, taken_at
 from picscore.render.plan import TRANSITIONS, Plan, PlanError, best_for_length, clock, describe_repeats, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.slideshow import RenderError, render_slideshow
 from picscore.render.title import date_range_title
+from picscore.render.track_choice import AUTO_CHOICES, first_that_lasts, plan_per_chapter
 
 NAME = "render"
-_AUTO_CHOICES = 10  # --auto takes the best-fitting of this many suggestions that lasts the slideshow
 SUMMARY = "render a beat-synced slideshow MP4 of photos to a track"
 DESCRIPTION = (
     "Render PHOTO... (files, folders or glob patterns) as an H.264/AAC MP4 slideshow cut on the beats of a "
@@ -259,41 +256,37 @@ def _plan_from_arguments(args: argparse.Namespace) -> tuple[Plan, int]:
 def _plan_per_chapter(
     library: Library, args: argparse.Namespace, photos: list[str], *, chapters: list[int], plan_for: Callable[..., Plan]
 ) -> Plan:
-    """A track for each share of the chapters (render/chapter_music.py): the best fit for its photos that no earlier
-    share uses, one that lasts as it is if any does; with --length, each share keeps the total on the asked length."""
-    starts = share_starts(chapters, n_photos=len(photos), seconds=args.duration)
-    targets = share_lengths(starts, n_photos=len(photos), seconds=args.duration) if args.duration else None
-    plans: list[Plan] = []
-    for k, (first, end) in enumerate(pairwise([*starts, len(photos)])):
-        tracks = _track_choices(library, args, photos[first:end], announce=False)
-        unused = [track for track in tracks if track["id"] not in {plan.track_id for plan in plans}] or tracks
-        elapsed = sum(plan.duration_seconds for plan in plans)
-        seconds = None if targets is None else sum(targets[: k + 1]) - elapsed  # what keeps the total on the asked length
-        plan = _first_that_lasts(unused, partial(plan_for, first=first, end=end, seconds=seconds), announce=False)
-        track = next(track for track in unused if track["id"] == plan.track_id)
-        repeats = f"; {said}" if (said := describe_repeats(plan)) else ""
-        print(f"picscore: photos {first + 1}-{end} from {clock(elapsed)}: track {plan.track_id}: {_name(track)}{repeats}", file=sys.stderr)
-        plans.append(plan)
-    return chain_plans(plans)
+    """A track for each share of the chapters (render/track_choice.plan_per_chapter), saying which plays when."""
 
+    def said(first: int, end: int, start_seconds: float, plan: Plan) -> None:
+        track = library.get_track(plan.track_id) or {"title": None, "path": plan.track_path}
+        repeats = f"; {words}" if (words := describe_repeats(plan)) else ""
+        where = f"photos {first + 1}-{end} from {clock(start_seconds)}"
+        print(f"picscore: {where}: track {plan.track_id}: {_name(track)}{repeats}", file=sys.stderr)
 
-def _first_that_lasts(tracks: list[dict[str, Any]], plan_for: Callable[..., Plan], *, announce: bool = True) -> Plan:
-    """The plan with the first track that lasts the slideshow as it is; else the first track's, repeating phrases."""
-    for track in tracks:
-        try:
-            plan = plan_for(track, repeats=False)
-        except PlanError:
-            continue
-        if announce and track is not tracks[0]:
-            print(f"picscore: using track {track['id']}: {_name(track)}, the best-fitting one that lasts", file=sys.stderr)
-        return plan
-    track = tracks[0]
     try:
-        return plan_for(track, repeats=True)
+        return plan_per_chapter(
+            len(photos),
+            chapters=chapters,
+            seconds=args.duration,
+            rank=lambda first, end: _track_choices(library, args, photos[first:end], announce=False),
+            plan_for=plan_for,
+            on_share=said,
+        )
     except PlanError as err:
-        raise CliError(f"track {track['id']} ({Path(track['path']).name}): {err}") from None
-    except AudioDecodeError as err:
-        raise CliError(f"track {track['id']}: {track['path']}: {err}") from None
+        raise CliError(str(err)) from None
+
+
+def _first_that_lasts(tracks: list[dict[str, Any]], plan_for: Callable[..., Plan]) -> Plan:
+    """render/track_choice.first_that_lasts, saying when a later suggestion was taken because the first does not last."""
+    try:
+        plan = first_that_lasts(tracks, plan_for)
+    except PlanError as err:
+        raise CliError(str(err)) from None
+    if plan.track_id != tracks[0]["id"]:
+        track = next(track for track in tracks if track["id"] == plan.track_id)
+        print(f"picscore: using track {track['id']}: {_name(track)}, the best-fitting one that lasts", file=sys.stderr)
+    return plan
 
 
 def _name(track: dict[str, Any]) -> str:
@@ -313,7 +306,7 @@ def _track_choices(library: Library, args: argparse.Namespace, photos: list[str]
         if not features:
             raise CliError("none of the photos could be read to suggest a track")
         matcher, _ = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
-        found = suggest(as_pictures(features), candidates, SuggestOptions(top=_AUTO_CHOICES), matcher=matcher)
+        found = suggest(as_pictures(features), candidates, SuggestOptions(top=AUTO_CHOICES), matcher=matcher)
         tracks = [track for s in found if (track := library.get_track(s.track["id"])) is not None and not file_problem(track["path"])]
         if not tracks:
             raise CliError("no track in the library fits these photos")

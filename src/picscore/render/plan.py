@@ -272,13 +272,20 @@ def plan_slideshow(
 
 
 def describe_repeats(plan: Plan) -> str | None:
-    """What the music repeats to last the video, in words; None when it plays straight through."""
-    if len(plan.pieces) < 2:
-        return None
-    start, end = plan.pieces[1]
-    times = len(plan.pieces) - 1
-    count = f"{times} time{'s' if times > 1 else ''}"
-    return f"the music repeats {clock(start)}-{clock(end)} of the track {count} to last {clock(plan.duration_seconds)}"
+    """What the music repeats to last the video (each track's share of it, when there are several), in words; None
+    when it plays straight through."""
+    parts = plan.music_parts
+    ends = [part.video_start_seconds for part in parts[1:]] + [plan.duration_seconds]
+    said = []
+    for part, end in zip(parts, ends, strict=True):
+        if len(part.pieces) < 2:
+            continue
+        start, stop = part.pieces[1]
+        times = len(part.pieces) - 1
+        track = "the track" if len(parts) == 1 else f"track {part.track_id}"
+        lasting = clock(end - part.video_start_seconds)
+        said.append(f"the music repeats {clock(start)}-{clock(stop)} of {track} {times} time{'s' if times > 1 else ''} to last {lasting}")
+    return "; ".join(said) or None
 
 
 def clock(seconds: float) -> str:

@@ -37,14 +37,16 @@ from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.explain import mood_json
 from picscore.match.pictures import as_pictures
-from picscore.match.suggest import MOODS, SuggestOptions, mood_direction, photos_mood, suggest, suggestion_json
+from picscore.match.suggest import MOODS, Suggestion, SuggestOptions, mood_direction, photos_mood, suggest, suggestion_json
 from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.files import file_problem
 from picscore.media.image_load import load_image
+from picscore.models.zero_shot import Pictures
 from picscore.render.loops import profiles_of_track
 from picscore.render.photos import chapter_starts, look_at
-from picscore.render.plan import TRANSITIONS, PlanError, describe_repeats, lasts, plan_slideshow
+from picscore.render.plan import TRANSITIONS, Plan, PlanError, describe_repeats, lasts, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
+from picscore.render.track_choice import AUTO_CHOICES, plan_per_chapter
 from picscore.render.video import X264_PRESET
 from picscore.serve.catalogue import Catalogue
 from picscore.serve.curation import upload_curation
@@ -95,11 +97,15 @@ class FeedbackRequest(BaseModel):
 
 
 class RenderRequest(BaseModel):
-    """A slideshow of an upload's photos (those listed, in that order; else all in capture order) to a library track."""
+    """A slideshow of an upload's photos (those listed, in that order; else all in capture order) to a library track,
+    or to a track for each chapter."""
 
     model_config = ConfigDict(extra="forbid")  # a misspelt option (`duration`) must not quietly give a full-length render
     upload_id: str
-    track_id: int
+    track_id: int | None = Field(None, description="the library track to use (or track_per_chapter)")
+    track_per_chapter: bool = Field(
+        False, description="instead of track_id: for each chapter, the best-fitting track for its photos (as `render --track-per-chapter`)"
+    )
     photos: list[int] | None = Field(None, max_length=1000, description="photo indices within the upload, in showing order")
     preview: bool = Field(False, description="a quick low-resolution draft (240 px, 24 fps) instead of the full render")
     aspect: Literal[tuple(ASPECTS)] = "16:9"  # type: ignore[valid-type]
@@ -392,31 +398,54 @@ def _routes(app: FastAPI, server: _Server) -> None:
         if request.preview:
             size = _preview_size(size)
         width, height = size
-        fps = PREVIEW_FPS if request.preview else request.fps
-        track = server.track(server.library(), request.track_id)
+        if (request.track_id is None) == (not request.track_per_chapter):
+            raise HTTPException(422, "give track_id, or track_per_chapter: true (not both)")
+        library = server.library()
+        track = server.track(library, request.track_id) if request.track_id is not None else None
         shown = _shown_photos(upload, request)
         looks = [look_at(photo.path) for photo in shown]
-        try:
-            plan = plan_slideshow(
-                [(look.path, look.focus) for look in looks],
+        chapters = chapter_starts([photo.taken_at for photo in shown])
+
+        def plan_for(
+            track: dict[str, Any], *, repeats: bool = True, first: int = 0, end: int = len(shown), seconds: float | None = None
+        ) -> Plan:
+            """The plan of photos first:end to `track`, about `seconds` (default: the request's length) long."""
+            return plan_slideshow(
+                [(look.path, look.focus) for look in looks[first:end]],
                 track,
                 width=width,
                 height=height,
-                fps=fps,
-                duration_seconds=request.duration_seconds,
+                fps=PREVIEW_FPS if request.preview else request.fps,
+                duration_seconds=request.duration_seconds if seconds is None else seconds,
                 transition=request.transition,
-                bar_profiles=profiles_of_track(track["path"]),  # repeat phrases rather than fail when the track is short
-                chapter_starts=chapter_starts([photo.taken_at for photo in shown]),
-                title=request.title,
+                bar_profiles=profiles_of_track(track["path"]) if repeats else None,
+                chapter_starts=[k - first for k in chapters if first < k < end],
+                title=request.title if first == 0 else "",
             )
-        except (PlanError, AudioDecodeError) as err:
-            raise HTTPException(422, f"track {track['id']}: {err}") from None
+
+        if track is not None:
+            try:
+                plan = plan_for(track)  # repeats phrases rather than fail when the track is short
+            except (PlanError, AudioDecodeError) as err:
+                raise HTTPException(422, f"track {track['id']}: {err}") from None
+        else:
+            try:
+                plan = plan_per_chapter(
+                    len(shown),
+                    chapters=chapters,
+                    seconds=request.duration_seconds,
+                    rank=lambda first, end: _ranked_tracks(server, library, [photo.path for photo in shown[first:end]]),
+                    plan_for=plan_for,
+                )
+            except PlanError as err:
+                raise HTTPException(422, str(err)) from None
+        played = [_about_track(server.track(library, part.track_id)) for part in plan.music_parts]
         try:
             job = server.renders.submit(
                 plan,
                 preset=PREVIEW_PRESET if request.preview else X264_PRESET,
                 preview=request.preview,
-                about={"track": {"id": track["id"], "title": track["title"], "artist": track["artist"], "file": Path(track["path"]).name}},
+                about={"track": played[0], "tracks": played},
             )
         except QueueFull as err:
             raise HTTPException(503, str(err)) from None
@@ -477,22 +506,43 @@ def _routes(app: FastAPI, server: _Server) -> None:
         return {"total": len(rows), "tracks": [_track_json(row) for row in rows[:limit]]}
 
 
+def _about_track(track: dict[str, Any]) -> dict[str, Any]:
+    """What a render's JSON says of a track it plays."""
+    return {"id": track["id"], "title": track["title"], "artist": track["artist"], "file": Path(track["path"]).name}
+
+
+def _ranked(
+    server: _Server, library: Library, paths: list[Path], *, top: int, mood: str | None = None
+) -> tuple[Pictures, list[Suggestion]]:
+    """The photos as the matcher sees them, and the library's tracks ranked for them together, best first."""
+    candidates, matcher, _, index = server.catalogue.current(library)
+    if matcher is None:
+        raise HTTPException(409, "the library is empty: add music with `picscore index FOLDER` first")
+    with server.encoding:
+        features = picture_features(library, paths)
+    pictures = as_pictures(features)
+    return pictures, suggest(pictures, candidates, SuggestOptions(top=top, mood=mood), matcher=matcher, index=index)
+
+
+def _ranked_tracks(server: _Server, library: Library, paths: list[Path]) -> list[dict[str, Any]]:
+    """The tracks (library rows) that fit these photos best, best first, of those whose files are still there."""
+    _, found = _ranked(server, library, paths, top=AUTO_CHOICES)
+    tracks = [track for s in found if (track := library.get_track(s.track["id"])) is not None and not file_problem(track["path"])]
+    if not tracks:
+        raise HTTPException(422, "no track in the library fits these photos")
+    return tracks
+
+
 def _suggestions(
     server: _Server, upload: Upload, *, top: int, mood: str | None, chosen: list[int] | None = None, length_seconds: float | None = None
 ) -> dict[str, Any]:
     """The upload's photos (all, or the `chosen` indices) with their moods, and the tracks ranked for them together,
     each saying whether it lasts a video of those photos (`length_seconds` long, or at its own pacing) as it is."""
     library = server.library()
-    candidates, matcher, _, index = server.catalogue.current(library)
-    if matcher is None:
-        raise HTTPException(409, "the library is empty: add music with `picscore index FOLDER` first")
     shown = upload.photos if chosen is None else [_photo(upload, i) for i in dict.fromkeys(chosen)]
     if not shown:
         raise HTTPException(422, "no photos chosen: list at least one with `photos`")
-    with server.encoding:
-        features = picture_features(library, [photo.path for photo in shown])
-    pictures = as_pictures(features)
-    found = suggest(pictures, candidates, SuggestOptions(top=top, mood=mood), matcher=matcher, index=index)
+    pictures, found = _ranked(server, library, [photo.path for photo in shown], top=top, mood=mood)
     moods = [mood_json(valence=v, arousal=a) for v, a in pictures.mood]
     photos = [{**_photo_json(upload, photo), "mood": mood} for photo, mood in zip(shown, moods, strict=True)]
     ranked = []

@@ -205,6 +205,7 @@ function showPhotos() {
   $("dropped").replaceChildren(...state.left.map((index) => leftPhoto(state.photos.get(index))));
   $("left-out").hidden = state.left.length === 0;
   $("left-out-count").textContent = state.left.length;
+  $("per-chapter-setting").hidden = !state.shown.some((index, position) => position > 0 && state.chapters.has(index));
 }
 
 function photoCard(photo, tag = "li") {
@@ -384,9 +385,18 @@ function useSong(suggestion, automatic) {
   state.track = suggestion ?? null;
   state.chosenByHand = !automatic;
   for (const item of $("tracks").children) item.classList.toggle("chosen", Number(item.dataset.trackId) === suggestion?.track.id);
+  showUsing();
+}
+
+// A track for each chapter: asked for, and the photos shown have chapters.
+const perChapter = () => $("per-chapter").checked && !$("per-chapter-setting").hidden;
+
+function showUsing() {
+  const suggestion = state.track;
   if (!suggestion) return;
+  if (perChapter()) return say($("using"), "Using: a track for each chapter, the best fit for its photos (named when the video is made)");
   const why = suggestion.lasts ? "the best fit that lasts the video" : "the best fit; phrases of it repeat to last the video";
-  say($("using"), `Using: ${trackName(suggestion.track)}${automatic ? ` (${why}; choose another with “use this song”)` : ""}`);
+  say($("using"), `Using: ${trackName(suggestion.track)}${state.chosenByHand ? "" : ` (${why}; choose another with “use this song”)`}`);
 }
 
 // Plays the track from its highlight: seeking needs the server's range requests.
@@ -421,7 +431,7 @@ async function makeVideo({ preview }) {
   progress.value = 0;
   const request = {
     upload_id: state.uploadId,
-    track_id: state.track.track.id,
+    ...(perChapter() ? { track_per_chapter: true } : { track_id: state.track.track.id }),
     photos: state.shown,
     preview,
     aspect: $("aspect").value,
@@ -445,7 +455,7 @@ async function makeVideo({ preview }) {
     video.hidden = false;
     video.addEventListener("playing", () => performance.mark(`${kind}-playing`), { once: true });
     video.play().catch(() => {}); // a browser may want a click first; the controls are there
-    $("result-track").textContent = `Music: ${trackName(job.track)}.`;
+    $("result-track").textContent = `Music: ${job.tracks.map(trackName).join(", then ")}.`;
     $("download").href = job.download_url;
     $("download").textContent = preview ? "Download the preview" : "Download the video";
     $("result").hidden = false;
@@ -489,6 +499,7 @@ function setUp() {
   $("mood").addEventListener("change", suggestMusic);
   $("length").addEventListener("change", () => state.uploadId && curate());
   $("title").addEventListener("input", () => (state.titleEdited = true));
+  $("per-chapter").addEventListener("change", showUsing);
   $("preview-button").addEventListener("click", () => makeVideo({ preview: true }));
   $("render-button").addEventListener("click", () => makeVideo({ preview: false }));
   showLibrary();
