@@ -28,6 +28,7 @@ def test_a_chapter_too_short_for_a_track_keeps_the_music_before() -> None:
     assert share_starts([12, 14, 20], n_photos=24, seconds=480) == [0, 12, 14, 20]  # 20 s a photo: every chapter lasts
     assert share_starts([], n_photos=24, seconds=None) == [0]
     assert share_starts([5], n_photos=24, seconds=None) == [0]  # the first chapter would last 15 s
+    assert share_starts([5], n_photos=24, seconds=None, per_photo_seconds=6) == [0, 5]  # 30 s at 6 s a photo
 
 
 def _two_day_roll(folder: Path, *, per_day: int) -> list[Path]:

@@ -269,6 +269,7 @@ def _plan_per_chapter(
             len(photos),
             chapters=chapters,
             seconds=args.duration,
+            per_photo_seconds=args.per_photo,
             rank=lambda first, end: _track_choices(library, args, photos[first:end], announce=False),
             plan_for=plan_for,
             on_share=said,

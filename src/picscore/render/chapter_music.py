@@ -19,14 +19,17 @@ from picscore.render.plan import HOLD_SECONDS, MusicPart, Plan
 MIN_SHARE_SECONDS = 30.0
 
 
-def share_starts(chapter_starts: Sequence[int], *, n_photos: int, seconds: float | None) -> list[int]:
+def share_starts(
+    chapter_starts: Sequence[int], *, n_photos: int, seconds: float | None, per_photo_seconds: float | None = None
+) -> list[int]:
     """The photos (indices in showing order, 0 first) where a track's share begins.
 
     A chapter start begins a share when the share before it would last MIN_SHARE_SECONDS or more,
-    judged by the photos' share of `seconds` (the asked length) or, without one, by the middle of
-    HOLD_SECONDS a photo; a last share shorter than that joins the one before.
+    judged by `per_photo_seconds` (each photo's fixed time), else the photos' share of `seconds`
+    (the asked length), else the middle of HOLD_SECONDS a photo; a last share shorter than that
+    joins the one before.
     """
-    per_photo = seconds / n_photos if seconds else sum(HOLD_SECONDS) / 2
+    per_photo = per_photo_seconds or (seconds / n_photos if seconds else sum(HOLD_SECONDS) / 2)
     starts = [0]
     for start in sorted(set(chapter_starts)):
         if 0 < start < n_photos and (start - starts[-1]) * per_photo >= MIN_SHARE_SECONDS:

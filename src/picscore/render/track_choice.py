@@ -46,6 +46,7 @@ def plan_per_chapter(
     *,
     chapters: Sequence[int],
     seconds: float | None,
+    per_photo_seconds: float | None = None,
     rank: Callable[[int, int], Sequence[Track]],
     plan_for: Callable[..., Plan],
     on_share: Callable[[int, int, float, Plan], None] | None = None,
@@ -54,10 +55,11 @@ def plan_per_chapter(
 
     Each share's track is the first of `rank(first, end)` (the tracks ranked for photos first:end)
     that no earlier share plays and that lasts the share (else the first of them, repeating phrases).
-    With `seconds`, each share is aimed at what keeps the total on that length. `on_share(first, end,
+    With `seconds`, each share is aimed at what keeps the total on that length; `per_photo_seconds`
+    (photos shown that long each, as plan_for then does) only says how long the shares last. `on_share(first, end,
     start_seconds, plan)` hears of each share once planned. Raises PlanError as first_that_lasts.
     """
-    starts = share_starts(chapters, n_photos=n_photos, seconds=seconds)
+    starts = share_starts(chapters, n_photos=n_photos, seconds=seconds, per_photo_seconds=per_photo_seconds)
     targets = share_lengths(starts, n_photos=n_photos, seconds=seconds) if seconds else None
     plans: list[Plan] = []
     for k, (first, end) in enumerate(pairwise([*starts, n_photos])):
