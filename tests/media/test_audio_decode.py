@@ -31,7 +31,7 @@ def test_every_format_decodes_to_mono_at_the_asked_rate(tmp_path: Path, ext: str
     assert np.argmax(spectrum) * 16000 / 32000 == pytest.approx(440, abs=1)
 
 
-@pytest.mark.parametrize("ext", [".mp3", ".flac", ".ogg", ".opus", ".m4a", ".wav"])
+@pytest.mark.parametrize("ext", [".mp3", ".flac", ".ogg", ".opus", ".m4a", ".wav", ".aiff"])
 def test_tags_are_read_from_the_container(tmp_path: Path, ext: str) -> None:
     decoded = decode_audio(encode_audio(tmp_path / f"t{ext}", _sine(1.5, sr=22050), sr=22050, tags=TAGS))
     assert decoded.tags == {"title": "Harbour Lights", "artist": "The Testers", "album": "Fixtures", "genre": "Jazz", "year": "2019"}

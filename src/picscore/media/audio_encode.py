@@ -22,6 +22,8 @@ _FORMATS: dict[str, tuple[str, str, str, int | None]] = {
     ".ogg": ("ogg", "vorbis", "fltp", None),
     ".opus": ("opus", "libopus", "flt", 48000),
 }
+# AIFF's own chunks hold only a title and an author, so its tags go in an ID3 chunk (which FFmpeg reads back).
+_CONTAINER_OPTIONS = {"aiff": {"write_id3v2": "1"}}
 
 ENCODABLE_EXTENSIONS = tuple(_FORMATS)
 # One extension of each format (.aif is .aiff again).
@@ -51,7 +53,7 @@ def encode_audio(
     container_format, codec, sample_format, fixed_rate = _FORMATS[ext]
     out_rate = fixed_rate or sr
     layout = "stereo" if channels == 2 else "mono"
-    with av.open(str(path), mode="w", format=container_format) as container:
+    with av.open(str(path), mode="w", format=container_format, options=_CONTAINER_OPTIONS.get(container_format, {})) as container:
         for key, value in (tags or {}).items():
             container.metadata[key] = str(value)
         stream = container.add_stream(codec, rate=out_rate, layout=layout)
