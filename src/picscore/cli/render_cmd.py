@@ -28,7 +28,7 @@ from picscore.render.plan import TRANSITIONS, Plan, PlanError, best_for_length, 
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.slideshow import RenderError, render_slideshow
 from picscore.render.title import date_range_title
-from picscore.render.track_choice import AUTO_CHOICES, first_that_lasts, plan_per_chapter
+from picscore.render.track_choice import AUTO_CHOICES, first_that_lasts, plan_per_chapter, playable_tracks
 
 NAME = "render"
 SUMMARY = "render a beat-synced slideshow MP4 of photos to a track"
@@ -264,13 +264,14 @@ def _plan_per_chapter(
         where = f"photos {first + 1}-{end} from {clock(start_seconds)}"
         print(f"picscore: {where}: track {plan.track_id}: {_name(track)}{repeats}", file=sys.stderr)
 
+    tracks_for = _suggester(library, args)
     try:
         return plan_per_chapter(
             len(photos),
             chapters=chapters,
             seconds=args.duration,
             per_photo_seconds=args.per_photo,
-            rank=lambda first, end: _track_choices(library, args, photos[first:end], announce=False),
+            rank=lambda first, end: tracks_for(photos[first:end]),
             plan_for=plan_for,
             on_share=said,
         )
@@ -294,25 +295,33 @@ def _name(track: dict[str, Any]) -> str:
     return track["title"] or Path(track["path"]).name
 
 
-def _track_choices(library: Library, args: argparse.Namespace, photos: list[str], *, announce: bool = True) -> list[dict[str, Any]]:
-    """The --track, or the suggestions for the photos, best first (their files still there); `announce` says which is first."""
-    if args.track is not None:
-        track = library.get_track(args.track)
-        if track is None:
-            raise CliError(f"no track with id {args.track} in {library.path}")
-        tracks = [track]
-    else:
-        candidates = candidates_or_fail(library)
+def _track_choices(library: Library, args: argparse.Namespace, photos: list[str]) -> list[dict[str, Any]]:
+    """The --track, or the suggestions for the photos, best first (their files still there)."""
+    if args.track is None:
+        tracks = _suggester(library, args)(photos)
+        print(f"picscore: using track {tracks[0]['id']}: {_name(tracks[0])} (the top suggestion)", file=sys.stderr)
+        return tracks
+    track = library.get_track(args.track)
+    if track is None:
+        raise CliError(f"no track with id {args.track} in {library.path}")
+    if problem := file_problem(track["path"]):
+        raise CliError(f"track {track['id']}'s file is gone: {track['path']} ({problem}); `picscore index` updates the library")
+    return [track]
+
+
+def _suggester(library: Library, args: argparse.Namespace) -> Callable[[list[str]], list[dict[str, Any]]]:
+    """A function from photos to the library's tracks that fit them, best first (their files still there), with the
+    matcher loaded once for every call."""
+    candidates = candidates_or_fail(library)
+    matcher, _ = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
+
+    def tracks_for(photos: list[str]) -> list[dict[str, Any]]:
         features = [p for p in picture_features(library, [Path(p) for p in photos]) if p.error is None]
         if not features:
             raise CliError("none of the photos could be read to suggest a track")
-        matcher, _ = matcher_or_fail(args.model, candidates, library, variant=DEFAULT_VARIANT)
         found = suggest(as_pictures(features), candidates, SuggestOptions(top=AUTO_CHOICES), matcher=matcher)
-        tracks = [track for s in found if (track := library.get_track(s.track["id"])) is not None and not file_problem(track["path"])]
-        if not tracks:
+        if not (tracks := playable_tracks(library, found)):
             raise CliError("no track in the library fits these photos")
-        if announce:
-            print(f"picscore: using track {tracks[0]['id']}: {_name(tracks[0])} (the top suggestion)", file=sys.stderr)
-    if problem := file_problem(tracks[0]["path"]):
-        raise CliError(f"track {tracks[0]['id']}'s file is gone: {tracks[0]['path']} ({problem}); `picscore index` updates the library")
-    return tracks
+        return tracks
+
+    return tracks_for

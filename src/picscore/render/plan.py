@@ -125,6 +125,11 @@ class Plan:
         first = MusicPart(self.track_path, 0.0, self.pieces, track_id=self.track_id, bpm=self.bpm)
         return [first, *self.chained_tracks]
 
+    @property
+    def music_part_ends(self) -> list[float]:
+        """When each of music_parts gives way (video seconds): to the next part, the last at duration_seconds."""
+        return [part.video_start_seconds for part in self.chained_tracks] + [self.duration_seconds]
+
     def to_json(self) -> dict[str, Any]:
         return {"version": PLAN_VERSION, **asdict(self)}
 
@@ -166,11 +171,10 @@ class Plan:
             raise PlanError(f"chapter_starts must name shots after the first (1 to {len(self.shots) - 1})")
         if self.chained_tracks and not self.music_pieces:
             raise PlanError("a plan with chained_tracks must give its first track's music_pieces")
-        parts = self.music_parts
-        takeovers = [part.video_start_seconds for part in parts[1:]]
-        if any(b <= a for a, b in pairwise([0.0, *takeovers, self.duration_seconds])):
+        ends = self.music_part_ends
+        if any(b <= a for a, b in pairwise([0.0, *ends])):
             raise PlanError("chained_tracks must take over one after another, after 0 and before duration_seconds")
-        for part, until in zip(parts, [*takeovers, self.duration_seconds], strict=True):
+        for part, until in zip(self.music_parts, ends, strict=True):
             if any(b <= a or a < 0 for a, b in part.pieces) or sum(b - a for a, b in part.pieces) < until - part.video_start_seconds - 1e-3:
                 raise PlanError(f"{part.track_path}: its pieces must be forward stretches lasting until the next track or the end")
 
@@ -275,9 +279,8 @@ def describe_repeats(plan: Plan) -> str | None:
     """What the music repeats to last the video (each track's share of it, when there are several), in words; None
     when it plays straight through."""
     parts = plan.music_parts
-    ends = [part.video_start_seconds for part in parts[1:]] + [plan.duration_seconds]
     said = []
-    for part, end in zip(parts, ends, strict=True):
+    for part, end in zip(parts, plan.music_part_ends, strict=True):
         if len(part.pieces) < 2:
             continue
         start, stop = part.pieces[1]

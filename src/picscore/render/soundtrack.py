@@ -30,9 +30,10 @@ def soundtrack(plan: Plan, *, sr: int = SAMPLE_RATE) -> np.ndarray:
     file, when a track cannot be decoded.
     """
     n = round(plan.n_frames / plan.fps * sr)
-    starts = [round(part.video_start_seconds * sr) for part in plan.music_parts] + [n]
+    music_parts = plan.music_parts
+    starts = [round(part.video_start_seconds * sr) for part in music_parts] + [n]
     margin = round(TRACK_JOIN_SECONDS * sr) // 2
-    parts = [_PartMusic.of(part, sr=sr, margin=margin) for part in plan.music_parts]
+    parts = [_PartMusic.of(part, sr=sr, margin=margin) for part in music_parts]
     # Half of each takeover's crossfade: what the outgoing track holds after its share and the incoming one before.
     halves = [min(margin, outgoing.after, incoming.before) for outgoing, incoming in pairwise(parts)]
     out = np.zeros((n, 2), dtype=np.float32)

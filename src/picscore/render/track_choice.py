@@ -8,18 +8,26 @@ the photos `first:end` to `track`, about `seconds` long, repeating phrases only 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from picscore.library.store import Library
+from picscore.match.suggest import Suggestion
 from picscore.media.audio_decode import AudioDecodeError
+from picscore.media.files import file_problem
 from picscore.render.chapter_music import chain_plans, share_lengths, share_starts
 from picscore.render.plan import Plan, PlanError
 
 Track = dict[str, Any]  # a library track row (Library.get_track)
 AUTO_CHOICES = 10  # automatic music is the best-fitting of this many suggestions that lasts the slideshow
+
+
+def playable_tracks(library: Library, suggestions: Iterable[Suggestion]) -> list[Track]:
+    """The suggested tracks' library rows, best first, leaving out those whose files are gone."""
+    return [track for s in suggestions if (track := library.get_track(s.track["id"])) is not None and not file_problem(track["path"])]
 
 
 def first_that_lasts(tracks: Sequence[Track], plan_for: Callable[..., Plan]) -> Plan:
@@ -64,7 +72,8 @@ def plan_per_chapter(
     plans: list[Plan] = []
     for k, (first, end) in enumerate(pairwise([*starts, n_photos])):
         ranked = rank(first, end)
-        unused = [track for track in ranked if track["id"] not in {plan.track_id for plan in plans}] or list(ranked)
+        used = {plan.track_id for plan in plans}
+        unused = [track for track in ranked if track["id"] not in used] or list(ranked)
         elapsed = sum(plan.duration_seconds for plan in plans)
         share_seconds = None if targets is None else sum(targets[: k + 1]) - elapsed
         plan = first_that_lasts(unused, partial(plan_for, first=first, end=end, seconds=share_seconds))

@@ -46,7 +46,7 @@ from picscore.render.loops import profiles_of_track
 from picscore.render.photos import chapter_starts, look_at
 from picscore.render.plan import TRANSITIONS, Plan, PlanError, describe_repeats, lasts, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
-from picscore.render.track_choice import AUTO_CHOICES, plan_per_chapter
+from picscore.render.track_choice import AUTO_CHOICES, plan_per_chapter, playable_tracks
 from picscore.render.video import X264_PRESET
 from picscore.serve.catalogue import Catalogue
 from picscore.serve.curation import upload_curation
@@ -527,8 +527,7 @@ def _ranked(
 def _ranked_tracks(server: _Server, library: Library, paths: list[Path]) -> list[dict[str, Any]]:
     """The tracks (library rows) that fit these photos best, best first, of those whose files are still there."""
     _, found = _ranked(server, library, paths, top=AUTO_CHOICES)
-    tracks = [track for s in found if (track := library.get_track(s.track["id"])) is not None and not file_problem(track["path"])]
-    if not tracks:
+    if not (tracks := playable_tracks(library, found)):
         raise HTTPException(422, "no track in the library fits these photos")
     return tracks
 
