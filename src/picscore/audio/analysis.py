@@ -9,6 +9,7 @@ import numpy as np
 
 from picscore.audio import beat, key, loudness, spectral
 from picscore.audio.highlight import find_highlight
+from picscore.audio.tempo_octave import OnsetBands
 
 # Shorter audio holds too few beats for a tempo (two at 40 BPM) and less than one patch of
 # the music taggers.
@@ -16,16 +17,17 @@ MIN_ANALYSIS_SECONDS = 3.0
 
 # Bump when any stored descriptor would come out differently: the library re-analyses rows
 # with an older version.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 # The log-mel flux peaks before a sharp attack reaches the frame centre; measured on click
 # tracks as 0.58 of the half window (27 ms at n_fft=2048, 22.05 kHz).
 _ONSET_LATENCY_HALF_WINDOWS = 0.58
-# Kick drum and bass: the bands whose onsets say which pulses are beats. Their level is
-# floored this far below their loudest, so faint leakage (a hi-hat's lowest partials) into
-# a quiet bass band does not count as a rise.
+# Kick drum and bass, and cymbals: the bands whose onsets say which pulses are beats. Their
+# level is floored this far below their loudest, so faint leakage (a hi-hat's lowest partials
+# in a quiet bass band) does not count as a rise.
 _BASS_BELOW_HZ = 200.0
-_BASS_RANGE_DB = 60.0
+_HIGH_ABOVE_HZ = 5000.0
+_BAND_RANGE_DB = 60.0
 
 
 class TooShortError(ValueError):
@@ -110,12 +112,11 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
     power = spectral.power_spectrogram(samples, n_fft=n_fft, hop_length=config.hop_length)
     mel_power = spectral.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=config.n_mels) @ power
     log_mel = spectral.power_to_db(mel_power)
-    onset = spectral.onset_strength(log_mel)
-    bass_bands = spectral.mel_band_centres(sr=sr, n_mels=config.n_mels) < _BASS_BELOW_HZ
-    bass_db = log_mel[bass_bands]
-    bass_onset = spectral.onset_strength(np.maximum(bass_db, bass_db.max(initial=0.0) - _BASS_RANGE_DB))
+    bands = onset_bands(log_mel, sr=sr, n_mels=config.n_mels)
     latency = -_ONSET_LATENCY_HALF_WINDOWS * (n_fft / 2) / sr
-    beats = beat.beat_track(onset, frame_rate=config.frame_rate, bass_onset=bass_onset, frame_offset_seconds=-latency)
+    beats = beat.beat_track(
+        bands.full, frame_rate=config.frame_rate, bass_onset=bands.bass, high_onset=bands.high, frame_offset_seconds=-latency
+    )
     chroma = key.chromagram(power, sr=sr, n_fft=n_fft)
     found_key = key.estimate_key(chroma)
     lufs = loudness.integrated_loudness(samples, sr=sr)
@@ -148,6 +149,20 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
         highlight_start=start,
         highlight_end=end,
     )
+
+
+def onset_bands(log_mel: np.ndarray, *, sr: int, n_mels: int) -> OnsetBands:
+    """Onset envelopes of the whole log-mel spectrogram, of its bands below 200 Hz and of those above 5 kHz."""
+    centres = spectral.mel_band_centres(sr=sr, n_mels=n_mels)
+    return OnsetBands(
+        full=spectral.onset_strength(log_mel),
+        bass=_band_onset(log_mel[centres < _BASS_BELOW_HZ]),
+        high=_band_onset(log_mel[centres > _HIGH_ABOVE_HZ]),
+    )
+
+
+def _band_onset(band_db: np.ndarray) -> np.ndarray:
+    return spectral.onset_strength(np.maximum(band_db, band_db.max(initial=0.0) - _BAND_RANGE_DB))
 
 
 def _unit_columns(values: np.ndarray) -> np.ndarray:

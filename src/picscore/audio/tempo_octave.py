@@ -1,0 +1,157 @@
+"""Which metrical level of a periodicity is the beat: half it, keep it or double it, as a learned model says.
+
+The onset autocorrelation finds how often the music pulses, but not which pulse a listener calls the beat: a slow
+piece in running eighth notes and a quick one in quarter notes pulse alike. A small gradient-boosted tree ensemble,
+fitted by tools/fit_tempo_octave.py on rendered scores whose tempo is written (and on picscore's own synthetic
+songs and click tracks), reads the evidence at the found period: how far it lies from 120 BPM, how strongly the
+onsets recur at fractions and multiples of it, and how the full band, the bass (kick, bass line) and the highs
+(cymbals) sound over four of its pulses, at quarter-pulse resolution. The model's trees ship as arrays in
+weights/tempo_octave.npz and are evaluated here with NumPy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from picscore.audio.pulse import autocorrelation_at, best_grid, pulse_envelope
+
+# The model's choices, as factors of the found tempo.
+OCTAVE_FACTORS = (0.5, 1.0, 2.0)
+REFERENCE_BPM = 120.0
+# Multiples of the found beat period at which the onset autocorrelation is read.
+ACF_PERIOD_MULTIPLES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+# The bands' pulses are folded over this many beats of the found period, at this many points a beat, in windows of
+# this length fitted on their own (so a tempo that drifts keeps its grid).
+FOLDED_BEATS = 4
+FOLD_SUBDIVISIONS = 4
+FOLD_WINDOW_SECONDS = 12.0
+FEATURE_COUNT = 2 + len(ACF_PERIOD_MULTIPLES) + 3 * FOLDED_BEATS * FOLD_SUBDIVISIONS
+MODEL_FILE = "tempo_octave.npz"
+
+
+@dataclass(frozen=True)
+class OnsetBands:
+    """Onset envelopes of one track at one frame rate: the whole spectrum, the bass (< 200 Hz) and the highs (> 5 kHz)."""
+
+    full: np.ndarray
+    bass: np.ndarray
+    high: np.ndarray
+
+
+def octave_features(bpm: float, *, bands: OnsetBands, smoothed_acf: np.ndarray, frame_rate: float) -> np.ndarray:
+    """The evidence the model reads at the period of `bpm` (FEATURE_COUNT values)."""
+    period = 60.0 * frame_rate / bpm
+    octaves_from_reference = np.log2(bpm / REFERENCE_BPM)
+    recurrence = autocorrelation_at(smoothed_acf, period * np.array(ACF_PERIOD_MULTIPLES))
+    pulses = [pulse_envelope(envelope) for envelope in (bands.full, bands.bass, bands.high)]
+    profile = folded_profile(pulses, period_frames=period, window_frames=round(FOLD_WINDOW_SECONDS * frame_rate))
+    return np.concatenate([[octaves_from_reference, octaves_from_reference**2], recurrence, profile.ravel()])
+
+
+def folded_profile(pulses: list[np.ndarray], *, period_frames: float, window_frames: int) -> np.ndarray:
+    """Each band's mean pulse strength at FOLD_SUBDIVISIONS points of each of FOLDED_BEATS beats, relative to its mean.
+
+    The beat grid is fitted to the first band in each window; the beats are grouped from the offset whose first
+    beat is loudest in the first two bands, so the group starts where a bar most likely does. Shape
+    (bands, FOLDED_BEATS * FOLD_SUBDIVISIONS); all ones when the envelope holds too few beats.
+    """
+    bands = np.stack(pulses)
+    positions = np.arange(bands.shape[1])
+    total = np.zeros((len(bands), FOLDED_BEATS, FOLD_SUBDIVISIONS))
+    beats_counted = 0
+    for start in range(0, bands.shape[1], window_frames):
+        grid = best_grid(bands[0, start : start + window_frames], period_frames=period_frames)
+        if len(grid) < 2 * FOLDED_BEATS:
+            continue
+        points = start + grid[:, None] + period_frames * np.arange(FOLD_SUBDIVISIONS)[None, :] / FOLD_SUBDIVISIONS
+        strength = np.stack([np.interp(points, positions, band) for band in bands])  # (bands, beats, subdivisions)
+        folds = [_fold(strength[:, offset:]) for offset in range(FOLDED_BEATS)]
+        total += max(folds, key=lambda fold: fold[0, 0, 0] + fold[1, 0, 0]) * (len(grid) // FOLDED_BEATS * FOLDED_BEATS)
+        beats_counted += len(grid) // FOLDED_BEATS * FOLDED_BEATS
+    if beats_counted == 0:
+        return np.ones((len(bands), FOLDED_BEATS * FOLD_SUBDIVISIONS))
+    profile = total.reshape(len(bands), -1) / beats_counted
+    return profile / np.maximum(profile.mean(axis=1, keepdims=True), 1e-9)
+
+
+def _fold(strength: np.ndarray) -> np.ndarray:
+    """Mean over whole groups of FOLDED_BEATS beats: (bands, beats, subdivisions) -> (bands, FOLDED_BEATS, subdivisions)."""
+    groups = strength.shape[1] // FOLDED_BEATS
+    return strength[:, : groups * FOLDED_BEATS].reshape(len(strength), groups, FOLDED_BEATS, -1).mean(axis=1)
+
+
+@dataclass(frozen=True)
+class TreeEnsemble:
+    """Gradient-boosted decision trees for several classes, as flat node arrays.
+
+    Node i splits on `feature[i]` at `threshold[i]` (values at or below go to `left[i]`, others to `right[i]`)
+    unless `is_leaf[i]`, where it adds `value[i]`. `roots` holds each boosting round's root node for each class;
+    a class's score is `baseline` plus the leaf values its trees reach.
+    """
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    is_leaf: np.ndarray
+    value: np.ndarray
+    roots: np.ndarray
+    baseline: np.ndarray
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """Raw class scores (the model's log-odds) for one feature vector."""
+        nodes = self.roots.ravel().copy()
+        while not self.is_leaf[nodes].all():
+            goes_left = features[self.feature[nodes]] <= self.threshold[nodes]
+            nodes = np.where(self.is_leaf[nodes], nodes, np.where(goes_left, self.left[nodes], self.right[nodes]))
+        return self.baseline + self.value[nodes].reshape(self.roots.shape).sum(axis=0)
+
+    def save(self, path: Path, **provenance: str) -> None:
+        """Write the arrays and any provenance strings to an npz file."""
+        arrays = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        np.savez_compressed(path, **arrays, **{name: np.array(text) for name, text in provenance.items()})
+
+    @classmethod
+    def load(cls, path: Path | Any) -> TreeEnsemble:
+        with np.load(path) as stored:
+            return cls(**{name: stored[name] for name in cls.__dataclass_fields__})
+
+    @classmethod
+    def from_sklearn(cls, model: Any) -> TreeEnsemble:
+        """The trees of a fitted scikit-learn HistGradientBoostingClassifier (numeric features, more than two classes)."""
+        rounds = model._predictors  # one list of per-class tree predictors per boosting round
+        nodes = [tree.nodes for round_trees in rounds for tree in round_trees]
+        starts = np.cumsum([0] + [len(tree_nodes) for tree_nodes in nodes[:-1]])
+        every = np.concatenate(nodes)
+        offsets = np.repeat(starts, [len(tree_nodes) for tree_nodes in nodes])
+        return cls(
+            feature=every["feature_idx"].astype(np.int32),
+            threshold=every["num_threshold"].astype(np.float64),
+            left=(every["left"] + offsets).astype(np.int32),
+            right=(every["right"] + offsets).astype(np.int32),
+            is_leaf=every["is_leaf"].astype(bool),
+            value=every["value"].astype(np.float64),
+            roots=starts.reshape(len(rounds), -1).astype(np.int32),
+            baseline=np.asarray(model._baseline_prediction, dtype=np.float64).ravel(),
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> TreeEnsemble:
+    """The model in the package's weights (fitted by tools/fit_tempo_octave.py)."""
+    return TreeEnsemble.load(resources.files("picscore.audio.weights").joinpath(MODEL_FILE).open("rb"))
+
+
+def choose_octave(
+    bpm: float, *, bands: OnsetBands, smoothed_acf: np.ndarray, frame_rate: float, model: TreeEnsemble | None = None
+) -> float:
+    """`bpm` halved, kept or doubled, whichever the model finds the beat."""
+    features = octave_features(bpm, bands=bands, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
+    scores = (model or shipped_model()).scores(features)
+    return bpm * OCTAVE_FACTORS[int(np.argmax(scores))]

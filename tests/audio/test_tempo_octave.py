@@ -1,0 +1,118 @@
+"""The learned choice of a tempo's metrical level: its evidence, its trees, the shipped model and the tool that fits it."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from picscore.audio.analysis import AnalysisConfig
+from picscore.audio.pulse import onset_autocorrelation, smoothed_autocorrelation
+from picscore.audio.tempo_octave import (
+    FEATURE_COUNT,
+    FOLD_SUBDIVISIONS,
+    FOLDED_BEATS,
+    OCTAVE_FACTORS,
+    OnsetBands,
+    TreeEnsemble,
+    choose_octave,
+    folded_profile,
+    octave_features,
+    shipped_model,
+)
+from picscore.compose.synth import click_track
+from tests.conftest import SR, encode_audio
+
+FRAME_RATE = AnalysisConfig().frame_rate
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "fit_tempo_octave.py"
+
+
+def _pulses(at_frames: np.ndarray, *, n_frames: int, heights: np.ndarray) -> np.ndarray:
+    frames = np.arange(n_frames)
+    return (heights[None, :] * np.exp(-0.5 * (frames[:, None] - at_frames[None, :]) ** 2)).sum(axis=1)
+
+
+def test_the_folded_profile_finds_the_accent_and_the_empty_half_beats() -> None:
+    # Pulses every 20 frames, every fourth one three times as strong: the fold starts on the accent, and nothing sounds between pulses.
+    n, period = 2000, 20.0
+    at = np.arange(5.0, n - 1, period)
+    envelope = _pulses(at, n_frames=n, heights=np.where(np.arange(len(at)) % 4 == 2, 3.0, 1.0))
+    profile = folded_profile([envelope, envelope], period_frames=period, window_frames=n)
+    beats = profile[0].reshape(FOLDED_BEATS, FOLD_SUBDIVISIONS)
+    assert beats[0, 0] == pytest.approx(3 * beats[1, 0], rel=0.05)
+    assert beats[1, 0] == pytest.approx(beats[2, 0], rel=0.05) == pytest.approx(beats[3, 0], rel=0.05)
+    assert beats[:, 1:].max() < 0.05 * beats[1, 0]
+    assert profile.mean(axis=1) == pytest.approx([1.0, 1.0])
+
+
+def test_octave_features_read_the_period_and_its_multiples() -> None:
+    onset = _pulses(np.arange(0.0, 1500, 21.5), n_frames=1500, heights=np.ones(70))
+    smoothed = smoothed_autocorrelation(onset_autocorrelation(onset))
+    features = octave_features(120.0, bands=OnsetBands(onset, onset, onset), smoothed_acf=smoothed, frame_rate=FRAME_RATE)
+    assert features.shape == (FEATURE_COUNT,)
+    assert features[:2] == pytest.approx([0.0, 0.0])  # 120 BPM is the reference
+    half, beat, beat_and_half, two, three, four = features[2:8]  # 120 BPM at 43 frames a second: a pulse every 21.5 frames
+    assert min(beat, two, three, four) > 0.5
+    assert max(half, beat_and_half) < 0.2 * beat
+
+
+def test_trees_taken_from_scikit_learn_give_its_scores(tmp_path: Path) -> None:
+    ensemble_module = pytest.importorskip("sklearn.ensemble")
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(300, 6))
+    labels = np.digitize(features[:, 0] + 0.5 * features[:, 3] * features[:, 1], [-0.5, 0.5])
+    model = ensemble_module.HistGradientBoostingClassifier(max_depth=3, max_iter=30, random_state=0).fit(features, labels)
+    trees = TreeEnsemble.from_sklearn(model)
+    trees.save(tmp_path / "trees.npz", fitted_on="a toy problem")
+    loaded = TreeEnsemble.load(tmp_path / "trees.npz")
+    ours = np.stack([loaded.scores(row) for row in features])
+    assert ours == pytest.approx(model.decision_function(features), abs=1e-9)
+    assert (ours.argmax(axis=1) == model.predict(features)).all()
+
+
+def test_the_shipped_model_loads_and_decides_deterministically() -> None:
+    model = shipped_model()
+    assert model.roots.shape[1] == len(OCTAVE_FACTORS)
+    assert model.feature[~model.is_leaf].max() < FEATURE_COUNT
+    onset = _pulses(np.arange(0.0, 1500, 21.5), n_frames=1500, heights=np.ones(70))
+    smoothed = smoothed_autocorrelation(onset_autocorrelation(onset))
+    bands = OnsetBands(onset, onset, onset)
+    choices = {choose_octave(120.0, bands=bands, smoothed_acf=smoothed, frame_rate=FRAME_RATE) for _ in range(3)}
+    assert len(choices) == 1
+    assert choices.pop() in {60.0, 120.0, 240.0}
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("fit_tempo_octave", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fit_tempo_octave"] = module  # the worker processes find its functions by this name
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_fitting_tool_learns_from_a_set_and_writes_a_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("sklearn")
+    folder = tmp_path / "clicks"
+    folder.mkdir()
+    with open(folder / "labels.tsv", "w", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t")
+        writer.writerow(["audio", "bpm", "source"])
+        # Labelled as a click, half of one and two of one, so the set teaches all three levels.
+        for i, (bpm, labelled_bpm) in enumerate([(95, 95), (120, 120), (120, 60), (110, 220)]):
+            encode_audio(folder / f"{i:03d}.flac", click_track(bpm=bpm, seconds=12.0, sr=SR), sr=SR)
+            writer.writerow([f"{i:03d}.flac", labelled_bpm, f"clicks {i}"])
+    out = tmp_path / "model.npz"
+    tool = _load_script()
+    assert tool.main([str(folder), "--held-out", str(folder), "--synthetic", "6", "--folds", "2", "--workers", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"^clicks \(out of fold\) +4 +\d+ \( *\d+%\) +2 \( 50%\) +\d$", printed, re.MULTILINE)
+    assert re.search(r"^clicks \(held out\) +4 +\d \( *\d+%\) +2 \( 50%\) +\d$", printed, re.MULTILINE)
+    assert re.search(r"^synthetic \(in sample\) +6 ", printed, re.MULTILINE)
+    with np.load(out) as stored:
+        assert "4 rendered tracks (clicks) and 6 synthetic (seed 0)" in str(stored["fitted_on"])
+    assert TreeEnsemble.load(out).roots.shape[1] == len(OCTAVE_FACTORS)

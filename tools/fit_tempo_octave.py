@@ -1,0 +1,213 @@
+"""Fit the model that decides a tempo's metrical level (picscore/audio/tempo_octave.py) and print how often it is right.
+
+    python tools/build_analysis_set.py /tmp/train_a --pieces 150 --seed 10 --exclude DEV/labels.tsv ...
+    python tools/fit_tempo_octave.py /tmp/train_a [/tmp/train_b ...] --held-out /tmp/analysis_set /tmp/analysis_set2
+
+The onset autocorrelation says how often a track pulses; the model says whether the beat is half, once or twice that
+rate. It learns from music whose tempo is known without asking an estimator:
+
+  * rendered scores from tools/build_analysis_set.py (FLAC and labels.tsv; the written quarter-note tempo), and
+  * picscore's own synthetic material, drawn from --seed: click tracks (accents every 1, 2 or 4 clicks), drum songs
+    (compose.synth) and composed pieces (compose.composer) at tempi drawn log-uniformly from 55 to 210 BPM.
+
+A track is learned from when one of the three levels is within 4 % of the truth (otherwise the periodicity itself is
+off, by 2:3 say, and no octave choice can mend it); every track counts in the figures. Printed, per set: tempo within
+4 % with the learned choice and with the periodicity alone, and octave-tolerant. Training sets are scored out of fold
+(--folds folds, each score source on one side, so a piece rendered twice is never judged by a model that heard it);
+--held-out sets are scored by the model fitted on all training sets and never learned from. The model (gradient-boosted
+trees of depth 3, 200 rounds at learning rate 0.05; chosen by the folds of the training sets, not by held-out sets) is
+written to --out, by default the package's audio/weights/tempo_octave.npz, with what it was fitted on.
+
+Needs scikit-learn (the `devset` extra) for the fitting; picscore reads the trees with NumPy alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from picscore.audio import spectral
+from picscore.audio.analysis import DEFAULT_CONFIG, onset_bands
+from picscore.audio.beat import TempoPrior, periodic_tempo
+from picscore.audio.pulse import onset_autocorrelation, smoothed_autocorrelation
+from picscore.audio.tempo_octave import MODEL_FILE, OCTAVE_FACTORS, TreeEnsemble, octave_features
+from picscore.compose.composer import compose
+from picscore.compose.synth import SongSpec, click_track, render_song
+from picscore.media.audio_decode import decode_audio
+
+TEMPO_TOLERANCE = 0.04
+OCTAVE_TOLERANT_FACTORS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
+SYNTHETIC_BPM_RANGE = (55.0, 210.0)
+SYNTHETIC_SECONDS = 30.0
+HYPERPARAMETERS = {"max_depth": 3, "learning_rate": 0.05, "max_iter": 200}
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "picscore" / "audio" / "weights" / MODEL_FILE
+
+
+@dataclass(frozen=True)
+class Example:
+    """One track: where it comes from, its true tempo, the periodicity found and the model's evidence there."""
+
+    group: str
+    source: str
+    truth_bpm: float
+    found_bpm: float
+    features: np.ndarray
+
+    @property
+    def label(self) -> int:
+        """The octave factor's index that is within 4 % of the truth, or -1 when none is."""
+        return next((i for i, f in enumerate(OCTAVE_FACTORS) if within(self.found_bpm * f, self.truth_bpm)), -1)
+
+
+def within(bpm: float, truth: float, *, factors: tuple[float, ...] = (1.0,)) -> bool:
+    return any(abs(bpm - truth * f) <= TEMPO_TOLERANCE * truth * f for f in factors)
+
+
+def example(samples: np.ndarray, *, truth_bpm: float, group: str, source: str) -> Example:
+    """The periodicity and octave evidence of mono `samples` at the analysis rate, as picscore's analysis finds them."""
+    config = DEFAULT_CONFIG
+    power = spectral.power_spectrogram(samples, n_fft=config.n_fft, hop_length=config.hop_length)
+    log_mel = spectral.power_to_db(spectral.mel_filterbank(sr=config.sr, n_fft=config.n_fft, n_mels=config.n_mels) @ power)
+    bands = onset_bands(log_mel, sr=config.sr, n_mels=config.n_mels)
+    smoothed = smoothed_autocorrelation(onset_autocorrelation(bands.full))
+    found = periodic_tempo(smoothed, frame_rate=config.frame_rate, prior=TempoPrior())
+    features = octave_features(found, bands=bands, smoothed_acf=smoothed, frame_rate=config.frame_rate)
+    return Example(group=group, source=source, truth_bpm=truth_bpm, found_bpm=found, features=features)
+
+
+def rendered_example(job: tuple[Path, float, str]) -> Example:
+    path, truth_bpm, source = job
+    return example(decode_audio(path, sr=DEFAULT_CONFIG.sr).samples, truth_bpm=truth_bpm, group=path.parent.name, source=source)
+
+
+def synthetic_example(job: tuple[int, int]) -> Example:
+    """Item `index` of the synthetic set drawn from `seed`: a click track, a drum song or a composed piece."""
+    seed, index = job
+    rng = np.random.default_rng([seed, index])
+    bpm = float(np.exp(rng.uniform(*np.log(SYNTHETIC_BPM_RANGE))))
+    sr = DEFAULT_CONFIG.sr
+    kind = ("clicks", "drum song", "composed")[index % 3]
+    if kind == "clicks":
+        samples = click_track(bpm=bpm, seconds=SYNTHETIC_SECONDS, sr=sr, accent_every=int(rng.choice([1, 2, 4])))
+    elif kind == "drum song":
+        spec = SongSpec(
+            tonic=str(rng.choice(list("CDEFGAB"))),
+            mode=str(rng.choice(["major", "minor"])),
+            bpm=bpm,
+            seed=int(rng.integers(1 << 30)),
+            brightness=float(rng.uniform(0.3, 0.8)),
+            loudness=float(rng.uniform(0.3, 0.7)),
+            drums=bool(rng.random() < 0.8),
+            arpeggio=bool(rng.random() < 0.5),
+        )
+        samples = render_song(spec, seconds=SYNTHETIC_SECONDS, sr=sr)
+    else:
+        bpm = float(round(bpm))
+        piece = compose(
+            valence=rng.uniform(-1, 1),
+            arousal=rng.uniform(-1, 1),
+            seconds=SYNTHETIC_SECONDS,
+            sr=sr,
+            seed=int(rng.integers(1 << 30)),
+            bpm=bpm,
+        )
+        samples = piece.mono
+    return example(samples.astype(np.float32), truth_bpm=bpm, group="synthetic", source=f"{kind} {index}")
+
+
+def read_set(folder: Path) -> list[tuple[Path, float, str]]:
+    """(file, tempo, score source) of each row of a set's labels.tsv."""
+    labels = folder / "labels.tsv"
+    if not labels.is_file():
+        sys.exit(f"{labels}: not found (make the set with tools/build_analysis_set.py)")
+    with open(labels, encoding="utf-8", newline="") as handle:
+        return [(folder / row["audio"], float(row["bpm"]), row["source"]) for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def fit(examples: list[Example]) -> TreeEnsemble:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    learnable = [e for e in examples if e.label >= 0]
+    if len({e.label for e in learnable}) < len(OCTAVE_FACTORS):
+        sys.exit("the training tracks must teach every level: some whose beat is half, some twice the periodicity found")
+    model = HistGradientBoostingClassifier(**HYPERPARAMETERS, random_state=0)
+    model.fit(np.stack([e.features for e in learnable]), np.array([e.label for e in learnable]))
+    return TreeEnsemble.from_sklearn(model)
+
+
+def chosen_bpm(model: TreeEnsemble, e: Example) -> float:
+    return e.found_bpm * OCTAVE_FACTORS[int(np.argmax(model.scores(e.features)))]
+
+
+def out_of_fold(examples: list[Example], *, folds: int) -> list[float]:
+    """Each rendered training example's tempo by a model fitted without its score source's fold."""
+    sources = sorted({e.source for e in examples if e.group != "synthetic"})
+    fold_of = {source: i % folds for i, source in enumerate(np.random.default_rng(0).permutation(sources))}
+    chosen = [float("nan")] * len(examples)
+    for fold in range(folds):
+        model = fit([e for e in examples if fold_of.get(e.source) != fold])
+        for i, e in enumerate(examples):
+            if fold_of.get(e.source) == fold:
+                chosen[i] = chosen_bpm(model, e)
+    return chosen
+
+
+def report(name: str, examples: list[Example], chosen: list[float]) -> None:
+    n = len(examples)
+    learned = sum(within(bpm, e.truth_bpm) for bpm, e in zip(chosen, examples, strict=True))
+    alone = sum(within(e.found_bpm, e.truth_bpm) for e in examples)
+    tolerant = sum(within(bpm, e.truth_bpm, factors=OCTAVE_TOLERANT_FACTORS) for bpm, e in zip(chosen, examples, strict=True))
+    print(f"{name:<28} {n:>5} {learned:>8} ({learned / n:4.0%}) {alone:>10} ({alone / n:4.0%}) {tolerant:>10}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
+    parser.add_argument("sets", nargs="+", type=Path, help="training sets made by tools/build_analysis_set.py")
+    parser.add_argument("--held-out", nargs="*", type=Path, default=[], help="sets only scored, never learned from")
+    parser.add_argument("--synthetic", type=int, default=300, help="synthetic tracks to add to the training (default 300)")
+    parser.add_argument("--seed", type=int, default=0, help="draws the synthetic tracks (default 0)")
+    parser.add_argument("--folds", type=int, default=5, help="folds for the training sets' figures (default 5)")
+    parser.add_argument("--workers", type=int, default=2, help="processes extracting the evidence (default 2)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where to write the model (default {DEFAULT_OUT})")
+    args = parser.parse_args(argv)
+    training_jobs = [job for folder in args.sets for job in read_set(folder)]
+    held_out_jobs = {folder: read_set(folder) for folder in args.held_out}
+    with ProcessPoolExecutor(args.workers) as pool:
+        synthetic = list(
+            tqdm(pool.map(synthetic_example, [(args.seed, i) for i in range(args.synthetic)]), total=args.synthetic, desc="synthetic")
+        )
+        rendered = list(tqdm(pool.map(rendered_example, training_jobs), total=len(training_jobs), desc="training sets"))
+        held_out = {folder: list(pool.map(rendered_example, jobs)) for folder, jobs in held_out_jobs.items()}
+    examples = synthetic + rendered
+    oof = out_of_fold(examples, folds=args.folds)
+    model = fit(examples)
+    print(f"{'set':<28} {'files':>5} {'learned within 4 %':>15} {'periodicity alone':>17} {'octave-tolerant':>10}")
+    for folder in args.sets:
+        members = [i for i, e in enumerate(examples) if e.group == folder.name]
+        report(f"{folder.name} (out of fold)", [examples[i] for i in members], [oof[i] for i in members])
+    report("synthetic (in sample)", synthetic, [chosen_bpm(model, e) for e in synthetic])
+    for folder, items in held_out.items():
+        report(f"{folder.name} (held out)", items, [chosen_bpm(model, e) for e in items])
+    set_names = ", ".join(folder.name for folder in args.sets)
+    model.save(
+        args.out,
+        fitted=datetime.now(UTC).isoformat(timespec="seconds"),
+        fitted_on=f"{len(rendered)} rendered tracks ({set_names}) and {len(synthetic)} synthetic (seed {args.seed})",
+        hyperparameters=repr(HYPERPARAMETERS),
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
