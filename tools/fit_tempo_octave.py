@@ -10,6 +10,10 @@ rate. It learns from music whose tempo is known without asking an estimator:
   * picscore's own synthetic material, drawn from --seed: click tracks (accents every 1, 2 or 4 clicks), drum songs
     (compose.synth) and composed pieces (compose.composer) at tempi drawn log-uniformly from 55 to 210 BPM.
 
+Each track is also learned from as --lossy-copies copies that went through a lossy format (MP3, AAC or Vorbis at 22.05 or
+44.1 kHz, drawn per copy): an octave choice that flips when a song is encoded is no use on a user's library. The copies
+share their track's fold and are not counted in the figures, except for the held-out sets' own line of copies.
+
 A track is learned from when one of the three levels is within 4 % of the truth (otherwise the periodicity itself is
 off, by 2:3 say, and no octave choice can mend it); every track counts in the figures. Printed, per set: tempo within
 4 % with the learned choice and with the periodicity alone, and octave-tolerant. Training sets are scored out of fold
@@ -26,10 +30,14 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -38,15 +46,18 @@ from picscore.audio import spectral
 from picscore.audio.analysis import DEFAULT_CONFIG, onset_bands
 from picscore.audio.beat import TempoPrior, periodic_tempo
 from picscore.audio.pulse import onset_autocorrelation, smoothed_autocorrelation
-from picscore.audio.tempo_octave import MODEL_FILE, OCTAVE_FACTORS, TreeEnsemble, octave_features
+from picscore.audio.tempo_octave import MODEL_FILE, OCTAVE_FACTORS, TreeEnsemble, best_octave, octave_features
 from picscore.compose.composer import compose
 from picscore.compose.synth import SongSpec, click_track, render_song
 from picscore.media.audio_decode import decode_audio
+from picscore.media.audio_encode import encode_audio
 
 TEMPO_TOLERANCE = 0.04
 OCTAVE_TOLERANT_FACTORS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 SYNTHETIC_BPM_RANGE = (55.0, 210.0)
 SYNTHETIC_SECONDS = 30.0
+LOSSY_SUFFIXES = (".mp3", ".m4a", ".ogg")
+LOSSY_RATES = (22050, 44100)
 HYPERPARAMETERS = {"max_depth": 3, "learning_rate": 0.05, "max_iter": 200}
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "picscore" / "audio" / "weights" / MODEL_FILE
 
@@ -57,6 +68,7 @@ class Example:
 
     group: str
     source: str
+    lossy: bool  # a lossy copy of a track, learned from but not counted in the figures
     truth_bpm: float
     found_bpm: float
     features: np.ndarray
@@ -71,7 +83,7 @@ def within(bpm: float, truth: float, *, factors: tuple[float, ...] = (1.0,)) -> 
     return any(abs(bpm - truth * f) <= TEMPO_TOLERANCE * truth * f for f in factors)
 
 
-def example(samples: np.ndarray, *, truth_bpm: float, group: str, source: str) -> Example:
+def example(samples: np.ndarray, *, truth_bpm: float, group: str, source: str, lossy: bool = False) -> Example:
     """The periodicity and octave evidence of mono `samples` at the analysis rate, as picscore's analysis finds them."""
     config = DEFAULT_CONFIG
     power = spectral.power_spectrogram(samples, n_fft=config.n_fft, hop_length=config.hop_length)
@@ -80,16 +92,39 @@ def example(samples: np.ndarray, *, truth_bpm: float, group: str, source: str) -
     smoothed = smoothed_autocorrelation(onset_autocorrelation(bands.full))
     found = periodic_tempo(smoothed, frame_rate=config.frame_rate, prior=TempoPrior())
     features = octave_features(found, bands=bands, smoothed_acf=smoothed, frame_rate=config.frame_rate)
-    return Example(group=group, source=source, truth_bpm=truth_bpm, found_bpm=found, features=features)
+    return Example(group=group, source=source, lossy=lossy, truth_bpm=truth_bpm, found_bpm=found, features=features)
 
 
-def rendered_example(job: tuple[Path, float, str]) -> Example:
+def with_lossy_copies(samples: np.ndarray, *, sr: int, copies: int, rng: np.random.Generator, **labels: str | float) -> list[Example]:
+    """The example of mono `samples` at `sr` Hz, then of `copies` round trips of them through lossy formats drawn from `rng`."""
+    analysis_rate = DEFAULT_CONFIG.sr
+    at_analysis_rate = samples if sr == analysis_rate else decode_round_trip(samples, sr=sr, suffix=".wav")
+    examples = [example(at_analysis_rate, **labels)]
+    for _ in range(copies):
+        suffix = str(rng.choice(LOSSY_SUFFIXES))
+        examples.append(example(decode_round_trip(samples, sr=sr, suffix=suffix), lossy=True, **labels))
+    return examples
+
+
+def decode_round_trip(samples: np.ndarray, *, sr: int, suffix: str) -> np.ndarray:
+    """`samples` (mono, `sr` Hz) written in the format of `suffix` and decoded at the analysis rate, as picscore reads files."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"copy{suffix}"
+        encode_audio(path, samples, sr=sr)
+        return decode_audio(path, sr=DEFAULT_CONFIG.sr).samples
+
+
+def rendered_examples(job: tuple[Path, float, str], *, copies: int, seed: int) -> list[Example]:
+    """A rendered file's example and its lossy copies' (each copy at a rate drawn from LOSSY_RATES)."""
     path, truth_bpm, source = job
-    return example(decode_audio(path, sr=DEFAULT_CONFIG.sr).samples, truth_bpm=truth_bpm, group=path.parent.name, source=source)
+    rng = np.random.default_rng([seed, *path.as_posix().encode()])
+    sr = int(rng.choice(LOSSY_RATES))
+    labels = {"truth_bpm": truth_bpm, "group": path.parent.name, "source": source}
+    return with_lossy_copies(decode_audio(path, sr=sr).samples, sr=sr, copies=copies, rng=rng, **labels)
 
 
-def synthetic_example(job: tuple[int, int]) -> Example:
-    """Item `index` of the synthetic set drawn from `seed`: a click track, a drum song or a composed piece."""
+def synthetic_examples(job: tuple[int, int], *, copies: int) -> list[Example]:
+    """Item `index` of the synthetic set drawn from `seed` (a click track, a drum song or a composed piece) and its lossy copies."""
     seed, index = job
     rng = np.random.default_rng([seed, index])
     bpm = float(np.exp(rng.uniform(*np.log(SYNTHETIC_BPM_RANGE))))
@@ -120,7 +155,8 @@ def synthetic_example(job: tuple[int, int]) -> Example:
             bpm=bpm,
         )
         samples = piece.mono
-    return example(samples.astype(np.float32), truth_bpm=bpm, group="synthetic", source=f"{kind} {index}")
+    labels = {"truth_bpm": bpm, "group": "synthetic", "source": f"{kind} {index}"}
+    return with_lossy_copies(samples.astype(np.float32), sr=sr, copies=copies, rng=rng, **labels)
 
 
 def read_set(folder: Path) -> list[tuple[Path, float, str]]:
@@ -144,7 +180,7 @@ def fit(examples: list[Example]) -> TreeEnsemble:
 
 
 def chosen_bpm(model: TreeEnsemble, e: Example) -> float:
-    return e.found_bpm * OCTAVE_FACTORS[int(np.argmax(model.scores(e.features)))]
+    return best_octave(e.found_bpm, model.scores(e.features))
 
 
 def out_of_fold(examples: list[Example], *, folds: int) -> list[float]:
@@ -160,12 +196,17 @@ def out_of_fold(examples: list[Example], *, folds: int) -> list[float]:
     return chosen
 
 
+def extract(pool: ProcessPoolExecutor, work: Callable[[Any], list[Example]], jobs: list, description: str) -> list[Example]:
+    """The examples of every job, extracted by the pool's processes, in job order."""
+    return [e for examples in tqdm(pool.map(work, jobs), total=len(jobs), desc=description) for e in examples]
+
+
 def report(name: str, examples: list[Example], chosen: list[float]) -> None:
     n = len(examples)
     learned = sum(within(bpm, e.truth_bpm) for bpm, e in zip(chosen, examples, strict=True))
     alone = sum(within(e.found_bpm, e.truth_bpm) for e in examples)
     tolerant = sum(within(bpm, e.truth_bpm, factors=OCTAVE_TOLERANT_FACTORS) for bpm, e in zip(chosen, examples, strict=True))
-    print(f"{name:<28} {n:>5} {learned:>8} ({learned / n:4.0%}) {alone:>10} ({alone / n:4.0%}) {tolerant:>10}")
+    print(f"{name:<40} {n:>5} {learned:>8} ({learned / n:4.0%}) {alone:>10} ({alone / n:4.0%}) {tolerant:>10}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,34 +216,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sets", nargs="+", type=Path, help="training sets made by tools/build_analysis_set.py")
     parser.add_argument("--held-out", nargs="*", type=Path, default=[], help="sets only scored, never learned from")
     parser.add_argument("--synthetic", type=int, default=300, help="synthetic tracks to add to the training (default 300)")
-    parser.add_argument("--seed", type=int, default=0, help="draws the synthetic tracks (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="draws the synthetic tracks and the lossy copies (default 0)")
+    parser.add_argument("--lossy-copies", type=int, default=1, help="lossy copies of each track to learn from as well (default 1)")
     parser.add_argument("--folds", type=int, default=5, help="folds for the training sets' figures (default 5)")
     parser.add_argument("--workers", type=int, default=2, help="processes extracting the evidence (default 2)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where to write the model (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     training_jobs = [job for folder in args.sets for job in read_set(folder)]
     held_out_jobs = {folder: read_set(folder) for folder in args.held_out}
+    synthetic_jobs = [(args.seed, i) for i in range(args.synthetic)]
     with ProcessPoolExecutor(args.workers) as pool:
-        synthetic = list(
-            tqdm(pool.map(synthetic_example, [(args.seed, i) for i in range(args.synthetic)]), total=args.synthetic, desc="synthetic")
-        )
-        rendered = list(tqdm(pool.map(rendered_example, training_jobs), total=len(training_jobs), desc="training sets"))
-        held_out = {folder: list(pool.map(rendered_example, jobs)) for folder, jobs in held_out_jobs.items()}
+        synthetic = extract(pool, partial(synthetic_examples, copies=args.lossy_copies), synthetic_jobs, "synthetic")
+        rendered_of = partial(rendered_examples, copies=args.lossy_copies, seed=args.seed)
+        rendered = extract(pool, rendered_of, training_jobs, "training sets")
+        held_out = {folder: extract(pool, rendered_of, jobs, folder.name) for folder, jobs in held_out_jobs.items()}
     examples = synthetic + rendered
     oof = out_of_fold(examples, folds=args.folds)
     model = fit(examples)
-    print(f"{'set':<28} {'files':>5} {'learned within 4 %':>15} {'periodicity alone':>17} {'octave-tolerant':>10}")
+    print(f"{'set':<40} {'files':>5} {'learned within 4 %':>15} {'periodicity alone':>17} {'octave-tolerant':>10}")
     for folder in args.sets:
-        members = [i for i, e in enumerate(examples) if e.group == folder.name]
+        members = [i for i, e in enumerate(examples) if e.group == folder.name and not e.lossy]
         report(f"{folder.name} (out of fold)", [examples[i] for i in members], [oof[i] for i in members])
-    report("synthetic (in sample)", synthetic, [chosen_bpm(model, e) for e in synthetic])
+    originals = [e for e in synthetic if not e.lossy]
+    report("synthetic (in sample)", originals, [chosen_bpm(model, e) for e in originals])
     for folder, items in held_out.items():
-        report(f"{folder.name} (held out)", items, [chosen_bpm(model, e) for e in items])
+        for lossy in (False, True):
+            chosen = [e for e in items if e.lossy == lossy]
+            if chosen:
+                report(f"{folder.name} (held out{', lossy copies' if lossy else ''})", chosen, [chosen_bpm(model, e) for e in chosen])
     set_names = ", ".join(folder.name for folder in args.sets)
     model.save(
         args.out,
         fitted=datetime.now(UTC).isoformat(timespec="seconds"),
-        fitted_on=f"{len(rendered)} rendered tracks ({set_names}) and {len(synthetic)} synthetic (seed {args.seed})",
+        fitted_on=(
+            f"{len(training_jobs)} rendered tracks ({set_names}) and {len(originals)} synthetic (seed {args.seed});"
+            f" {args.lossy_copies} lossy {'copy' if args.lossy_copies == 1 else 'copies'} of each"
+        ),
         hyperparameters=repr(HYPERPARAMETERS),
     )
     print(f"wrote {args.out}")

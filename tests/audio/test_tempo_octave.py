@@ -20,6 +20,7 @@ from picscore.audio.tempo_octave import (
     OCTAVE_FACTORS,
     OnsetBands,
     TreeEnsemble,
+    best_octave,
     choose_octave,
     folded_profile,
     octave_features,
@@ -87,6 +88,20 @@ def test_the_shipped_model_loads_and_decides_deterministically() -> None:
     assert choices.pop() in {60.0, 120.0, 240.0}
 
 
+@pytest.mark.parametrize(
+    ("bpm", "scores", "expected_bpm"),
+    [
+        (120.0, [2.0, 1.0, -3.0], 60.0),  # the model's choice where it learned
+        (79.0, [2.0, 1.0, -3.0], 79.0),  # halving would leave the tempi it learned from: kept
+        (79.0, [2.0, -1.0, 1.0], 158.0),  # ... or the next best within them
+        (150.0, [-3.0, 1.0, 2.0], 150.0),  # doubling to 300 BPM: kept
+        (230.0, [-3.0, 1.0, 2.0], 230.0),  # a found tempo outside that range is kept rather than doubled out of it
+    ],
+)
+def test_the_octave_is_chosen_only_within_the_tempi_the_model_learned(bpm: float, scores: list[float], expected_bpm: float) -> None:
+    assert best_octave(bpm, np.array(scores)) == expected_bpm
+
+
 def _load_script():
     spec = importlib.util.spec_from_file_location("fit_tempo_octave", SCRIPT)
     module = importlib.util.module_from_spec(spec)
@@ -112,7 +127,8 @@ def test_the_fitting_tool_learns_from_a_set_and_writes_a_model(tmp_path: Path, c
     printed = capsys.readouterr().out
     assert re.search(r"^clicks \(out of fold\) +4 +\d+ \( *\d+%\) +2 \( 50%\) +\d$", printed, re.MULTILINE)
     assert re.search(r"^clicks \(held out\) +4 +\d \( *\d+%\) +2 \( 50%\) +\d$", printed, re.MULTILINE)
+    assert re.search(r"^clicks \(held out, lossy copies\) +4 +\d \( *\d+%\) +2 \( 50%\) +\d$", printed, re.MULTILINE)
     assert re.search(r"^synthetic \(in sample\) +6 ", printed, re.MULTILINE)
     with np.load(out) as stored:
-        assert "4 rendered tracks (clicks) and 6 synthetic (seed 0)" in str(stored["fitted_on"])
+        assert "4 rendered tracks (clicks) and 6 synthetic (seed 0); 1 lossy copy of each" in str(stored["fitted_on"])
     assert TreeEnsemble.load(out).roots.shape[1] == len(OCTAVE_FACTORS)

@@ -3,10 +3,11 @@
 The onset autocorrelation finds how often the music pulses, but not which pulse a listener calls the beat: a slow
 piece in running eighth notes and a quick one in quarter notes pulse alike. A small gradient-boosted tree ensemble,
 fitted by tools/fit_tempo_octave.py on rendered scores whose tempo is written (and on picscore's own synthetic
-songs and click tracks), reads the evidence at the found period: how far it lies from 120 BPM, how strongly the
-onsets recur at fractions and multiples of it, and how the full band, the bass (kick, bass line) and the highs
-(cymbals) sound over four of its pulses, at quarter-pulse resolution. The model's trees ship as arrays in
-weights/tempo_octave.npz and are evaluated here with NumPy.
+songs and click tracks), each also through a lossy codec so that encoding a song does not flip its choice, reads
+the evidence at the found period: how far it lies from 120 BPM, how strongly the onsets recur at fractions and
+multiples of it, and how the full band, the bass (kick, bass line) and the highs (cymbals) sound over four of its
+pulses, at quarter-pulse resolution. The model's trees ship as arrays in weights/tempo_octave.npz and are evaluated
+here with NumPy.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from picscore.audio.pulse import autocorrelation_at, best_grid, pulse_envelope
 
 # The model's choices, as factors of the found tempo.
 OCTAVE_FACTORS = (0.5, 1.0, 2.0)
+# The model learned from beats of 55-210 BPM: it may halve or double a tempo only into about that range (it once halved
+# a 79 BPM lullaby to 39.5, where it never saw a beat).
+HALVE_TO_AT_LEAST_BPM = 50.0
+DOUBLE_TO_AT_MOST_BPM = 220.0
 REFERENCE_BPM = 120.0
 # Multiples of the found beat period at which the onset autocorrelation is read.
 ACF_PERIOD_MULTIPLES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
@@ -151,7 +156,13 @@ def shipped_model() -> TreeEnsemble:
 def choose_octave(
     bpm: float, *, bands: OnsetBands, smoothed_acf: np.ndarray, frame_rate: float, model: TreeEnsemble | None = None
 ) -> float:
-    """`bpm` halved, kept or doubled, whichever the model finds the beat."""
+    """`bpm` halved, kept or doubled, whichever the model finds the beat among the tempi it learned from."""
     features = octave_features(bpm, bands=bands, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
-    scores = (model or shipped_model()).scores(features)
-    return bpm * OCTAVE_FACTORS[int(np.argmax(scores))]
+    return best_octave(bpm, (model or shipped_model()).scores(features))
+
+
+def best_octave(bpm: float, scores: np.ndarray) -> float:
+    """The factor of OCTAVE_FACTORS times `bpm` that scores highest, of those kept within the tempi the model learned from."""
+    choices = bpm * np.array(OCTAVE_FACTORS)
+    learned = (choices == bpm) | ((choices >= HALVE_TO_AT_LEAST_BPM) & (choices <= DOUBLE_TO_AT_MOST_BPM))
+    return float(choices[np.argmax(np.where(learned, scores, -np.inf))])
