@@ -19,7 +19,7 @@ from picscore.render.plan import MusicPart, Plan
 SAMPLE_RATE = 48000
 PEAK_CEILING_DBFS = -1.0
 JOIN_SECONDS = 0.03  # a repeat's join: this long a crossfade, centred on the downbeat
-TRACK_JOIN_SECONDS = 0.5  # where one track takes over from another: this long a crossfade, centred on the downbeat
+TRACK_JOIN_SECONDS = 0.5  # where one track takes over from another: this long an equal-power crossfade, centred on the downbeat
 
 
 def soundtrack(plan: Plan, *, sr: int = SAMPLE_RATE) -> np.ndarray:
@@ -44,9 +44,9 @@ def soundtrack(plan: Plan, *, sr: int = SAMPLE_RATE) -> np.ndarray:
         music = part.samples[part.before - before : part.before + share + after].copy()
         music *= np.float32(10 ** (normalising_gain_db(music[before : before + share], sr=sr, target_lufs=plan.target_lufs) / 20))
         if before:
-            music[: 2 * before] *= _ramp(2 * before)[:, None]
+            music[: 2 * before] *= _equal_power_ramp(2 * before)[:, None]
         if after:
-            music[len(music) - 2 * after :] *= _ramp(2 * after)[::-1, None]
+            music[len(music) - 2 * after :] *= _equal_power_ramp(2 * after)[::-1, None]
         at = starts[k] - before
         out[at : at + len(music)] += music[: n - at]
     apply_fades(out, sr=sr, fade_in_seconds=plan.fade_in_seconds, fade_out_seconds=plan.fade_out_seconds)
@@ -103,6 +103,12 @@ def join_pieces(samples: np.ndarray, pieces: list[tuple[int, int]], *, join_samp
 def _ramp(n: int) -> np.ndarray:
     """A raised cosine from 0 to 1 over n samples: with its mirror it sums to 1 (no dip or bump at a join)."""
     return ((1 - np.cos(np.pi * (np.arange(n) + 0.5) / n)) / 2).astype(np.float32)
+
+
+def _equal_power_ramp(n: int) -> np.ndarray:
+    """A quarter sine from 0 to 1 over n samples: its square and its mirror's sum to 1, so two unrelated tracks keep their
+    power through a takeover (a raised cosine leaves each at half amplitude on the downbeat, 3 dB down in power)."""
+    return np.sin(np.pi / 2 * (np.arange(n) + 0.5) / n).astype(np.float32)
 
 
 def stereo_loudness(samples: np.ndarray, *, sr: int) -> float:
