@@ -114,9 +114,7 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
     log_mel = spectral.power_to_db(mel_power)
     bands = onset_bands(log_mel, sr=sr, n_mels=config.n_mels)
     latency = -_ONSET_LATENCY_HALF_WINDOWS * (n_fft / 2) / sr
-    beats = beat.beat_track(
-        bands.full, frame_rate=config.frame_rate, bass_onset=bands.bass, high_onset=bands.high, frame_offset_seconds=-latency
-    )
+    beats = beat.beat_track(bands, frame_rate=config.frame_rate, frame_offset_seconds=-latency)
     chroma = key.chromagram(power, sr=sr, n_fft=n_fft)
     found_key = key.estimate_key(chroma)
     lufs = loudness.integrated_loudness(samples, sr=sr)

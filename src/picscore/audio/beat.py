@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from picscore.audio.pulse import autocorrelation_at, onset_autocorrelation, smoothed_autocorrelation
-from picscore.audio.tempo_octave import OnsetBands, TreeEnsemble, choose_octave
+from picscore.audio.tempo_octave import OnsetBands, choose_octave
 
 # Candidate tempi, log-spaced (0.22 % apart) so every octave is searched equally finely.
 _CANDIDATE_BPMS = np.geomspace(40.0, 240.0, 800)
@@ -42,29 +42,18 @@ class TempoPrior:
         return np.exp(-0.5 * (np.log2(np.asarray(bpm) / self.bpm) / self.octaves) ** 2)
 
 
-def estimate_tempo(
-    onset: np.ndarray,
-    *,
-    frame_rate: float,
-    bass_onset: np.ndarray | None = None,
-    high_onset: np.ndarray | None = None,
-    prior_bpm: float = 120.0,
-    prior_octaves: float = 1.0,
-    octave_model: TreeEnsemble | None = None,
-) -> tuple[float, float]:
-    """Return (bpm, periodicity) of the onset envelope; periodicity is the acf peak in 0..1.
+def estimate_tempo(bands: OnsetBands, *, frame_rate: float, prior_bpm: float = 120.0, prior_octaves: float = 1.0) -> tuple[float, float]:
+    """Return (bpm, periodicity) of the onset envelopes; periodicity is the full band's acf peak in 0..1.
 
-    `bass_onset` and `high_onset` are the onset envelopes of the low bands alone (kick and bass) and of the highs
-    (cymbals), the evidence for which pulse is the beat; without them the full envelope stands in. The octave model
-    is the package's own unless one is given.
+    The full band's autocorrelation gives the periodicity; the bass (kick and bass line) and the highs (cymbals)
+    are the evidence, with the full band, for which pulse of it is the beat (tempo_octave.py).
     """
-    acf = onset_autocorrelation(onset)
+    acf = onset_autocorrelation(bands.full)
     smoothed = smoothed_autocorrelation(acf)
     bpm = periodic_tempo(smoothed, frame_rate=frame_rate, prior=TempoPrior(bpm=prior_bpm, octaves=prior_octaves))
     if bpm == 0.0:
         return 0.0, 0.0
-    bands = OnsetBands(full=onset, bass=onset if bass_onset is None else bass_onset, high=onset if high_onset is None else high_onset)
-    bpm = choose_octave(bpm, bands=bands, smoothed_acf=smoothed, frame_rate=frame_rate, model=octave_model)
+    bpm = choose_octave(bpm, bands=bands, smoothed_acf=smoothed, frame_rate=frame_rate)
     return float(bpm), float(np.clip(_acf_at(acf, 60.0 * frame_rate / bpm), 0.0, 1.0))
 
 
@@ -189,23 +178,15 @@ def _refine_peaks(beats: np.ndarray, onset: np.ndarray) -> np.ndarray:
     return refined
 
 
-def beat_track(
-    onset: np.ndarray,
-    *,
-    frame_rate: float,
-    bass_onset: np.ndarray | None = None,
-    high_onset: np.ndarray | None = None,
-    frame_offset_seconds: float = 0.0,
-) -> BeatTrack:
-    """Tempo and beat times (seconds) from an onset envelope sampled at `frame_rate` Hz.
+def beat_track(bands: OnsetBands, *, frame_rate: float, frame_offset_seconds: float = 0.0) -> BeatTrack:
+    """Tempo and beat times (seconds) from onset envelopes sampled at `frame_rate` Hz; the beats follow the full band.
 
-    `bass_onset` and `high_onset` are the low and high bands' own onset envelopes (see estimate_tempo).
     `frame_offset_seconds` is added to every beat time to correct the envelope's latency.
     The reported BPM is refined from the tracked beats by a least-squares fit when that
     agrees with the autocorrelation estimate within 4 %.
     """
-    bpm, periodicity = estimate_tempo(onset, frame_rate=frame_rate, bass_onset=bass_onset, high_onset=high_onset)
-    frames = track_beats(onset, frame_rate=frame_rate, bpm=bpm)
+    bpm, periodicity = estimate_tempo(bands, frame_rate=frame_rate)
+    frames = track_beats(bands.full, frame_rate=frame_rate, bpm=bpm)
     times = np.maximum(frames / frame_rate + frame_offset_seconds, 0.0)
     if len(times) >= 8:
         slope = np.polyfit(np.arange(len(times)), times, 1)[0]

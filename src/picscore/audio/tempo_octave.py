@@ -153,12 +153,10 @@ def shipped_model() -> TreeEnsemble:
     return TreeEnsemble.load(resources.files("picscore.audio.weights").joinpath(MODEL_FILE).open("rb"))
 
 
-def choose_octave(
-    bpm: float, *, bands: OnsetBands, smoothed_acf: np.ndarray, frame_rate: float, model: TreeEnsemble | None = None
-) -> float:
-    """`bpm` halved, kept or doubled, whichever the model finds the beat among the tempi it learned from."""
+def choose_octave(bpm: float, *, bands: OnsetBands, smoothed_acf: np.ndarray, frame_rate: float) -> float:
+    """`bpm` halved, kept or doubled, whichever the shipped model finds the beat among the tempi it learned from."""
     features = octave_features(bpm, bands=bands, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
-    return best_octave(bpm, (model or shipped_model()).scores(features))
+    return best_octave(bpm, shipped_model().scores(features))
 
 
 def best_octave(bpm: float, scores: np.ndarray) -> float:
