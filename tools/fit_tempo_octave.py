@@ -42,10 +42,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from picscore.audio import spectral
-from picscore.audio.analysis import DEFAULT_CONFIG, onset_bands
-from picscore.audio.beat import TempoPrior, periodic_tempo
-from picscore.audio.pulse import onset_autocorrelation, smoothed_autocorrelation
+from picscore.audio.analysis import DEFAULT_CONFIG, front_end
+from picscore.audio.beat import TempoPrior, find_periodicity
 from picscore.audio.tempo_octave import MODEL_FILE, OCTAVE_FACTORS, TreeEnsemble, best_octave, octave_features
 from picscore.compose.composer import compose
 from picscore.compose.synth import SongSpec, click_track, render_song
@@ -85,25 +83,16 @@ def within(bpm: float, truth: float, *, factors: tuple[float, ...] = (1.0,)) -> 
 
 def example(samples: np.ndarray, *, truth_bpm: float, group: str, source: str, lossy: bool = False) -> Example:
     """The periodicity and octave evidence of mono `samples` at the analysis rate, as picscore's analysis finds them."""
-    config = DEFAULT_CONFIG
-    power = spectral.power_spectrogram(samples, n_fft=config.n_fft, hop_length=config.hop_length)
-    log_mel = spectral.power_to_db(spectral.mel_filterbank(sr=config.sr, n_fft=config.n_fft, n_mels=config.n_mels) @ power)
-    bands = onset_bands(log_mel, sr=config.sr, n_mels=config.n_mels)
-    smoothed = smoothed_autocorrelation(onset_autocorrelation(bands.full))
-    found = periodic_tempo(smoothed, frame_rate=config.frame_rate, prior=TempoPrior())
-    features = octave_features(found, bands=bands, smoothed_acf=smoothed, frame_rate=config.frame_rate)
-    return Example(group=group, source=source, lossy=lossy, truth_bpm=truth_bpm, found_bpm=found, features=features)
+    rate = DEFAULT_CONFIG.frame_rate
+    onsets = front_end(samples, config=DEFAULT_CONFIG).onsets
+    found = find_periodicity(onsets.full, frame_rate=rate, prior=TempoPrior())
+    features = octave_features(found.bpm, bands=onsets, smoothed_acf=found.smoothed_acf, frame_rate=rate)
+    return Example(group=group, source=source, lossy=lossy, truth_bpm=truth_bpm, found_bpm=found.bpm, features=features)
 
 
-def with_lossy_copies(samples: np.ndarray, *, sr: int, copies: int, rng: np.random.Generator, **labels: str | float) -> list[Example]:
-    """The example of mono `samples` at `sr` Hz, then of `copies` round trips of them through lossy formats drawn from `rng`."""
-    analysis_rate = DEFAULT_CONFIG.sr
-    at_analysis_rate = samples if sr == analysis_rate else decode_round_trip(samples, sr=sr, suffix=".wav")
-    examples = [example(at_analysis_rate, **labels)]
-    for _ in range(copies):
-        suffix = str(rng.choice(LOSSY_SUFFIXES))
-        examples.append(example(decode_round_trip(samples, sr=sr, suffix=suffix), lossy=True, **labels))
-    return examples
+def lossy_examples(samples: np.ndarray, *, sr: int, copies: int, rng: np.random.Generator, **labels: str | float) -> list[Example]:
+    """Examples of `copies` round trips of mono `samples` at `sr` Hz through lossy formats drawn from `rng`."""
+    return [example(decode_round_trip(samples, sr=sr, suffix=str(rng.choice(LOSSY_SUFFIXES))), lossy=True, **labels) for _ in range(copies)]
 
 
 def decode_round_trip(samples: np.ndarray, *, sr: int, suffix: str) -> np.ndarray:
@@ -120,7 +109,9 @@ def rendered_examples(job: tuple[Path, float, str], *, copies: int, seed: int) -
     rng = np.random.default_rng([seed, *path.as_posix().encode()])
     sr = int(rng.choice(LOSSY_RATES))
     labels = {"truth_bpm": truth_bpm, "group": path.parent.name, "source": source}
-    return with_lossy_copies(decode_audio(path, sr=sr).samples, sr=sr, copies=copies, rng=rng, **labels)
+    original = decode_audio(path, sr=DEFAULT_CONFIG.sr).samples
+    source = original if sr == DEFAULT_CONFIG.sr else decode_audio(path, sr=sr).samples
+    return [example(original, **labels), *lossy_examples(source, sr=sr, copies=copies, rng=rng, **labels)]
 
 
 def synthetic_examples(job: tuple[int, int], *, copies: int) -> list[Example]:
@@ -156,7 +147,8 @@ def synthetic_examples(job: tuple[int, int], *, copies: int) -> list[Example]:
         )
         samples = piece.mono
     labels = {"truth_bpm": bpm, "group": "synthetic", "source": f"{kind} {index}"}
-    return with_lossy_copies(samples.astype(np.float32), sr=sr, copies=copies, rng=rng, **labels)
+    samples = samples.astype(np.float32)
+    return [example(samples, **labels), *lossy_examples(samples, sr=sr, copies=copies, rng=rng, **labels)]
 
 
 def read_set(folder: Path) -> list[tuple[Path, float, str]]:

@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import PIL
 import pytest
 from PIL import Image, ImageCms, features
 
@@ -238,7 +239,9 @@ def test_grey_image_with_a_linear_grey_profile(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("mode", "colour", "expected"), [("LAB", (127, 128, 128), (119, 119, 119)), ("YCbCr", (128, 128, 128), GREY)])
 def test_other_tiff_colour_modes(tmp_path: Path, mode: str, colour: tuple[int, ...], expected: tuple[int, ...]) -> None:
     Image.new(mode, (8, 8), colour).save(tmp_path / "odd.tif")
-    assert Image.open(tmp_path / "odd.tif").mode == mode
+    written = Image.open(tmp_path / "odd.tif").mode
+    if written != mode:  # Pillow 11 (which the bench extra's moviepy pins) writes a YCbCr TIFF as RGB
+        pytest.skip(f"Pillow {PIL.__version__} cannot write a {mode} TIFF (it wrote {written})")
     assert _close(load_image(tmp_path / "odd.tif").getpixel((4, 4)), expected, 1)  # CIE L* 50 grey is sRGB 119
 
 

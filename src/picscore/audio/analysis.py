@@ -109,12 +109,10 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
     """Analyse mono float32 `samples` at `config.sr` Hz; TooShortError below MIN_ANALYSIS_SECONDS."""
     check_duration(len(samples) / config.sr)
     sr, n_fft = config.sr, config.n_fft
-    power = spectral.power_spectrogram(samples, n_fft=n_fft, hop_length=config.hop_length)
-    mel_power = spectral.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=config.n_mels) @ power
-    log_mel = spectral.power_to_db(mel_power)
-    bands = onset_bands(log_mel, sr=sr, n_mels=config.n_mels)
+    spectra = front_end(samples, config=config)
+    power, mel_power, log_mel = spectra.power, spectra.mel_power, spectra.log_mel
     latency = -_ONSET_LATENCY_HALF_WINDOWS * (n_fft / 2) / sr
-    beats = beat.beat_track(bands, frame_rate=config.frame_rate, frame_offset_seconds=-latency)
+    beats = beat.beat_track(spectra.onsets, frame_rate=config.frame_rate, frame_offset_seconds=-latency)
     chroma = key.chromagram(power, sr=sr, n_fft=n_fft)
     found_key = key.estimate_key(chroma)
     lufs = loudness.integrated_loudness(samples, sr=sr)
@@ -147,6 +145,24 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
         highlight_start=start,
         highlight_end=end,
     )
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    """The spectra every descriptor is read from, and the onset envelopes the tempo is read from."""
+
+    power: np.ndarray  # [1 + n_fft / 2, frames] STFT power
+    mel_power: np.ndarray  # [n_mels, frames]
+    log_mel: np.ndarray  # [n_mels, frames] in dB
+    onsets: OnsetBands
+
+
+def front_end(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> FrontEnd:
+    """The one STFT of mono `samples` at `config.sr` Hz, its mel bands and their onset envelopes."""
+    power = spectral.power_spectrogram(samples, n_fft=config.n_fft, hop_length=config.hop_length)
+    mel_power = spectral.mel_filterbank(sr=config.sr, n_fft=config.n_fft, n_mels=config.n_mels) @ power
+    log_mel = spectral.power_to_db(mel_power)
+    return FrontEnd(power, mel_power, log_mel, onset_bands(log_mel, sr=config.sr, n_mels=config.n_mels))
 
 
 def onset_bands(log_mel: np.ndarray, *, sr: int, n_mels: int) -> OnsetBands:

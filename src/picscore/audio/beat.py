@@ -48,13 +48,27 @@ def estimate_tempo(bands: OnsetBands, *, frame_rate: float, prior_bpm: float = 1
     The full band's autocorrelation gives the periodicity; the bass (kick and bass line) and the highs (cymbals)
     are the evidence, with the full band, for which pulse of it is the beat (tempo_octave.py).
     """
-    acf = onset_autocorrelation(bands.full)
-    smoothed = smoothed_autocorrelation(acf)
-    bpm = periodic_tempo(smoothed, frame_rate=frame_rate, prior=TempoPrior(bpm=prior_bpm, octaves=prior_octaves))
-    if bpm == 0.0:
+    found = find_periodicity(bands.full, frame_rate=frame_rate, prior=TempoPrior(bpm=prior_bpm, octaves=prior_octaves))
+    if found.bpm == 0.0:
         return 0.0, 0.0
-    bpm = choose_octave(bpm, bands=bands, smoothed_acf=smoothed, frame_rate=frame_rate)
-    return float(bpm), float(np.clip(_acf_at(acf, 60.0 * frame_rate / bpm), 0.0, 1.0))
+    bpm = choose_octave(found.bpm, bands=bands, smoothed_acf=found.smoothed_acf, frame_rate=frame_rate)
+    return float(bpm), float(np.clip(_acf_at(found.acf, 60.0 * frame_rate / bpm), 0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class Periodicity:
+    """How often an onset envelope recurs: the periodic tempo (0 when none fits) and the autocorrelations it was read from."""
+
+    bpm: float
+    acf: np.ndarray
+    smoothed_acf: np.ndarray
+
+
+def find_periodicity(onset: np.ndarray, *, frame_rate: float, prior: TempoPrior) -> Periodicity:
+    """The periodic tempo of an onset envelope sampled at `frame_rate` Hz, before its octave is chosen."""
+    acf = onset_autocorrelation(onset)
+    smoothed = smoothed_autocorrelation(acf)
+    return Periodicity(periodic_tempo(smoothed, frame_rate=frame_rate, prior=prior), acf, smoothed)
 
 
 def periodic_tempo(smoothed_acf: np.ndarray, *, frame_rate: float, prior: TempoPrior) -> float:
