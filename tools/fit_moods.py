@@ -72,7 +72,7 @@ class PictureData:
 @dataclass(frozen=True)
 class MusicData:
     ids: np.ndarray  # [m] track ids in the cache library
-    descriptors: np.ndarray  # [m, 9]
+    descriptors: np.ndarray  # [m, len(DESCRIPTORS)]
     taggers: np.ndarray  # [m, 500]
     quadrants: np.ndarray  # [m]
     artists: np.ndarray  # [m]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.moods.heads import heads_version, load_head
-from picscore.moods.music import DESCRIPTOR_HEAD, DESCRIPTORS, EMBEDDING_WIDTH, FULL_HEAD, TAG_WIDTH, TAGGERS, music_moods
+from picscore.moods.music import DESCRIPTOR_HEAD, DESCRIPTORS, EMBEDDING_WIDTH, FULL_HEAD, TAG_WIDTH, TAGGERS, descriptor_row, music_moods
 from picscore.moods.picture import PICTURE_HEAD, picture_moods
 from picscore.moods.plane import AROUSAL_SIGNS, VALENCE_SIGNS
 
@@ -43,7 +44,10 @@ def test_picture_moods_from_real_pictures_are_in_range_and_deterministic(tmp_pat
 
 
 def test_music_moods_are_probabilities_and_their_expected_signs(rng: np.random.Generator) -> None:
-    ranges = [(60, 180), (0, 1), (-1, 1), (0, 1), (-30, -8), (-12, -0.1), (500, 4000), (-40, -10), (1, 10)]  # DESCRIPTORS order
+    ranges = [
+        (60, 180), (0, 1), (-1, 1), (0, 1), (-30, -8), (-12, -0.1), (500, 4000), (-40, -10), (1, 10),
+        (-50, -20), (-35, -12), (-25, -6), (0.2, 0.8), (0.5, 6), (0, 0.3), (0.8, 3),
+    ]  # fmt: skip  # DESCRIPTORS order
     descriptors = np.column_stack([rng.uniform(low, high, 8) for low, high in ranges])
     taggers = np.hstack([rng.normal(size=(8, 400)), rng.uniform(0, 0.5, size=(8, 100))])
     for moods in (music_moods(descriptors), music_moods(descriptors, taggers)):
@@ -52,3 +56,22 @@ def test_music_moods_are_probabilities_and_their_expected_signs(rng: np.random.G
         np.testing.assert_allclose(moods.arousal, moods.quadrants @ AROUSAL_SIGNS)
         assert np.all(np.abs(moods.valence) <= 1.0) and np.all(np.abs(moods.arousal) <= 1.0)
     np.testing.assert_array_equal(music_moods(descriptors, taggers).quadrants, music_moods(descriptors, taggers).quadrants)
+
+
+def test_the_descriptor_row_reads_the_energy_curve_and_the_beats_as_computed_by_hand() -> None:
+    track = {
+        "bpm": 120.0, "tempo_confidence": 0.5, "key_mode": "minor", "key_confidence": 0.3, "loudness_lufs": -float("inf"),
+        "peak_dbfs": -3.0, "brightness_hz": 1500.0, "duration": 4.0,
+        "energy_curve": np.array([-30.0, -20.0, -20.0, -10.0, -30.0]),  # mean -22, below it: -30 twice
+        "beats": np.array([0.5, 1.0, 1.5, 2.5]),  # intervals 0.5, 0.5, 1.0: mean 2/3, sd sqrt(2)/6
+    }  # fmt: skip
+    row = dict(zip(DESCRIPTORS, descriptor_row(track), strict=True))
+    assert row["mode"] == -1.0 and row["loudness_lufs"] == -70.0  # silence's -inf LUFS is floored
+    assert row["energy_mean_db"] == pytest.approx(-22.0) and row["energy_median_db"] == pytest.approx(-20.0)
+    assert row["energy_p10_db"] == pytest.approx(-30.0) and row["energy_p90_db"] == pytest.approx(-14.0)
+    assert row["quiet_share"] == pytest.approx(0.4)
+    assert row["energy_change_db"] == pytest.approx((10 + 0 + 10 + 20) / 4)
+    assert row["beat_interval_cv"] == pytest.approx((np.sqrt(2) / 6) / (2 / 3))
+    assert row["beats_per_second"] == pytest.approx(1.0)
+    no_beats = descriptor_row({**track, "beats": np.zeros(0), "energy_curve": np.zeros(0)})
+    assert np.all(np.isfinite(no_beats)) and dict(zip(DESCRIPTORS, no_beats, strict=True))["beats_per_second"] == 0.0

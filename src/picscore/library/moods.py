@@ -22,7 +22,8 @@ from picscore.moods.music import (
 )
 
 _DESCRIPTOR_COLUMNS = (
-    "bpm", "tempo_confidence", "key_mode", "key_confidence", "loudness_lufs", "peak_dbfs", "brightness_hz", "energy_curve",
+    "bpm", "tempo_confidence", "key_mode", "key_confidence", "loudness_lufs", "peak_dbfs", "brightness_hz", "energy_curve", "beats",
+    "duration",
 )  # fmt: skip
 _BATCH = 2000
 _NOTE = "moods-current"
@@ -61,7 +62,7 @@ def rescore_moods(library: Library) -> int:
 
 
 def descriptor_matrix(library: Library, ids: np.ndarray) -> np.ndarray:
-    """[len(ids), 9] the descriptor rows the music mood heads read (moods/music.py) of stored tracks, in the order of `ids`."""
+    """[len(ids), len(DESCRIPTORS)] the descriptor rows the music mood heads read (moods/music.py) of stored tracks, by `ids`."""
     rows = {row["id"]: row for row in library.fields(ids, _DESCRIPTOR_COLUMNS)}
     return np.array([descriptor_row(rows[int(i)]) for i in ids]).reshape(-1, len(DESCRIPTORS))
 

@@ -26,6 +26,7 @@ from picscore.moods.plane import AROUSAL_SIGNS, VALENCE_SIGNS
 
 DESCRIPTORS = (
     "bpm", "tempo_confidence", "mode", "key_confidence", "loudness_lufs", "peak_dbfs", "brightness_hz", "energy_mean_db", "energy_sd_db",
+    "energy_p10_db", "energy_median_db", "energy_p90_db", "quiet_share", "energy_change_db", "beat_interval_cv", "beats_per_second",
 )  # fmt: skip
 # The taggers whose outputs the full head reads, in column order, and the width of each output.
 TAGGERS = ("musicnn-mtt", "musicnn-msd")
@@ -48,10 +49,17 @@ def model_name(*, full: bool) -> str:
 
 
 def descriptor_row(track: Mapping[str, Any]) -> np.ndarray:
-    """[len(DESCRIPTORS)] of a track's stored fields (a library row or an analysis row): mode is +1 major, -1 minor;
-    the energy curve (dBFS every 0.5 s) gives its mean and spread."""
+    """[len(DESCRIPTORS)] of a track's stored fields (a library row or an analysis row): mode is +1 major, -1 minor.
+
+    The energy curve (dBFS every 0.5 s) gives its mean, spread, 10th, 50th and 90th percentiles, the share of it below
+    its mean and its mean change from one half second to the next; the beats give how evenly they fall (the spread of
+    their intervals over their mean) and how many there are a second. With them the full head agreed with people on 0.730
+    of the rated clips against 0.721, out of fold over ten fold seeds (docs/how-matching-works.md).
+    """
     energy = np.asarray(track["energy_curve"], dtype=np.float64)
     energy = energy if energy.size else np.zeros(1)
+    intervals = np.diff(np.asarray(track["beats"], dtype=np.float64))
+    evenness = intervals.std() / intervals.mean() if len(intervals) >= 2 and intervals.mean() > 0 else 0.0
     return np.array(
         [
             track["bpm"],
@@ -63,6 +71,11 @@ def descriptor_row(track: Mapping[str, Any]) -> np.ndarray:
             track["brightness_hz"],
             energy.mean(),
             energy.std(),
+            *np.percentile(energy, [10, 50, 90]),
+            np.mean(energy < energy.mean()),
+            np.abs(np.diff(energy)).mean() if energy.size > 1 else 0.0,
+            evenness,
+            (len(intervals) + 1) / max(track["duration"], 1e-9) if len(intervals) else 0.0,
         ],
         dtype=np.float64,
     )
@@ -79,7 +92,7 @@ def has_taggers(encodings: Mapping[str, Any]) -> bool:
 
 
 def music_moods(descriptors: np.ndarray, taggers: np.ndarray | None = None) -> MusicMoods:
-    """Moods of tracks from their descriptor rows [n, 9] and, for the full head, their tagger inputs [n, 500]."""
+    """Moods of tracks from their descriptor rows [n, len(DESCRIPTORS)] and, for the full head, their tagger inputs [n, 500]."""
     descriptors = np.atleast_2d(descriptors)
     if taggers is None:
         logits = load_head(DESCRIPTOR_HEAD)(descriptors)

@@ -42,7 +42,7 @@ from picscore.moods.picture import LAYER_SIDE, describe_pictures
 from picscore.vision.colour import colour_descriptors
 
 VIEWS = 4  # the plain picture and three augmented copies
-_AUGMENTATION_VERSION = 2  # of the augmentations and of what an item holds (2: layers, descriptors)
+_AUGMENTATION_VERSION = 3  # of the augmentations and of what an item holds (2: layers, descriptors; 3: more descriptors)
 _MIN_EXCERPT_SECONDS = 3.0  # one musicnn patch
 
 
@@ -66,7 +66,7 @@ class MusicItem:
 
     patches: np.ndarray  # [2, patches, 400] per 3 s patch, both taggers side by side; as it is, then at another gain
     tags: np.ndarray  # [100] mean tag probabilities, MTT then MSD
-    descriptors: np.ndarray  # [9] what the music mood heads read of the analysis (moods/music.py)
+    descriptors: np.ndarray  # [len(DESCRIPTORS)] what the music mood heads read of the analysis (moods/music.py)
 
     @property
     def embedding(self) -> np.ndarray:
