@@ -49,7 +49,7 @@ from picscore.moods.music import DESCRIPTOR_HEAD, FULL_HEAD
 from picscore.moods.picture import PICTURE_HEAD
 from picscore.moods.plane import AROUSAL_SIGNS, QUADRANTS, VALENCE_SIGNS, quadrant_index
 from picscore.paths import data_dir
-from picscore.trackspace.candidates import candidates_from_rows, read_tags
+from picscore.trackspace.candidates import Candidates, candidates_from_rows, read_tags
 from picscore.train.mood_metrics import CongruenceReport, classification_report, congruence_report, pearson_r
 from picscore.train.mood_sets import read_music_labels, read_picture_ratings
 
@@ -221,24 +221,28 @@ def _report_congruence(
     rows = {row["id"]: row for row in library.list_tracks()}
     tags, untagged = read_tags(library, music.ids)
     truth = quadrant_index(*pictures.ratings.T)
-    known_quadrants = np.eye(len(QUADRANTS))[music.quadrants]
 
-    def congruence(moods: np.ndarray, probabilities: np.ndarray, variant: str) -> CongruenceReport:
+    def clips(probabilities: np.ndarray) -> Candidates:
+        """The clips as suggest's candidates, with the moods of these quadrant probabilities."""
         track_rows = [
             {**rows[int(i)], "valence": float(p @ VALENCE_SIGNS), "arousal": float(p @ AROUSAL_SIGNS)}
             for i, p in zip(music.ids, probabilities, strict=True)
         ]
-        candidates = candidates_from_rows(track_rows, tags, untagged)
+        return candidates_from_rows(track_rows, tags, untagged)
+
+    def congruence(moods: np.ndarray, candidates: Candidates, variant: str) -> CongruenceReport:
         top = best_tracks(Pictures(moods, pictures.probabilities), candidates, top=10, variant=variant)
         return congruence_report(top, music.quadrants, truth, n_permutations=permutations)
 
+    labelled_clips = clips(np.eye(len(QUADRANTS))[music.quadrants])
     reports: dict[str, list[CongruenceReport]] = {variant: [] for variant in VARIANTS}
     bounds: dict[str, list[CongruenceReport]] = {"people's picture moods": [], "the clips' own quadrants": []}
     for moods, probabilities in zip(picture_moods, quadrant_probabilities, strict=True):
+        candidates = clips(probabilities)
         for variant in VARIANTS:
-            reports[variant].append(congruence(moods, probabilities, variant))
-        bounds["people's picture moods"].append(congruence(pictures.ratings, probabilities, DEFAULT_VARIANT))
-        bounds["the clips' own quadrants"].append(congruence(moods, known_quadrants, DEFAULT_VARIANT))
+            reports[variant].append(congruence(moods, candidates, variant))
+        bounds["people's picture moods"].append(congruence(pictures.ratings, candidates, DEFAULT_VARIANT))
+        bounds["the clips' own quadrants"].append(congruence(moods, labelled_clips, DEFAULT_VARIANT))
     print(f"\ncongruence: out-of-fold moods, each picture's top 10 of {len(music.ids)} clips by suggest (chance 0.25),")
     print(f"mean over {len(picture_moods)} fold seeds; p: the largest of theirs")
     _print_congruence("variant", reports)

@@ -110,8 +110,8 @@ def rendered_examples(job: tuple[Path, float, str], *, copies: int, seed: int) -
     sr = int(rng.choice(LOSSY_RATES))
     labels = {"truth_bpm": truth_bpm, "group": path.parent.name, "source": source}
     original = decode_audio(path, sr=DEFAULT_CONFIG.sr).samples
-    source = original if sr == DEFAULT_CONFIG.sr else decode_audio(path, sr=sr).samples
-    return [example(original, **labels), *lossy_examples(source, sr=sr, copies=copies, rng=rng, **labels)]
+    at_copy_rate = original if sr == DEFAULT_CONFIG.sr else decode_audio(path, sr=sr).samples
+    return [example(original, **labels), *lossy_examples(at_copy_rate, sr=sr, copies=copies, rng=rng, **labels)]
 
 
 def synthetic_examples(job: tuple[int, int], *, copies: int) -> list[Example]:

@@ -58,7 +58,8 @@ def descriptor_row(track: Mapping[str, Any]) -> np.ndarray:
     """
     energy = np.asarray(track["energy_curve"], dtype=np.float64)
     energy = energy if energy.size else np.zeros(1)
-    intervals = np.diff(np.asarray(track["beats"], dtype=np.float64))
+    beats = np.asarray(track["beats"], dtype=np.float64)
+    intervals = np.diff(beats)
     evenness = intervals.std() / intervals.mean() if len(intervals) >= 2 and intervals.mean() > 0 else 0.0
     return np.array(
         [
@@ -75,7 +76,7 @@ def descriptor_row(track: Mapping[str, Any]) -> np.ndarray:
             np.mean(energy < energy.mean()),
             np.abs(np.diff(energy)).mean() if energy.size > 1 else 0.0,
             evenness,
-            (len(intervals) + 1) / max(track["duration"], 1e-9) if len(intervals) else 0.0,
+            len(beats) / max(track["duration"], 1e-9) if len(beats) >= 2 else 0.0,
         ],
         dtype=np.float64,
     )
