@@ -38,6 +38,17 @@ def test_first_run_indexes_every_audio_file(library: Library, music_folder: Path
     assert summary.audio_seconds == pytest.approx(48.0, abs=0.5)
 
 
+def test_new_tracks_are_numbered_as_their_files_sort_whatever_order_they_finish_in(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "music"
+    folder.mkdir()
+    write_song(folder / "a.flac", seconds=240.0, bpm=100, seed=1)  # the first file takes longest: it finishes last
+    for k, name in enumerate("bcd", start=2):
+        write_song(folder / f"{name}.flac", seconds=6.0, bpm=100 + 10 * k, seed=k)
+    summary = _index(library, folder, jobs=2)
+    assert summary.indexed == 4
+    assert [Path(t["path"]).name for t in sorted(library.list_tracks(), key=lambda t: t["id"])] == ["a.flac", "b.flac", "c.flac", "d.flac"]
+
+
 def test_second_run_on_an_unchanged_folder_does_no_work(library: Library, music_folder: Path, monkeypatch) -> None:
     _index(library, music_folder)
     before = _by_name(library)

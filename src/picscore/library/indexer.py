@@ -4,8 +4,9 @@ A file is analysed only when it is new or changed (size, mtime, then content fin
 or was analysed by an older analyser; a music encoder (musicnn) runs on a file only when
 its stored output is missing or from an older version of that encoder. A known fingerprint
 at a new path is a move (the old path is gone) or a copy; neither is analysed again. Each
-file is decoded once for all of its work, and each finished track is committed on its own,
-so a killed run loses only the tracks in flight and the next run picks up from there.
+file is decoded once for all of its work, and each finished track is committed on its own, in the
+order the files sort (so the same folder indexed twice numbers its tracks the same), so a killed run
+loses only the tracks in flight or finished behind one, and the next run picks up from there.
 
 A new track's mood is computed with its analysis (moods/music.py); at the end of a run, every track
 whose stored mood no longer fits what is stored of it (a tagger added later, a library indexed by an
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -264,21 +266,52 @@ def _run_all(library: Library, pool: WorkerPool | RayPool, jobs: list[_Job], sum
         # Each worker loads the networks before its first file: say so, or the bar sits at 0 without a word.
         print("loading the music networks…", file=sys.stderr, flush=True)
     bar = tqdm(total=len(jobs), unit="track", desc="analysing", file=sys.stderr, disable=not progress or not jobs, dynamic_ncols=True)
+    in_order = _InJobOrder([job.stat.path for job in jobs])
     with bar, _stop_when_every_file_crashes("the analysis", stat_of=lambda job: job.stat):
-        for outcome in pool.map_unordered(_run_job, jobs, on_crash=lambda job, cause: _crashed(job.stat, cause, "the analysis")):
-            if outcome.error:
-                _record_failure(library, summary, outcome.stat, outcome.error)
-            else:
-                result: _Result = outcome.value
-                if result.row is not None:
-                    library.save_track(result.row, result.encodings)
-                    summary.indexed += 1
-                else:
-                    library.save_encodings(track_ids[outcome.stat.path], result.encodings)
-                    summary.encoded += 1
-                summary.audio_seconds += result.duration_seconds
-            bar.set_postfix(failed=summary.failed, refresh=False)
-            bar.update()
+        try:
+            for outcome in pool.map_unordered(_run_job, jobs, on_crash=lambda job, cause: _crashed(job.stat, cause, "the analysis")):
+                if outcome.error:
+                    _record_failure(library, summary, outcome.stat, outcome.error)
+                for ready in in_order.finished(outcome.stat.path, None if outcome.error else outcome):
+                    _store(library, summary, ready, track_id=track_ids[ready.stat.path])
+                bar.set_postfix(failed=summary.failed, refresh=False)
+                bar.update()
+        finally:  # interrupted: what has finished is kept all the same
+            for ready in in_order.held():
+                _store(library, summary, ready, track_id=track_ids[ready.stat.path])
+
+
+class _InJobOrder:
+    """Releases finished work in the order of the jobs, whatever order the workers finish it in: new tracks are
+    then numbered as their files sort, so indexing the same folder twice gives each track the same id."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self._waiting = deque(paths)
+        self._done: dict[str, _Outcome | None] = {}
+
+    def finished(self, path: str, outcome: _Outcome | None) -> list[_Outcome]:
+        """Note `path` as finished (None: it failed); the outcomes now due, in job order."""
+        self._done[path] = outcome
+        due = []
+        while self._waiting and self._waiting[0] in self._done:
+            if (ready := self._done.pop(self._waiting.popleft())) is not None:
+                due.append(ready)
+        return due
+
+    def held(self) -> list[_Outcome]:
+        """The finished outcomes still held back by unfinished earlier jobs, in job order (when a run stops early)."""
+        return [ready for path in self._waiting if (ready := self._done.pop(path, None)) is not None]
+
+
+def _store(library: Library, summary: IndexSummary, outcome: _Outcome, *, track_id: int | None) -> None:
+    result: _Result = outcome.value
+    if result.row is not None:
+        library.save_track(result.row, result.encodings)
+        summary.indexed += 1
+    else:
+        library.save_encodings(track_id, result.encodings)
+        summary.encoded += 1
+    summary.audio_seconds += result.duration_seconds
 
 
 def _record_failure(library: Library, summary: IndexSummary, stat: FileStat, error: str) -> None:
