@@ -13,6 +13,17 @@ apart. --files lists every file's answers.
 
     python tools/build_analysis_set.py /tmp/analysis_set --pieces 40 --seed 0
     python bench/analysis_accuracy.py /tmp/analysis_set [/tmp/analysis_set2 ...] [--files] [--json]
+
+Real recordings seldom come with a written tempo. --reference TSV (columns audio, bpm; paths relative to the TSV)
+instead compares picscore's and librosa's tempo on those files with another estimator's, by relation: the same
+tempo (within 4 %), double, half, 3:2, 2:3, three times, a third, or other. The docs' figures use tempo-cnn
+(Schreiber & Mueller 2018, trained on human-annotated recordings; AGPL-3.0, TensorFlow 2.17) in a venv of its own:
+
+    pip install tempocnn==0.0.8
+    python -c 'import sys, keras; from tempocnn.classifier import TempoClassifier; from tempocnn.feature import read_features
+    keras.utils.disable_interactive_logging(); c = TempoClassifier("ismir2018"); print("audio\\tbpm")
+    for f in sys.argv[1:]: print(f"{f}\\t{c.estimate_tempo(read_features(f), interpolate=True):.2f}")' ~/clips/*/*.mp3 > reference.tsv
+    python bench/analysis_accuracy.py --reference reference.tsv
 """
 
 from __future__ import annotations
@@ -82,6 +93,14 @@ def tempo_within(bpm: float, truth: float, *, factors: Sequence[float]) -> bool:
     return any(abs(bpm - truth * f) <= TEMPO_TOLERANCE * truth * f for f in factors)
 
 
+TEMPO_RELATIONS = {"same": 1.0, "double": 2.0, "half": 1 / 2, "3:2": 3 / 2, "2:3": 2 / 3, "three times": 3.0, "a third": 1 / 3}
+
+
+def tempo_relation(bpm: float, reference: float) -> str:
+    """How a tempo relates to a reference tempo: a name of TEMPO_RELATIONS (within 4 %), or "other"."""
+    return next((name for name, factor in TEMPO_RELATIONS.items() if tempo_within(bpm, reference, factors=(factor,))), "other")
+
+
 def key_relation(estimate: tuple[int, str], truth: tuple[int, str]) -> str:
     """How an estimated key relates to the true one, in the MIREX classes."""
     (tonic, mode), (true_tonic, true_mode) = estimate, truth
@@ -120,6 +139,7 @@ METHODS: dict[str, Callable[[np.ndarray], Answer]] = {
     "librosa beat_track": librosa_tempo,
     "Krumhansl-Kessler on chroma_cqt": krumhansl_cqt_key,
 }
+TEMPO_METHODS = ("picscore", "librosa beat_track")
 
 
 def read_labels(folder: Path) -> list[tuple[Path, Answer, dict[str, str]]]:
@@ -162,6 +182,37 @@ def run(folders: Sequence[Path], *, show_files: bool) -> dict[str, dict[str, Tal
     return tallies
 
 
+def read_reference(path: Path) -> list[tuple[Path, float]]:
+    """(audio path, reference tempo) of every row of a reference TSV (columns audio, bpm; paths relative to it)."""
+    if not path.is_file():
+        raise SystemExit(f"{path}: not found")
+    with open(path, encoding="utf-8") as handle:
+        return [(path.parent / row["audio"], float(row["bpm"])) for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def run_reference(path: Path, *, show_files: bool) -> dict[str, Counter[str]]:
+    """How often each tempo method's answer stands in each relation to the reference's, over the reference's files."""
+    counts: dict[str, Counter[str]] = {name: Counter() for name in TEMPO_METHODS}
+    for audio, reference in read_reference(path):
+        samples = decode_audio(audio, sr=SR).samples
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tempi = {name: METHODS[name](samples).bpm for name in TEMPO_METHODS}
+        for name, bpm in tempi.items():
+            counts[name][tempo_relation(bpm, reference)] += 1
+        if show_files:
+            answers = " | ".join(f"{name} {bpm:6.1f}" for name, bpm in tempi.items())
+            print(f"{audio.name:24s} reference {reference:6.1f} | {answers}", flush=True)
+    return counts
+
+
+def print_relations(counts: dict[str, Counter[str]]) -> None:
+    relations = [*TEMPO_RELATIONS, "other"]
+    print(f"{'tempo against the reference':28s} {'files':>5s} " + " ".join(f"{r:>11s}" for r in relations))
+    for name, counter in counts.items():
+        print(f"{name:28s} {sum(counter.values()):>5d} " + " ".join(f"{counter[r]:>11d}" for r in relations))
+
+
 def print_table(tallies: dict[str, dict[str, Tally]]) -> None:
     classes = list(MIREX_WEIGHTS)
     order = sorted(tallies, key=lambda group: (group == "all", group.startswith("drums "), group))
@@ -198,10 +249,17 @@ def as_json(tallies: dict[str, dict[str, Tally]]) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sets", nargs="+", type=Path, help="folders written by tools/build_analysis_set.py")
+    parser.add_argument("sets", nargs="*", type=Path, help="folders written by tools/build_analysis_set.py")
+    parser.add_argument("--reference", type=Path, metavar="TSV", help="real recordings with another estimator's tempi (audio, bpm)")
     parser.add_argument("--files", action="store_true", help="print every file's answers")
     parser.add_argument("--json", action="store_true", help="print the tallies as JSON instead of tables")
     args = parser.parse_args(argv)
+    if bool(args.sets) == bool(args.reference):
+        parser.error("give rendered sets or --reference TSV")
+    if args.reference:
+        counts = run_reference(args.reference, show_files=args.files)
+        print(json.dumps(counts, indent=2)) if args.json else print_relations(counts)
+        return
     tallies = run(args.sets, show_files=args.files)
     print(json.dumps(as_json(tallies), indent=2)) if args.json else print_table(tallies)
 
