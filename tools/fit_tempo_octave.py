@@ -10,6 +10,11 @@ rate. It learns from music whose tempo is known without asking an estimator:
   * picscore's own synthetic material, drawn from --seed: click tracks (accents every 1, 2 or 4 clicks), drum songs
     (compose.synth) and composed pieces (compose.composer) at tempi drawn log-uniformly from 55 to 210 BPM.
 
+Only when asked, --reference TSV adds recordings whose tempo another estimator gave (columns audio and bpm, paths
+relative to the TSV, and optionally group, e.g. the artist, kept on one side of every fold), such as tempo-cnn's for
+real music (see bench/analysis_accuracy.py --reference); they are scored out of fold against that tempo. The shipped
+model was not fitted with any (see docs/how-matching-works.md).
+
 Each track is also learned from as --lossy-copies copies that went through a lossy format (MP3, AAC or Vorbis at 22.05 or
 44.1 kHz, drawn per copy): an octave choice that flips when a song is encoded is no use on a user's library. The copies
 share their track's fold and are not counted in the figures, except for the held-out sets' own line of copies.
@@ -57,6 +62,7 @@ SYNTHETIC_SECONDS = 30.0
 LOSSY_SUFFIXES = (".mp3", ".m4a", ".ogg")
 LOSSY_RATES = (22050, 44100)
 HYPERPARAMETERS = {"max_depth": 3, "learning_rate": 0.05, "max_iter": 200}
+REFERENCE_GROUP = "reference"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "picscore" / "audio" / "weights" / MODEL_FILE
 
 
@@ -151,6 +157,22 @@ def synthetic_examples(job: tuple[int, int], *, copies: int) -> list[Example]:
     return [example(samples, **labels), *lossy_examples(samples, sr=sr, copies=copies, rng=rng, **labels)]
 
 
+def reference_examples(job: tuple[Path, float, str]) -> list[Example]:
+    """A recording's example with its tempo from a reference estimator, its group its fold's unit."""
+    path, reference_bpm, group = job
+    samples = decode_audio(path, sr=DEFAULT_CONFIG.sr).samples
+    return [example(samples, truth_bpm=reference_bpm, group=REFERENCE_GROUP, source=f"{REFERENCE_GROUP} {group}")]
+
+
+def read_reference(path: Path) -> list[tuple[Path, float, str]]:
+    """(file, reference tempo, group) of each row of a reference TSV (a row without a group is a group of its own)."""
+    if not path.is_file():
+        sys.exit(f"{path}: not found")
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [(path.parent / row["audio"], float(row["bpm"]), row.get("group") or row["audio"]) for row in rows]
+
+
 def read_set(folder: Path) -> list[tuple[Path, float, str]]:
     """(file, tempo, score source) of each row of a set's labels.tsv."""
     labels = folder / "labels.tsv"
@@ -176,7 +198,7 @@ def chosen_bpm(model: TreeEnsemble, e: Example) -> float:
 
 
 def out_of_fold(examples: list[Example], *, folds: int) -> list[float]:
-    """Each rendered training example's tempo by a model fitted without its score source's fold."""
+    """Each rendered or reference example's tempo by a model fitted without its source's fold (a score, or a reference group)."""
     sources = sorted({e.source for e in examples if e.group != "synthetic"})
     fold_of = {source: i % folds for i, source in enumerate(np.random.default_rng(0).permutation(sources))}
     chosen = [float("nan")] * len(examples)
@@ -207,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("sets", nargs="+", type=Path, help="training sets made by tools/build_analysis_set.py")
     parser.add_argument("--held-out", nargs="*", type=Path, default=[], help="sets only scored, never learned from")
+    parser.add_argument("--reference", type=Path, metavar="TSV", help="recordings with another estimator's tempi to learn from too")
     parser.add_argument("--synthetic", type=int, default=300, help="synthetic tracks to add to the training (default 300)")
     parser.add_argument("--seed", type=int, default=0, help="draws the synthetic tracks and the lossy copies (default 0)")
     parser.add_argument("--lossy-copies", type=int, default=1, help="lossy copies of each track to learn from as well (default 1)")
@@ -222,13 +245,17 @@ def main(argv: list[str] | None = None) -> int:
         rendered_of = partial(rendered_examples, copies=args.lossy_copies, seed=args.seed)
         rendered = extract(pool, rendered_of, training_jobs, "training sets")
         held_out = {folder: extract(pool, rendered_of, jobs, folder.name) for folder, jobs in held_out_jobs.items()}
-    examples = synthetic + rendered
+        reference = extract(pool, reference_examples, read_reference(args.reference), REFERENCE_GROUP) if args.reference else []
+    examples = synthetic + rendered + reference
     oof = out_of_fold(examples, folds=args.folds)
     model = fit(examples)
     print(f"{'set':<40} {'files':>5} {'learned within 4 %':>15} {'periodicity alone':>17} {'octave-tolerant':>10}")
     for folder in args.sets:
         members = [i for i, e in enumerate(examples) if e.group == folder.name and not e.lossy]
         report(f"{folder.name} (out of fold)", [examples[i] for i in members], [oof[i] for i in members])
+    if reference:
+        members = [i for i, e in enumerate(examples) if e.group == REFERENCE_GROUP]
+        report("reference (out of fold, its tempi)", [examples[i] for i in members], [oof[i] for i in members])
     originals = [e for e in synthetic if not e.lossy]
     report("synthetic (in sample)", originals, [chosen_bpm(model, e) for e in originals])
     for folder, items in held_out.items():
@@ -243,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         fitted_on=(
             f"{len(training_jobs)} rendered tracks ({set_names}) and {len(originals)} synthetic (seed {args.seed});"
             f" {args.lossy_copies} lossy {'copy' if args.lossy_copies == 1 else 'copies'} of each"
+            + (f"; {len(reference)} recordings with tempi from {args.reference.name}" if reference else "")
         ),
         hyperparameters=repr(HYPERPARAMETERS),
     )
