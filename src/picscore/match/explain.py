@@ -1,5 +1,5 @@
 """Why a track was suggested, in words a person uses: its mood beside the photos', its tempo and key, and
-what the taggers hear most in it, leaving out any tag that would contradict the mood it is shown with."""
+what the taggers hear most in it, leaving out any tag that would contradict the mood or the tempo it is shown with."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ _LIVELY_TAGS = frozenset({"fast", "loud", "beat", "beats", "dance", "party"})
 _SAD_TAGS = frozenset({"sad"})
 _HAPPY_TAGS = frozenset({"happy", "party"})
 _CLEAR = 0.3  # a mood whose words lean this far along an axis rule out the tags of its other end
+# A tagger can hear a ballad as "slow" where the beat tracker counts its eighth notes: beside the tempo shown, the
+# tag would contradict it. From allegro's lower bound up, no "slow"; from andante's middle down, no "fast".
+_NO_SLOW_TAG_FROM_BPM = 120.0
+_NO_FAST_TAG_UP_TO_BPM = 90.0
 
 
 def reasons(track: dict[str, Any], tags: np.ndarray | None, tag_means: dict[str, np.ndarray], *, photos_words: str) -> str:
@@ -27,15 +31,15 @@ def reasons(track: dict[str, Any], tags: np.ndarray | None, tag_means: dict[str,
     mood = f"fits: {words} like the photos" if words == photos_words else f"{words} (the photos: {photos_words})"
     facts = [f"{track['bpm']:.0f} BPM", spoken_key(track["initial_key"])]
     if tags is not None:
-        facts += distinctive_tags(tags, tag_means, valence=track["valence"], arousal=track["arousal"])
+        facts += distinctive_tags(tags, tag_means, valence=track["valence"], arousal=track["arousal"], bpm=track["bpm"])
     return f"{mood} · {', '.join(facts)}"
 
 
 def distinctive_tags(
-    tags: np.ndarray, tag_means: dict[str, np.ndarray], *, valence: float, arousal: float, per_tagger: int = 2
+    tags: np.ndarray, tag_means: dict[str, np.ndarray], *, valence: float, arousal: float, bpm: float, per_tagger: int = 2
 ) -> list[str]:
-    """The tags most above their library mean, `per_tagger` from each tagger, none contradicting the mood."""
-    unsaid = _contradicting(valence=valence, arousal=arousal)
+    """The tags most above their library mean, `per_tagger` from each tagger, none contradicting the mood or the tempo."""
+    unsaid = _contradicting(valence=valence, arousal=arousal) | _contradicting_tempo(bpm)
     words: list[str] = []
     for k, (encoder, source) in enumerate(TAG_SOURCES.items()):
         names = tag_names(encoder)
@@ -59,6 +63,15 @@ def _contradicting(*, valence: float, arousal: float) -> frozenset[str]:
     if valence < -_CLEAR:
         unsaid |= _HAPPY_TAGS
     return frozenset(unsaid)
+
+
+def _contradicting_tempo(bpm: float) -> frozenset[str]:
+    """The tempo words that `bpm`, shown beside them, would contradict."""
+    if bpm >= _NO_SLOW_TAG_FROM_BPM:
+        return frozenset({"slow"})
+    if bpm <= _NO_FAST_TAG_UP_TO_BPM:
+        return frozenset({"fast"})
+    return frozenset()
 
 
 def mood_json(*, valence: float, arousal: float) -> dict[str, Any]:
