@@ -304,6 +304,7 @@ class _InJobOrder:
 
 
 def _store(library: Library, summary: IndexSummary, outcome: _Outcome, *, track_id: int | None) -> None:
+    """Commit a finished job: a new track with its encodings, or new encodings of the known track `track_id`."""
     result: _Result = outcome.value
     if result.row is not None:
         library.save_track(result.row, result.encodings)
