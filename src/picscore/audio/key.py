@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from picscore.pitch_names import initial_key, key_name, tonic_spelling
+from picscore.pitch_names import key_name, tonic_spelling
 
 # Albrecht & Shanahan (2013), Music Perception 31(1), tonic first.
 _MAJOR_PROFILE = np.array([0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081])
@@ -43,11 +43,6 @@ class Key:
     def name(self) -> str:
         """`E♭ major`, `F♯ minor`."""
         return key_name(self.tonic, self.mode)
-
-    @property
-    def short_name(self) -> str:
-        """The compact form beets and DJ software store: `C`, `Eb`, `F#m`."""
-        return initial_key(self.tonic, self.mode)
 
     @property
     def spelled_tonic(self) -> str:

@@ -88,11 +88,6 @@ def power_to_db(power: np.ndarray, *, top_db: float = 80.0) -> np.ndarray:
     return np.maximum(db, db.max() - top_db) if db.size else db
 
 
-def log_mel_spectrogram(power: np.ndarray, *, sr: int, n_fft: int, n_mels: int = 128) -> np.ndarray:
-    """Mel-band power in dB, shape (n_mels, n_frames)."""
-    return power_to_db(mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels) @ power)
-
-
 def onset_strength(log_mel: np.ndarray) -> np.ndarray:
     """Spectral flux: mean over bands of the rise in dB from the previous frame.
 

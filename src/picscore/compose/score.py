@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-STEPS_PER_BAR = 16  # a bar of 4/4 in sixteenth notes
-
 
 @dataclass(frozen=True)
 class Note:

@@ -21,7 +21,6 @@ from picscore.render.slideshow import RenderError, render_slideshow
 from picscore.render.video import X264_PRESET
 
 _log = logging.getLogger(__name__)
-STATES = ("queued", "running", "done", "failed")
 
 
 class QueueFull(Exception):
