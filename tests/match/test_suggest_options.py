@@ -9,7 +9,7 @@ import pytest
 
 from picscore.audio.music_encoders import tag_names
 from picscore.match.suggest import SuggestOptions, mood_direction, suggest
-from picscore.models.zero_shot import VARIANTS, component_scores, score_tracks
+from picscore.models.zero_shot import VARIANTS, component_forms, score_tracks
 from picscore.moods.plane import mood_words
 from picscore.trackspace.candidates import Candidates, candidates_from_rows
 from tests.conftest import random_pictures
@@ -43,7 +43,7 @@ def _candidates(
 
 def test_a_variant_is_its_components_zscored_per_picture_and_weighted(rng: np.random.Generator) -> None:
     pictures, space = random_pictures(rng, 3), _candidates(rng).space
-    components = component_scores(pictures, space)
+    components = {name: form.scores(space) for name, form in component_forms(pictures, space).items()}
     assert set(components) == set().union(*VARIANTS.values()) and all(c.shape == (3, 30) for c in components.values())
     for variant, weights in VARIANTS.items():
         expected = sum(weight * _zscore_rows(components[name]) for name, weight in weights.items())

@@ -263,12 +263,6 @@ def standardised_picture_moods(moods: np.ndarray) -> np.ndarray:
     return (moods - head.output_mean) / head.output_sd
 
 
-def component_scores(pictures: Pictures, tracks: Tracks | TrackSpace) -> dict[str, np.ndarray]:
-    """Every component's [n_pictures, n_tracks] scores (see the module docstring)."""
-    space = tracks if isinstance(tracks, TrackSpace) else prepare_tracks(tracks)
-    return {name: form.scores(space) for name, form in component_forms(pictures, space).items()}
-
-
 def variant_form(pictures: Pictures, space: TrackSpace, *, variant: str = DEFAULT_VARIANT) -> LinearScores:
     """A named variant (see VARIANTS): its components z-scored per picture, weighted and summed, as one linear form."""
     if variant not in VARIANTS:
