@@ -110,15 +110,14 @@ def _load_script():
     return module
 
 
-def _write_clicks(folder: Path, rows: list[tuple[float, float, str]], *, columns: tuple[str, str, str]) -> Path:
-    """Click tracks at each row's tempo in `folder`, listed in a TSV with their labelled tempo and third column; the TSV."""
-    folder.mkdir(exist_ok=True)
-    listing = folder / ("labels.tsv" if columns[2] == "source" else "reference.tsv")
+def _write_clicks(listing: Path, rows: list[tuple[float, float, str]], *, third_column: str) -> Path:
+    """Click tracks at each row's tempo beside `listing`, a TSV of their file, labelled tempo and `third_column`."""
+    listing.parent.mkdir(exist_ok=True)
     with open(listing, "w", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t")
-        writer.writerow(columns)
+        writer.writerow(["audio", "bpm", third_column])
         for i, (bpm, labelled_bpm, third) in enumerate(rows):
-            encode_audio(folder / f"{listing.stem}{i:03d}.flac", click_track(bpm=bpm, seconds=12.0, sr=SR), sr=SR)
+            encode_audio(listing.parent / f"{listing.stem}{i:03d}.flac", click_track(bpm=bpm, seconds=12.0, sr=SR), sr=SR)
             writer.writerow([f"{listing.stem}{i:03d}.flac", labelled_bpm, third])
     return listing
 
@@ -128,7 +127,7 @@ def test_the_fitting_tool_learns_from_a_set_and_writes_a_model(tmp_path: Path, c
     folder = tmp_path / "clicks"
     # Labelled as a click, half of one and two of one, so the set teaches all three levels.
     rows = [(95, 95, "clicks 0"), (120, 120, "clicks 1"), (120, 60, "clicks 2"), (110, 220, "clicks 3")]
-    _write_clicks(folder, rows, columns=("audio", "bpm", "source"))
+    _write_clicks(folder / "labels.tsv", rows, third_column="source")
     out = tmp_path / "model.npz"
     tool = _load_script()
     assert tool.main([str(folder), "--held-out", str(folder), "--synthetic", "6", "--folds", "2", "--workers", "1", "--out", str(out)]) == 0
@@ -145,9 +144,9 @@ def test_the_fitting_tool_learns_from_a_set_and_writes_a_model(tmp_path: Path, c
 def test_the_fitting_tool_learns_from_reference_tempi_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("sklearn")
     folder = tmp_path / "clicks"
-    _write_clicks(folder, [(95, 95, "clicks 0"), (120, 60, "clicks 1"), (110, 220, "clicks 2")], columns=("audio", "bpm", "source"))
+    _write_clicks(folder / "labels.tsv", [(95, 95, "clicks 0"), (120, 60, "clicks 1"), (110, 220, "clicks 2")], third_column="source")
     # Another estimator's tempi: the first click track as it is, the second at half; each its own group.
-    reference = _write_clicks(folder, [(100, 100, "artist a"), (130, 65, "artist b")], columns=("audio", "bpm", "group"))
+    reference = _write_clicks(folder / "reference.tsv", [(100, 100, "artist a"), (130, 65, "artist b")], third_column="group")
     out = tmp_path / "model.npz"
     arguments = [str(folder), "--reference", str(reference), "--synthetic", "6", "--folds", "2", "--workers", "1", "--out", str(out)]
     assert _load_script().main(arguments) == 0

@@ -121,27 +121,28 @@ def test_no_reason_contradicts_its_own_mood(rng: np.random.Generator, valence: f
         assert len(named) == 4 and not named & unsaid, found.reasons
 
 
+def _neutral_at(bpm: float, *, heard: str) -> Callable[[list[dict], dict[str, np.ndarray]], None]:
+    """An edit for _candidates: every track neutral (a mood that rules out no tag) at `bpm`, and every other one (rows 0,
+    2, 4, 6 of 8) with the MTT tag `heard` at 0.99, the rest at 0, so that it stands out above all its other tags."""
+
+    def edit(rows: list[dict], tags: dict[str, np.ndarray]) -> None:
+        for row in rows:
+            row["valence"], row["arousal"], row["bpm"] = 0.0, 0.0, bpm
+        tags["mtt"][:, [t.lower() for t in tag_names("musicnn-mtt")].index(heard)] = np.tile([0.99, 0.0], 4)
+
+    return edit
+
+
 @pytest.mark.parametrize(("bpm", "unsaid"), [(157.0, "slow"), (120.0, "slow"), (90.0, "fast"), (70.0, "fast")])
 def test_no_reason_contradicts_its_own_tempo(rng: np.random.Generator, bpm: float, unsaid: str) -> None:
     """Tracks whose taggers hear the opposite of the tempo shown above all else: that tag is left out of the reasons."""
-
-    def opposite(rows: list[dict], tags: dict[str, np.ndarray]) -> None:
-        for row in rows:
-            row["valence"], row["arousal"], row["bpm"] = 0.0, 0.0, bpm  # a neutral mood rules out no tag itself
-        tags["mtt"][:, [t.lower() for t in tag_names("musicnn-mtt")].index(unsaid)] = np.tile([0.99, 0.0], 4)
-
-    for found in suggest(random_pictures(rng), _candidates(rng, n=8, edit=opposite), SuggestOptions(top=3)):
+    for found in suggest(random_pictures(rng), _candidates(rng, n=8, edit=_neutral_at(bpm, heard=unsaid)), SuggestOptions(top=3)):
         bpm_shown, _, *named = found.reasons.split(" · ")[1].split(", ")
         assert bpm_shown == f"{bpm:.0f} BPM" and len(named) == 4 and unsaid not in named, found.reasons
 
 
 def test_a_tempo_between_the_bounds_keeps_both_tempo_words(rng: np.random.Generator) -> None:
-    def slow_at_105(rows: list[dict], tags: dict[str, np.ndarray]) -> None:
-        for row in rows:
-            row["valence"], row["arousal"], row["bpm"] = 0.0, 0.0, 105.0
-        tags["mtt"][:, [t.lower() for t in tag_names("musicnn-mtt")].index("slow")] = np.tile([0.99, 0.0], 4)
-
-    found = suggest(random_pictures(rng), _candidates(rng, n=8, edit=slow_at_105), SuggestOptions(top=8))
+    found = suggest(random_pictures(rng), _candidates(rng, n=8, edit=_neutral_at(105.0, heard="slow")), SuggestOptions(top=8))
     heard_slow = [f.reasons for f in found if f.track["id"] % 2 == 1]  # rows 0, 2, 4, 6: the tagger's "slow" at 0.99
     assert len(heard_slow) == 4 and all("slow" in r.split(" · ")[1].split(", ") for r in heard_slow), heard_slow
 
