@@ -24,10 +24,10 @@ Components, each a [n_pictures, n_tracks] matrix (higher fits better):
 A variant is a weighted sum of components, each first z-scored per picture over the tracks
 so that no component dominates by its scale. The default, "full", is the learned mood with the
 two text terms at a fifth of its weight: on held-out human-rated pictures and music (OASIS x
-4Q, out-of-fold moods, three fold seeds; tools/fit_moods.py) it put as much of each picture's
-top 10 in the picture's human mood quadrant as the mood alone (0.485 against 0.486), where
-text terms at 0.4 lowered it (0.472); at a fifth they still break the mood's ties by what the
-picture shows and the music is. The figures of every variant are in docs/commands/evaluate.md.
+4Q, out-of-fold moods, ten fold seeds; tools/fit_moods.py) it put as much of each picture's
+top 10 in the picture's human mood quadrant as the mood alone (0.472 against 0.470), where
+text terms at 0.4 lowered it (0.472 against 0.486 on three seeds); at a fifth they still break
+the mood's ties by what the picture shows and the music is. The figures of every variant are in docs/commands/evaluate.md.
 
 Every component is linear in one feature row per track: -|p - t|² = 2 p·t - |t|² - |p|², so
 a track is [affect, |affect|², mood, |mood|², text] and a picture is a weight vector over it.

@@ -3,7 +3,7 @@
 A ridge regression, fitted by tools/fit_moods.py on the OASIS photographs' ratings (Kurdi, Lozano & Banaji
 2017) with each theme kept on one side of every fold, reads the layered descriptions of the whole picture
 by EfficientNet-Lite2 and EfficientNet-Lite0 side by side (vision/efficientnet.py, `describe_layers`).
-Measured there: Lite2's alone gave valence r 0.625 and arousal r 0.623; with Lite0's beside it arousal
+Measured there (three fold seeds): Lite2's alone gave valence r 0.625 and arousal r 0.623; with Lite0's beside it arousal
 rose to 0.649 at the same valence, and more of a picture's suggestions shared its mood.
 """
 
