@@ -249,7 +249,7 @@ def _report_congruence(
         bounds["people's picture moods"].append(congruence(pictures.ratings, candidates, DEFAULT_VARIANT))
         bounds["the clips' own quadrants"].append(congruence(moods, labelled_clips, DEFAULT_VARIANT))
     print(f"\ncongruence: out-of-fold moods, each picture's top 10 of {len(music.ids)} clips by suggest (chance 0.25),")
-    print(f"mean over {len(picture_moods)} fold seeds; p: the largest of theirs")
+    print(f"mean and spread over {len(picture_moods)} fold seeds; p: the largest of theirs")
     _print_congruence("variant", reports)
     print(f"\nthe {DEFAULT_VARIANT} variant with one side's moods taken from people instead of its head:")
     _print_congruence("moods from", bounds)
@@ -257,11 +257,11 @@ def _report_congruence(
 
 def _print_congruence(first: str, reports: dict[str, list[CongruenceReport]]) -> None:
     width = max(len(first), *map(len, reports))
-    print(f"  {first:{width}s} {'share':>6s} " + " ".join(f"{q:>5s}" for q in QUADRANTS) + f" {'p':>7s}")
+    print(f"  {first:{width}s} {'share':>6s} {'± seeds':>7s} " + " ".join(f"{q:>5s}" for q in QUADRANTS) + f" {'p':>7s}")
     for name, each in reports.items():
         quadrants = " ".join(f"{v:5.2f}" for v in np.mean([r.per_quadrant for r in each], axis=0))
-        share, p_value = np.mean([r.share for r in each]), max(r.p_value for r in each)
-        print(f"  {name:{width}s} {share:6.3f} {quadrants} {p_value:7.4f}")
+        shares, p_value = [r.share for r in each], max(r.p_value for r in each)
+        print(f"  {name:{width}s} {np.mean(shares):6.3f} {np.std(shares):7.3f} {quadrants} {p_value:7.4f}")
 
 
 if __name__ == "__main__":
