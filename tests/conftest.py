@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -16,6 +19,16 @@ from picscore.models.zero_shot import Pictures
 from picscore.moods.music import model_name
 
 SR = 22050
+
+
+def load_tool(name: str) -> ModuleType:
+    """The script tools/<name>.py as a module, registered under `name`: dataclasses look their module up while a class is
+    built, and worker processes find the script's functions by that name."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

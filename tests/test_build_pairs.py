@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import struct
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "build_pairs.py"
+from tests.conftest import load_tool
 
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("build_pairs", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_pairs"] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-bp = _load_script()
+bp = load_tool("build_pairs")
 
 
 def png_bytes(width: int, height: int) -> bytes:

@@ -5,17 +5,11 @@ The study's answer on the game sets is "no transfer"; this shows that answer is 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 
-SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "transfer_study.py"
-spec = importlib.util.spec_from_file_location("transfer_study", SCRIPT)
-transfer_study = importlib.util.module_from_spec(spec)
-sys.modules["transfer_study"] = transfer_study  # dataclasses look their module up while the class is built
-spec.loader.exec_module(transfer_study)
+from tests.conftest import load_tool
+
+transfer_study = load_tool("transfer_study")
 
 FACTORS, PICTURES, TRACKS = 6, 30, 12
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +25,9 @@ from picscore.audio.tempo_octave import (
     shipped_model,
 )
 from picscore.compose.synth import click_track
-from tests.conftest import SR, encode_audio
+from tests.conftest import SR, encode_audio, load_tool
 
 FRAME_RATE = AnalysisConfig().frame_rate
-SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "fit_tempo_octave.py"
 
 
 def _pulses(at_frames: np.ndarray, *, n_frames: int, heights: np.ndarray) -> np.ndarray:
@@ -102,14 +99,6 @@ def test_the_octave_is_chosen_only_within_the_tempi_the_model_learned(bpm: float
     assert best_octave(bpm, np.array(scores)) == expected_bpm
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("fit_tempo_octave", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fit_tempo_octave"] = module  # the worker processes find its functions by this name
-    spec.loader.exec_module(module)
-    return module
-
-
 def _write_clicks(listing: Path, rows: list[tuple[float, float, str]], *, third_column: str) -> Path:
     """Click tracks at each row's tempo beside `listing`, a TSV of their file, labelled tempo and `third_column`."""
     listing.parent.mkdir(exist_ok=True)
@@ -129,7 +118,7 @@ def test_the_fitting_tool_learns_from_a_set_and_writes_a_model(tmp_path: Path, c
     rows = [(95, 95, "clicks 0"), (120, 120, "clicks 1"), (120, 60, "clicks 2"), (110, 220, "clicks 3")]
     _write_clicks(folder / "labels.tsv", rows, third_column="source")
     out = tmp_path / "model.npz"
-    tool = _load_script()
+    tool = load_tool("fit_tempo_octave")
     assert tool.main([str(folder), "--held-out", str(folder), "--synthetic", "6", "--folds", "2", "--workers", "1", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert re.search(r"^clicks \(out of fold\) +4 +\d+ \( *\d+%\) +2 \( 50%\) +\d$", printed, re.MULTILINE)
@@ -149,7 +138,7 @@ def test_the_fitting_tool_learns_from_reference_tempi_only_when_asked(tmp_path: 
     reference = _write_clicks(folder / "reference.tsv", [(100, 100, "artist a"), (130, 65, "artist b")], third_column="group")
     out = tmp_path / "model.npz"
     arguments = [str(folder), "--reference", str(reference), "--synthetic", "6", "--folds", "2", "--workers", "1", "--out", str(out)]
-    assert _load_script().main(arguments) == 0
+    assert load_tool("fit_tempo_octave").main(arguments) == 0
     assert re.search(r"^reference \(out of fold, its tempi\) +2 +\d \( *\d+%\) +1 \( 50%\) +\d$", capsys.readouterr().out, re.MULTILINE)
     with np.load(out) as stored:
         assert (
