@@ -80,8 +80,8 @@ def test_the_tool_fits_heads_that_learn_the_toy_ratings_and_prints_cross_validat
         valence = picture(np.stack([f.layers for f in picture_features(library, photos)]))[:, 0]
         assert np.all(valence[0::2] > valence[1::2])
         # The descriptor head reads what the library stores, and puts the loud drummed songs in the excited half.
-        ids = np.array(sorted(row["id"] for row in library.list_tracks()), dtype=np.int64)
         paths = {row["id"]: row["path"] for row in library.list_tracks()}
+        ids = np.array(sorted(paths), dtype=np.int64)
         probabilities = softmax(descriptors(descriptor_matrix(library, ids)))
     excited = np.array([Path(paths[i]).parent.name in ("Q1", "Q2") for i in ids])
     assert np.array_equal(probabilities[:, :2].sum(axis=1) > probabilities[:, 2:].sum(axis=1), excited)
