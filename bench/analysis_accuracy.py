@@ -142,6 +142,13 @@ METHODS: dict[str, Callable[[np.ndarray], Answer]] = {
 TEMPO_METHODS = ("picscore", "librosa beat_track")
 
 
+def quietly(method: Callable[[np.ndarray], Answer], samples: np.ndarray) -> Answer:
+    """A method's answer with warnings silenced: librosa's, on quiet intros and short pieces, would bury the table."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return method(samples)
+
+
 def read_labels(folder: Path) -> list[tuple[Path, Answer, dict[str, str]]]:
     """(audio path, true answer, row) for every row of the set's labels.tsv."""
     labels = folder / "labels.tsv"
@@ -165,9 +172,7 @@ def run(folders: Sequence[Path], *, show_files: bool) -> dict[str, dict[str, Tal
             answers = {}
             for name, method in METHODS.items():
                 started = time.perf_counter()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    answers[name] = method(samples)
+                answers[name] = quietly(method, samples)
                 elapsed = time.perf_counter() - started
                 for group in (str(folder), "all", f"drums {row['drums']}"):
                     tallies.setdefault(group, {}).setdefault(name, Tally()).add(truth, answers[name], elapsed)
@@ -195,9 +200,7 @@ def run_reference(path: Path, *, show_files: bool) -> dict[str, Counter[str]]:
     counts: dict[str, Counter[str]] = {name: Counter() for name in TEMPO_METHODS}
     for audio, reference in read_reference(path):
         samples = decode_audio(audio, sr=SR).samples
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tempi = {name: METHODS[name](samples).bpm for name in TEMPO_METHODS}
+        tempi = {name: quietly(METHODS[name], samples).bpm for name in TEMPO_METHODS}
         for name, bpm in tempi.items():
             counts[name][tempo_relation(bpm, reference)] += 1
         if show_files:
