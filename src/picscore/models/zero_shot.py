@@ -26,8 +26,9 @@ so that no component dominates by its scale. The default, "full", is the learned
 two text terms at a fifth of its weight: on held-out human-rated pictures and music (OASIS x
 4Q, out-of-fold moods, ten fold seeds; tools/fit_moods.py) it put as much of each picture's
 top 10 in the picture's human mood quadrant as the mood alone (0.472 against 0.470), where
-text terms at 0.4 lowered it (0.472 against 0.486 on three seeds); at a fifth they still break
-the mood's ties by what the picture shows and the music is. The figures of every variant are in docs/commands/evaluate.md.
+text terms at 0.4 lowered it (on three seeds, from the mood's 0.486 to 0.472); at a fifth they
+still break the mood's ties by what the picture shows and the music is. The figures of every
+variant are in docs/commands/evaluate.md.
 
 Every component is linear in one feature row per track: -|p - t|² = 2 p·t - |t|² - |p|², so
 a track is [affect, |affect|², mood, |mood|², text] and a picture is a weight vector over it.
