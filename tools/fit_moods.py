@@ -7,11 +7,12 @@ The data folder holds two research sets (see its README; nothing of them is copi
     oasis/ratings.tsv     image, valence, arousal (means of about 100 raters, mapped to [-1, 1]), category
     music4q/labels.tsv    audio, quadrant (Q1..Q4), valence_sign, arousal_sign, artist
 
-Pictures are read by picscore's own picture pipeline (EfficientNet-Lite2's and -Lite0's layers, library/image_features.py) and the
+Pictures are read by picscore's own picture pipeline (EfficientNet-Lite2's and -Lite0's layers and Lite0's ImageNet
+classes, library/image_features.py; their words in the text space, moods/picture.py) and the
 clips are indexed by `picscore index`'s own code into a cache library (--cache), so the heads see exactly what they
 will read in use. Three heads are fitted and written to --out (by default the package's moods/weights/):
 
-    picture.npz            ridge regression of valence and arousal on the picture's layer description
+    picture.npz            ridge regression of valence and arousal on the picture's layer description and words
     music-full.npz         4-quadrant logistic regression on both musicnn taggers' embeddings and tags and the descriptors
     music-descriptors.npz  the same on the descriptors alone (libraries indexed with --encoders none)
 
@@ -44,9 +45,9 @@ from picscore.match.ranking import best_tracks
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS, Pictures
 from picscore.moods import weights
 from picscore.moods.fitting import fit_logistic, fit_ridge, group_folds, out_of_fold, softmax
-from picscore.moods.heads import LinearHead, heads_version, load_head
+from picscore.moods.heads import LinearHead, head_version, load_head
 from picscore.moods.music import DESCRIPTOR_HEAD, FULL_HEAD
-from picscore.moods.picture import PICTURE_HEAD
+from picscore.moods.picture import PICTURE_HEAD, picture_input_weights, picture_mood_inputs
 from picscore.moods.plane import AROUSAL_SIGNS, QUADRANTS, VALENCE_SIGNS, quadrant_index
 from picscore.paths import data_dir
 from picscore.trackspace.candidates import Candidates, candidates_from_rows, read_tags
@@ -63,7 +64,7 @@ _PICTURE_BATCH = 16
 
 @dataclass(frozen=True)
 class PictureData:
-    layers: np.ndarray  # [n, d]
+    inputs: np.ndarray  # [n, d] what the picture head reads (moods/picture.py)
     probabilities: np.ndarray  # [n, 1000]
     ratings: np.ndarray  # [n, 2]
     themes: np.ndarray  # [n]
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         _report_music(music, "descriptor head", music.descriptors, DESCRIPTOR_PENALTY, args.folds, seeds)
         full_inputs = np.hstack([music.taggers, music.descriptors])
         heads = {
-            PICTURE_HEAD: _about(fit_ridge(pictures.layers, pictures.ratings, penalty=PICTURE_PENALTY), "OASIS", len(pictures.ratings)),
+            PICTURE_HEAD: _about(_picture_head(pictures, np.arange(len(pictures.ratings))), "OASIS", len(pictures.ratings)),
             FULL_HEAD: _about(_logistic(full_inputs, music.quadrants, FULL_PENALTY), "4Q", len(music.ids)),
             DESCRIPTOR_HEAD: _about(_logistic(music.descriptors, music.quadrants, DESCRIPTOR_PENALTY), "4Q", len(music.ids)),
         }
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, head in heads.items():
             head.save(args.out / f"{name}.npz")
         load_head.cache_clear()  # the matcher standardises picture moods by the picture head just written
-        heads_version.cache_clear()
+        head_version.cache_clear()
         print(f"wrote {', '.join(f'{name}.npz' for name in heads)} to {args.out}")
         _report_congruence(library, pictures, music, picture_moods, full_moods, permutations=args.permutations)
     print(f"done in {time.perf_counter() - started:.0f} s")
@@ -134,9 +135,10 @@ def _pictures(library: Library, ratings_path: Path) -> PictureData:
     failed = [f for f in features if f.error]
     if failed:
         raise SystemExit(f"fit_moods: {failed[0].path}: {failed[0].error} ({len(failed)} pictures unreadable)")
+    probabilities = np.stack([f.probabilities for f in features]).astype(np.float64)
     return PictureData(
-        np.stack([f.layers for f in features]).astype(np.float64),
-        np.stack([f.probabilities for f in features]).astype(np.float64),
+        picture_mood_inputs(np.stack([f.layers for f in features]).astype(np.float64), probabilities),
+        probabilities,
         np.array([[r.valence, r.arousal] for r in rated]),
         np.array([r.theme for r in rated]),
     )
@@ -157,7 +159,8 @@ def _music(library: Library, labels_path: Path, *, jobs: int | None) -> MusicDat
 
 
 def _picture_head(data: PictureData, train: np.ndarray) -> LinearHead:
-    return fit_ridge(data.layers[train], data.ratings[train], penalty=PICTURE_PENALTY)
+    weights = picture_input_weights(data.inputs.shape[1])
+    return fit_ridge(data.inputs[train], data.ratings[train], penalty=PICTURE_PENALTY, input_weights=weights)
 
 
 def _logistic(inputs: np.ndarray, quadrants: np.ndarray, penalty: float) -> LinearHead:
@@ -169,7 +172,7 @@ def _report_pictures(data: PictureData, *, folds: int, seeds: range) -> list[np.
     rows, each = [], []
     for seed in seeds:
         fold = group_folds(data.themes, folds=folds, seed=seed)
-        moods = np.clip(out_of_fold(lambda train: _picture_head(data, train), data.layers, fold), -1, 1)
+        moods = np.clip(out_of_fold(lambda train: _picture_head(data, train), data.inputs, fold), -1, 1)
         each.append(moods)
         truth, guess = quadrant_index(*data.ratings.T), quadrant_index(*moods.T)
         rows.append(
@@ -177,8 +180,8 @@ def _report_pictures(data: PictureData, *, folds: int, seeds: range) -> list[np.
             + [float(np.mean(np.sign(data.ratings[:, k]) == np.sign(moods[:, k]))) for k in (0, 1)]
             + [float(np.mean(truth == guess))]
         )
-    print(f"\npicture mood: ridge (penalty {PICTURE_PENALTY:g}) on EfficientNet-Lite2 and -Lite0 layers, {folds} folds by theme,", end=" ")
-    print(f"{len(seeds)} repeats")
+    print(f"\npicture mood: ridge (penalty {PICTURE_PENALTY:g}) on EfficientNet-Lite2 and -Lite0 layers and class words,", end=" ")
+    print(f"{folds} folds by theme, {len(seeds)} repeats")
     _print_rows(["valence r", "arousal r", "valence sign", "arousal sign", "quadrant"], np.array(rows))
     return each
 

@@ -200,7 +200,7 @@ def _picture_networks() -> tuple[str, str]:
     started = time.perf_counter()
     picture = Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8))
     probabilities = load_image_encoder().encode([picture]).probabilities
-    moods = picture_moods(describe_pictures([picture]))
+    moods = picture_moods(describe_pictures([picture]), probabilities)
     if not (np.isclose(probabilities.sum(), 1.0, atol=1e-3) and np.isfinite(moods).all()):
         raise _Problem("EfficientNet-Lite's output is not a distribution", fix=_REINSTALL)
     return OK, f"EfficientNet-Lite and the picture mood head ran in {time.perf_counter() - started:.1f} s"

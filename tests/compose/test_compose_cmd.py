@@ -60,13 +60,13 @@ def test_user_errors_are_one_line(tmp_path: Path, capsys, args: list[str], messa
 
 
 def test_compose_for_photos_follows_their_mood(tmp_path: Path, capsys) -> None:
-    """A cat in daylight reads more pleasant than the same kind of photo dimmed and greyed: its piece is happier."""
-    cat, dim = tmp_path / "cat.jpg", tmp_path / "dim.jpg"
-    Image.fromarray(samples.chelsea()).save(cat)
+    """A coffee in daylight reads more pleasant than the same photo dimmed and greyed: its piece is happier."""
+    bright, dim = tmp_path / "coffee.jpg", tmp_path / "dim.jpg"
+    Image.fromarray(samples.coffee()).save(bright)
     ImageEnhance.Color(ImageEnhance.Brightness(Image.fromarray(samples.coffee())).enhance(0.35)).enhance(0.15).save(dim)
     library = str(tmp_path / "library.db")
     moods = {}
-    for photo in (cat, dim):
+    for photo in (bright, dim):
         out = tmp_path / f"{photo.stem}.ogg"
         args = ["--library", library, "compose", "--for", str(photo), "--seconds", "6", "--sr", "22050", "-o", str(out), "--json"]
         assert main(args) == 0
@@ -74,7 +74,7 @@ def test_compose_for_photos_follows_their_mood(tmp_path: Path, capsys) -> None:
         (read,) = json.loads(_tags(capsys, library, photo))
         assert moods[photo.stem]["photos"] == [{"path": str(photo), "mood": read["mood"]}] and out.exists()
         assert moods[photo.stem]["valence"] == pytest.approx(read["mood"]["valence"], abs=1e-3)  # the piece is asked the photo's mood
-    assert moods["cat"]["valence"] > moods["dim"]["valence"] + 0.2
+    assert moods["coffee"]["valence"] > moods["dim"]["valence"] + 0.2
 
 
 def _tags(capsys, library: str, photo: Path) -> str:

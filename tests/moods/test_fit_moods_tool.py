@@ -16,6 +16,7 @@ from picscore.library.image_features import picture_features
 from picscore.library.moods import descriptor_matrix
 from picscore.moods.fitting import softmax
 from picscore.moods.heads import read_head
+from picscore.moods.picture import picture_mood_inputs
 from tests.conftest import load_tool, write_song
 
 PHOTOS = {"cat": samples.chelsea, "coffee": samples.coffee, "rocket": samples.rocket, "astronaut": samples.astronaut}
@@ -75,9 +76,10 @@ def test_the_tool_fits_heads_that_learn_the_toy_ratings_and_prints_cross_validat
     assert picture.weights.shape[1] == 2 and full.weights.shape[1] == 4 and descriptors.weights.shape[1] == 4
     assert picture.about["items"] == 8 and full.about["items"] == 12 and "OASIS" in picture.about["fitted_on"]
     with tool.Library(cache) as library:
-        # The picture head reads the layers the library keeps: each photo's bright variant is more pleasant than its dark one.
+        # The picture head reads the layers and classes the library keeps: each photo's bright variant is more pleasant than its dark one.
         photos = [str(data / "oasis" / "images" / f"{name} {variant}.jpg") for name in PHOTOS for variant in (1, 2)]
-        valence = picture(np.stack([f.layers for f in picture_features(library, photos)]))[:, 0]
+        features = picture_features(library, photos)
+        valence = picture(picture_mood_inputs(np.stack([f.layers for f in features]), np.stack([f.probabilities for f in features])))[:, 0]
         assert np.all(valence[0::2] > valence[1::2])
         # The descriptor head reads what the library stores, and puts the loud drummed songs in the excited half.
         paths = {row["id"]: row["path"] for row in library.list_tracks()}

@@ -32,6 +32,19 @@ def test_a_larger_penalty_shrinks_towards_the_mean(rng: np.random.Generator) -> 
     assert tight.mean() == pytest.approx(targets.mean())
 
 
+def test_an_input_weighted_w_is_penalised_w_squared_times_less(rng: np.random.Generator) -> None:
+    inputs = rng.normal(size=(40, 3)) * [2.0, 0.5, 1.0] + 1.0
+    targets = inputs @ [[1.0], [-1.0], [0.5]] + rng.normal(size=(40, 1))
+    weights, penalty = np.array([1.0, 3.0, 0.5]), 7.0
+    head = fit_ridge(inputs, targets, penalty=penalty, input_weights=weights)
+    # By hand: ridge on standardised inputs with each coefficient's own penalty, penalty / w².
+    x = (inputs - inputs.mean(axis=0)) / inputs.std(axis=0)
+    y = targets - targets.mean(axis=0)
+    coefficients = np.linalg.solve(x.T @ x + np.diag(penalty / weights**2), x.T @ y)
+    np.testing.assert_allclose(head(inputs), x @ coefficients + targets.mean(axis=0), atol=1e-9)
+    assert not np.allclose(head(inputs), fit_ridge(inputs, targets, penalty=penalty)(inputs), atol=1e-3)
+
+
 def test_logistic_separates_classes_and_outputs_logits(rng: np.random.Generator) -> None:
     centres = np.array([[3, 3], [-3, 3], [-3, -3], [3, -3]], dtype=float)
     classes = rng.integers(0, 4, size=400)

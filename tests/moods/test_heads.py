@@ -10,10 +10,11 @@ from PIL import Image
 
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
-from picscore.moods.heads import heads_version, load_head
+from picscore.moods.heads import head_version, load_head
 from picscore.moods.music import DESCRIPTOR_HEAD, DESCRIPTORS, EMBEDDING_WIDTH, FULL_HEAD, TAG_WIDTH, TAGGERS, descriptor_row, music_moods
-from picscore.moods.picture import PICTURE_HEAD, picture_moods
+from picscore.moods.picture import CLASS_MOOD_WEIGHT, PICTURE_HEAD, picture_input_weights, picture_mood_inputs, picture_moods
 from picscore.moods.plane import AROUSAL_SIGNS, VALENCE_SIGNS
+from picscore.moods.vocabulary import TOP_CLASSES, likeliest_classes, load_vocabulary
 
 
 def test_heads_read_the_widths_the_pipeline_gives() -> None:
@@ -24,7 +25,8 @@ def test_heads_read_the_widths_the_pipeline_gives() -> None:
     assert load_head(PICTURE_HEAD).weights.shape[1] == 2
     for name in (PICTURE_HEAD, FULL_HEAD, DESCRIPTOR_HEAD):
         assert "fitted_on" in load_head(name).about
-    assert len(heads_version()) == 12
+    assert len({head_version(name) for name in (PICTURE_HEAD, FULL_HEAD, DESCRIPTOR_HEAD)}) == 3
+    assert all(len(head_version(name)) == 12 for name in (PICTURE_HEAD, FULL_HEAD, DESCRIPTOR_HEAD))
 
 
 def test_picture_moods_from_real_pictures_are_in_range_and_deterministic(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -36,11 +38,27 @@ def test_picture_moods_from_real_pictures_are_in_range_and_deterministic(tmp_pat
     with Library(tmp_path / "library.db") as library:
         features = picture_features(library, paths)
         again = picture_features(library, paths)  # from the cache
-    layers = np.stack([f.layers for f in features])
-    assert layers.shape[1] == load_head(PICTURE_HEAD).input_size
-    moods = picture_moods(layers)
+    layers, probabilities = np.stack([f.layers for f in features]), np.stack([f.probabilities for f in features])
+    assert picture_mood_inputs(layers, probabilities).shape == (3, load_head(PICTURE_HEAD).input_size)
+    moods = picture_moods(layers, probabilities)
     assert moods.shape == (3, 2) and np.all(np.abs(moods) <= 1.0)
-    np.testing.assert_array_equal(moods, picture_moods(np.stack([f.layers for f in again])))
+    np.testing.assert_array_equal(moods, picture_moods(np.stack([f.layers for f in again]), np.stack([f.probabilities for f in again])))
+
+
+def test_a_pictures_words_are_its_likeliest_classes_in_the_text_space() -> None:
+    vocabulary = load_vocabulary()
+    width = vocabulary.vectors["imagenet"].shape[1]
+    probabilities = np.full((2, 1000), 0.5 / 980)
+    probabilities[0, :20] = 0.5 / 20  # its 20 likeliest classes: 0-19, equally likely
+    probabilities[1, 500] = 0.5  # one class far ahead: it alone gives half of the words' weight
+    words = picture_mood_inputs(np.zeros((2, 3)), probabilities)[:, 3:]
+    first = vocabulary.vectors["imagenet"][:20].mean(axis=0)
+    np.testing.assert_allclose(words[0, :width], first, atol=1e-6)
+    np.testing.assert_allclose(words[0, width:], [first @ vocabulary.valence_axis, first @ vocabulary.arousal_axis], atol=1e-6)
+    assert likeliest_classes(probabilities)[1, 500] == pytest.approx(0.5 / (0.5 + 19 * 0.5 / 980))
+    assert np.count_nonzero(likeliest_classes(probabilities)[1]) == TOP_CLASSES
+    weights = picture_input_weights(10)
+    assert weights.tolist() == [1.0] * 8 + [CLASS_MOOD_WEIGHT] * 2
 
 
 def test_music_moods_are_probabilities_and_their_expected_signs(rng: np.random.Generator) -> None:

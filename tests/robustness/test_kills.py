@@ -35,7 +35,7 @@ from picscore.atomic import PARTIAL_SUFFIX
 from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.library.indexer import index_paths
 from picscore.library.store import SCHEMA_VERSION, Library
-from picscore.moods.heads import heads_version
+from picscore.moods.music import FULL_HEAD, model_name
 from picscore.paths import LIBRARY_ENV
 from tests.conftest import write_song, write_songs
 from tests.library.consistency import indexer_command, whole_tracks
@@ -242,7 +242,10 @@ def old_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
             " JOIN track_encodings e ON e.track_id = (t.id - 1) % 3 + 1 WHERE t.id > 3"
         )
         # Moods labelled as today's heads': the opening re-scores none after its VACUUM, whichever heads ship.
-        db.execute("UPDATE tracks SET mood_model = substr(mood_model, 1, instr(mood_model, ':')) || ?", (heads_version(),))
+        db.execute(
+            "UPDATE tracks SET mood_model = CASE WHEN mood_model LIKE ? THEN ? ELSE ? END",
+            (f"{FULL_HEAD}:%", model_name(full=True), model_name(full=False)),
+        )
         db.execute("COMMIT")
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "6"
     return path

@@ -6,16 +6,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from picscore.cli.argtypes import positive_number, unit_interval
 from picscore.cli.output import CliError, print_json
 from picscore.compose.theory import MODES
 from picscore.library.image_features import picture_features
 from picscore.library.store import Library
 from picscore.match.explain import mood_json
+from picscore.match.pictures import as_pictures
 from picscore.media.audio_encode import ENCODABLE_EXTENSIONS, encode_audio
-from picscore.moods.picture import picture_moods
 from picscore.moods.plane import mood_words
 from picscore.paths import library_path
 from picscore.pitch_names import pitch_class
@@ -75,7 +73,7 @@ def photo_mood(paths: list[str], *, library: Library) -> tuple[float, float, lis
     for picture in features:
         if picture.error:
             raise CliError(f"{picture.path}: {picture.error}")
-    moods = picture_moods(np.stack([f.layers for f in features]))
+    moods = as_pictures(features).mood
     each = [{"path": path, "mood": mood_json(valence=v, arousal=a)} for path, (v, a) in zip(paths, moods, strict=True)]
     valence, arousal = moods.mean(axis=0)
     return float(valence), float(arousal), each

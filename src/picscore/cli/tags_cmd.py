@@ -73,7 +73,7 @@ def _picture_result(picture: PictureFeatures, *, top: int) -> dict[str, Any]:
         return {"kind": "picture", "error": picture.error}
     from picscore.vision.efficientnet import top_classes  # torch loads only for this verb, not at every start
 
-    ((valence, arousal),) = picture_moods(picture.layers)
+    ((valence, arousal),) = picture_moods(picture.layers, picture.probabilities)
     classes = top_classes(picture.probabilities, k=top)
     return {"kind": "picture", "mood": mood_json(valence=valence, arousal=arousal), "tags": {IMAGE_ENCODER: classes}}
 

@@ -2,7 +2,7 @@
 
 Two entries per picture, each under its own encoder name and version: EfficientNet-Lite0's
 features and class probabilities of the centre crop, and EfficientNet-Lite2's and -Lite0's layered
-descriptions of the whole picture, which the picture mood head reads (moods/picture.py).
+descriptions of the whole picture, which the picture mood head reads beside the class probabilities (moods/picture.py).
 
 The cache lives in the library file, so renaming or copying a photo costs nothing and a
 newer image encoder (a bumped IMAGE_ENCODER_VERSION) recomputes on next use.

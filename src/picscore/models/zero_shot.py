@@ -24,10 +24,10 @@ Components, each a [n_pictures, n_tracks] matrix (higher fits better):
 A variant is a weighted sum of components, each first z-scored per picture over the tracks
 so that no component dominates by its scale. The default, "full", is the learned mood with the
 two text terms at a fifth of its weight: on held-out human-rated pictures and music (OASIS x
-4Q, out-of-fold moods, ten fold seeds; tools/fit_moods.py) it put as much of each picture's
-top 10 in the picture's human mood quadrant as the mood alone (0.472 against 0.470), where
-text terms at 0.4 lowered it (on three seeds, from the mood's 0.486 to 0.472); at a fifth they
-still break the mood's ties by what the picture shows and the music is. The figures of every
+4Q, out-of-fold moods, ten fold seeds; tools/fit_moods.py) it put a little more of each picture's
+top 10 in the picture's human mood quadrant than the mood alone (0.479 against 0.473), where
+text terms at 0.4 lowered it (on three seeds, with an earlier picture head, from the mood's 0.486
+to 0.472); at a fifth they break the mood's ties by what the picture shows and the music is. The figures of every
 variant are in docs/commands/evaluate.md.
 
 Every component is linear in one feature row per track: -|p - t|² = 2 p·t - |t|² - |p|², so
@@ -45,9 +45,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from picscore.audio.musicnn_tags import MSD_TAGS
-from picscore.models.vocabulary import Vocabulary, load_vocabulary
 from picscore.moods.heads import load_head
 from picscore.moods.picture import PICTURE_HEAD
+from picscore.moods.vocabulary import Vocabulary, likeliest_classes, load_vocabulary
 
 VARIANTS: dict[str, dict[str, float]] = {
     "mood": {"mood": 1.0},
@@ -63,7 +63,6 @@ SPACE_VERSION = 2  # bump whenever a track's feature row would change: stored tr
 # The tracks' text vectors keep this many principal directions: the query reads a third of the
 # bytes of the full (up to 100) directions, which is most of a query's time at a million tracks.
 TEXT_DIMENSIONS = 32
-_TOP_CLASSES = 20
 _CONSTANT_SD = 1e-6  # a score varying less than this over the library is treated as constant (float32 features)
 # The taggers' order wherever their words sit side by side.
 TAG_SOURCE_ORDER = ("mtt", "msd")
@@ -244,7 +243,7 @@ def _text_space(vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
 def component_forms(pictures: Pictures, space: TrackSpace, *, vocabulary: Vocabulary | None = None) -> dict[str, LinearScores]:
     """Every component's scores as a linear form over the tracks' features (see the module docstring)."""
     vocabulary = vocabulary or load_vocabulary()
-    picture_words = _top_classes(pictures.class_probabilities)
+    picture_words = likeliest_classes(pictures.class_probabilities)
     class_mood = vocabulary.mood("imagenet")
     class_vectors = vocabulary.vectors["imagenet"]
     semantic = np.zeros((len(pictures), space.features.shape[1]))
@@ -301,15 +300,6 @@ def _valence_tag_columns(msd_tags: np.ndarray) -> np.ndarray:
 def _valence_tag_sum(columns: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """[m] the valence-tags axis before its own z-scoring: the _VALENCE_TAGS z-scored and summed with their signs."""
     return ((columns - mean) / sd) @ np.array(list(_VALENCE_TAGS.values()))
-
-
-def _top_classes(probabilities: np.ndarray) -> np.ndarray:
-    """Class weights keeping each picture's _TOP_CLASSES likeliest classes, renormalised."""
-    kept = np.zeros_like(probabilities)
-    top = np.argsort(-probabilities, axis=1)[:, :_TOP_CLASSES]
-    rows = np.arange(len(probabilities))[:, None]
-    kept[rows, top] = probabilities[rows, top]
-    return kept / np.maximum(kept.sum(axis=1, keepdims=True), 1e-12)
 
 
 def _distinctive(tags: np.ndarray, mean: np.ndarray) -> np.ndarray:

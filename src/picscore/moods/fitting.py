@@ -15,10 +15,14 @@ from picscore.moods.heads import LinearHead
 _MIN_SCALE = 1e-6
 
 
-def fit_ridge(inputs: np.ndarray, targets: np.ndarray, *, penalty: float) -> LinearHead:
+def fit_ridge(inputs: np.ndarray, targets: np.ndarray, *, penalty: float, input_weights: np.ndarray | None = None) -> LinearHead:
     """Ridge regression of targets [n, k] on standardised inputs [n, d], solved in whichever of the
-    primal (d <= n) or dual (d > n) form is smaller."""
+    primal (d <= n) or dual (d > n) form is smaller. `input_weights` [d] multiply the standardised
+    inputs, so that an input weighted w has its coefficient penalised w² times less."""
     mean, scale, x = _standardised(inputs)
+    if input_weights is not None:
+        scale = scale / input_weights
+        x = x * input_weights
     centre = targets.mean(axis=0)
     y = targets - centre
     if x.shape[1] <= x.shape[0]:

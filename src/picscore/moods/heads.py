@@ -54,18 +54,13 @@ def read_head(path: str | Path) -> LinearHead:
 
 
 @functools.cache
-def heads_version() -> str:
-    """A digest of every shipped head's numbers: moods stored or models trained with other heads are redone or refused
-    (the files' own bytes would change with every refit, npz archives holding their write time)."""
+def head_version(name: str) -> str:
+    """A digest of the shipped head `name`'s numbers: moods stored with another are scored again (the file's own
+    bytes would change with every refit, npz archives holding their write time)."""
     digest = hashlib.blake2b(digest_size=6)
-    names = sorted(
-        entry.name.removesuffix(".npz") for entry in resources.files("picscore.moods.weights").iterdir() if entry.name.endswith(".npz")
-    )
-    for name in names:
-        head = load_head(name)
-        digest.update(name.encode())
-        for array in _ARRAYS:
-            digest.update(np.ascontiguousarray(getattr(head, array), dtype="<f8").tobytes())
+    head = load_head(name)
+    for array in _ARRAYS:
+        digest.update(np.ascontiguousarray(getattr(head, array), dtype="<f8").tobytes())
     return digest.hexdigest()
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from picscore.moods.fitting import softmax
-from picscore.moods.heads import heads_version, load_head
+from picscore.moods.heads import head_version, load_head
 from picscore.moods.plane import AROUSAL_SIGNS, VALENCE_SIGNS
 
 DESCRIPTORS = (
@@ -44,8 +44,9 @@ class MusicMoods:
 
 
 def model_name(*, full: bool) -> str:
-    """What the library stores as a track's `mood_model`: the head, and the version of the shipped heads."""
-    return f"{FULL_HEAD if full else DESCRIPTOR_HEAD}:{heads_version()}"
+    """What the library stores as a track's `mood_model`: the head and its version (a refit of another head keeps it)."""
+    name = FULL_HEAD if full else DESCRIPTOR_HEAD
+    return f"{name}:{head_version(name)}"
 
 
 def descriptor_row(track: Mapping[str, Any]) -> np.ndarray:

@@ -155,9 +155,10 @@ def split_arrays(pairs: PairSet, *, variant: str) -> SplitArrays:
     tags = np.stack([m.tags for m in pairs.music])
     affect = np.stack([m.mood for m in pairs.music]).astype(np.float64)
     space = prepare_tracks(Tracks(affect=affect, tags={"mtt": tags[:, :50], "msd": tags[:, 50:]}))
+    class_probabilities = np.stack([item.probabilities for item in pairs.images]).astype(np.float64)
     pictures = Pictures(
-        mood=picture_moods(np.stack([item.layers for item in pairs.images])),
-        class_probabilities=np.stack([item.probabilities for item in pairs.images]).astype(np.float64),
+        mood=picture_moods(np.stack([item.layers for item in pairs.images]), class_probabilities),
+        class_probabilities=class_probabilities,
     )
     return SplitArrays(
         pairs=pairs,

@@ -36,7 +36,6 @@ from picscore.media.audio_decode import AudioDecodeError, decode_audio
 from picscore.media.fingerprint import file_fingerprint
 from picscore.media.image_load import ImageLoadError, load_image
 from picscore.models.shapes import MUSIC_SOURCES
-from picscore.moods.heads import heads_version
 from picscore.moods.music import descriptor_row, music_moods
 from picscore.moods.picture import LAYER_SIDE, describe_pictures
 from picscore.vision.colour import colour_descriptors
@@ -285,7 +284,11 @@ def augment_image(image: Image.Image, *, rng: np.random.Generator) -> Image.Imag
 
 
 def feature_versions() -> dict[str, int | str]:
-    """The versions of everything that makes the features a model is trained on (recorded in model files)."""
-    return {"efficientnet-lite0": IMAGE_ENCODER_VERSION, "analysis": ANALYSIS_VERSION, "moods": heads_version()} | {
+    """The versions of everything that makes the features a model's learned heads read (recorded in model files).
+
+    The mood heads are not among them: a trained model's zero-shot part reads the moods the present heads give,
+    and its learned heads read the encoders' features only, so refitting the mood heads keeps trained models usable.
+    """
+    return {"efficientnet-lite0": IMAGE_ENCODER_VERSION, "analysis": ANALYSIS_VERSION} | {
         name: MUSIC_ENCODERS[name].version for name in MUSIC_SOURCES
     }

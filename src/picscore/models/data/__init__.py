@@ -1,1 +1,0 @@
-"""Package data: the shared text-space vocabulary (see picscore.models.vocabulary)."""

@@ -1,0 +1,1 @@
+"""Package data: the shared text-space vocabulary (see picscore.moods.vocabulary)."""
