@@ -296,8 +296,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--exclude",
         type=Path,
         nargs="+",
+        action="extend",
         default=[],
-        help="labels.tsv files of other sets whose sources are not to be chosen again (for a held-out set)",
+        help="labels.tsv files of other sets whose sources are not to be chosen again (for a held-out set); may be given more than once",
     )
     args = parser.parse_args(argv)
     if args.pieces < 1:
