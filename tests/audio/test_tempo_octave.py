@@ -12,6 +12,7 @@ import pytest
 from picscore.audio.analysis import AnalysisConfig
 from picscore.audio.pulse import onset_autocorrelation, smoothed_autocorrelation
 from picscore.audio.tempo_octave import (
+    CHANGE_MARGIN,
     FEATURE_COUNT,
     FOLD_SUBDIVISIONS,
     FOLDED_BEATS,
@@ -88,15 +89,28 @@ def test_the_shipped_model_loads_and_decides_deterministically() -> None:
 @pytest.mark.parametrize(
     ("bpm", "scores", "expected_bpm"),
     [
-        (120.0, [2.0, 1.0, -3.0], 60.0),  # the model's choice where it learned
-        (79.0, [2.0, 1.0, -3.0], 79.0),  # halving would leave the tempi it learned from: kept
-        (79.0, [2.0, -1.0, 1.0], 158.0),  # ... or the next best within them
-        (150.0, [-3.0, 1.0, 2.0], 150.0),  # doubling to 300 BPM: kept
-        (230.0, [-3.0, 1.0, 2.0], 230.0),  # a found tempo outside that range is kept rather than doubled out of it
+        (120.0, [5.0, 1.0, -3.0], 60.0),  # the model's choice where it learned
+        (79.0, [5.0, 1.0, -3.0], 79.0),  # halving would leave the tempi it learned from: kept
+        (79.0, [5.0, -3.0, 1.0], 158.0),  # ... or the next best within them
+        (150.0, [-3.0, 1.0, 5.0], 150.0),  # doubling to 300 BPM: kept
+        (230.0, [-3.0, 1.0, 5.0], 230.0),  # a found tempo outside that range is kept rather than doubled out of it
     ],
 )
 def test_the_octave_is_chosen_only_within_the_tempi_the_model_learned(bpm: float, scores: list[float], expected_bpm: float) -> None:
     assert best_octave(bpm, np.array(scores)) == expected_bpm
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected_bpm"),
+    [
+        ([1.0 + CHANGE_MARGIN, 1.0, -3.0], 50.0),  # halving by the margin exactly
+        ([0.99 + CHANGE_MARGIN, 1.0, -3.0], 100.0),  # just short of it: kept
+        ([-3.0, 1.0, 0.99 + CHANGE_MARGIN], 100.0),
+        ([-3.0, 1.0, 1.0 + CHANGE_MARGIN], 200.0),
+    ],
+)
+def test_the_octave_changes_only_by_the_margin_over_keeping_it(scores: list[float], expected_bpm: float) -> None:
+    assert best_octave(100.0, np.array(scores)) == expected_bpm
 
 
 def _write_clicks(listing: Path, rows: list[tuple[float, float, str]], *, third_column: str) -> Path:
