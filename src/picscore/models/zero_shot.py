@@ -46,7 +46,7 @@ import numpy as np
 
 from picscore.audio.musicnn_tags import MSD_TAGS
 from picscore.moods.heads import load_head
-from picscore.moods.picture import PICTURE_HEAD
+from picscore.moods.picture import PICTURE_HEAD, picture_moods
 from picscore.moods.vocabulary import Vocabulary, likeliest_classes, load_vocabulary
 
 VARIANTS: dict[str, dict[str, float]] = {
@@ -79,6 +79,12 @@ class Pictures:
     mood: np.ndarray
     class_probabilities: np.ndarray
     features: np.ndarray | None = None  # [n, 1280] EfficientNet-Lite0 features, for trained models
+
+    @classmethod
+    def read(cls, layers: np.ndarray, class_probabilities: np.ndarray, *, features: np.ndarray | None = None) -> Pictures:
+        """Pictures from their layer descriptions [n, d] and class probabilities [n, 1000]: the mood head reads both."""
+        probabilities = np.asarray(class_probabilities, dtype=np.float64)
+        return cls(mood=picture_moods(layers, probabilities).reshape(-1, 2), class_probabilities=probabilities, features=features)
 
     def __len__(self) -> int:
         return len(self.mood)

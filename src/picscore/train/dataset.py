@@ -9,7 +9,6 @@ import numpy as np
 
 from picscore.library.store import Library
 from picscore.models.zero_shot import LinearScores, Pictures, Tracks, prepare_tracks, variant_form
-from picscore.moods.picture import picture_moods
 from picscore.train.features import FeatureCache, FeatureError, ImageItem, MusicItem, MusicKey, image_items, music_items
 from picscore.train.pairs import Pair
 
@@ -155,11 +154,7 @@ def split_arrays(pairs: PairSet, *, variant: str) -> SplitArrays:
     tags = np.stack([m.tags for m in pairs.music])
     affect = np.stack([m.mood for m in pairs.music]).astype(np.float64)
     space = prepare_tracks(Tracks(affect=affect, tags={"mtt": tags[:, :50], "msd": tags[:, 50:]}))
-    class_probabilities = np.stack([item.probabilities for item in pairs.images]).astype(np.float64)
-    pictures = Pictures(
-        mood=picture_moods(np.stack([item.layers for item in pairs.images]), class_probabilities),
-        class_probabilities=class_probabilities,
-    )
+    pictures = Pictures.read(np.stack([item.layers for item in pairs.images]), np.stack([item.probabilities for item in pairs.images]))
     return SplitArrays(
         pairs=pairs,
         image_views=np.stack([item.views for item in pairs.images]),
