@@ -22,6 +22,7 @@ demo: $(INSTALLED)
 test: $(INSTALLED) docs
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The robustness checks at the size the issue asks for (20 kills of each job, a 5-minute server load): about 10 minutes.

@@ -55,7 +55,7 @@ def remove_leftovers(path: str | Path) -> list[Path]:
     """Remove the temporary files that writers of `path` left when killed (never one a live writer holds); those removed."""
     path = Path(path)
     pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}{re.escape(PARTIAL_SUFFIX)}")
-    removed = []
+    removed: list[Path] = []
     try:
         names = [entry.name for entry in os.scandir(path.parent) if pattern.fullmatch(entry.name)]
     except OSError:

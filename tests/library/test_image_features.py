@@ -66,3 +66,6 @@ def test_bad_pictures_get_their_reason_and_the_rest_are_encoded(library: Library
     assert results[0].error == "not an image file, or an unsupported image format"
     assert results[1].error == "file not found"
     assert results[2].error is None and results[2].features is not None
+    assert [a.shape[-1] for a in results[2].loaded()] == [1280, 1000, results[2].layers.shape[-1]]
+    with pytest.raises(ValueError, match=r"fake\.jpg: not an image file"):
+        results[0].loaded()

@@ -20,6 +20,13 @@ def test_round_trip_keeps_arrays_and_fields(library: Library) -> None:
     assert track["initial_key"] == "Am" and track["bpm"] == 120.0 and track["indexed_at"]
 
 
+def test_a_known_track_is_the_stored_one_and_a_missing_one_says_so(library: Library) -> None:
+    track_id = library.save_track(track_row("/m/a.mp3"))
+    assert library.known_track(track_id)["path"] == "/m/a.mp3"
+    with pytest.raises(LookupError, match=f"no track {track_id + 1} in"):
+        library.known_track(track_id + 1)
+
+
 def test_saving_the_same_path_updates_in_place(library: Library) -> None:
     first = library.save_track(track_row("/m/a.mp3"))
     second = library.save_track(track_row("/m/a.mp3", bpm=90.0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -61,3 +62,18 @@ def test_mood_steering_moves_the_list(demo_library: Path, tmp_path: Path) -> Non
         calmer = suggest(as_pictures([features]), candidates, SuggestOptions(top=3, mood="calmer"))
         livelier = suggest(as_pictures([features]), candidates, SuggestOptions(top=3, mood="more energetic"))
     assert np.mean([s.track["arousal"] for s in calmer]) < np.mean([s.track["arousal"] for s in livelier]) - 0.3
+
+
+def test_a_track_removed_after_the_candidates_were_read_is_left_out(demo_library: Path, tmp_path: Path) -> None:
+    """The server keeps its candidates until the library changes; a suggestion made in between skips a removed track."""
+    copy = tmp_path / "library.db"
+    shutil.copy(demo_library, copy)
+    bright, _ = _bright_and_dim(tmp_path)
+    with Library(copy) as library:
+        pictures = as_pictures(picture_features(library, [bright]))
+        candidates = load_candidates(library)
+        before = [s.track["id"] for s in suggest(pictures, candidates, SuggestOptions(top=3))]
+        library.remove_tracks([before[0]])
+        after = [s.track["id"] for s in suggest(pictures, candidates, SuggestOptions(top=3))]
+    assert len(after) == 3 and before[0] not in after
+    assert before[1] in after  # the others still come

@@ -144,13 +144,13 @@ def test_the_search_index_verb_and_suggest_with_it(filled: Library, tmp_path) ->
 def test_the_server_searches_exactly_until_its_background_index_is_ready(filled: Library) -> None:
     catalogue = Catalogue(filled.path, model=None, index=KIND)
     first = catalogue.current(filled)
-    assert first.kind == KIND and first.index is None and first.awaits_index
+    assert first.kind == KIND and first.vector_index is None and first.awaits_index
     lock = IndexFiles.of(first.candidates, first.matcher, kind=KIND).lock
     deadline = time.monotonic() + 120
     while lock.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     ready = catalogue.current(filled)
-    assert isinstance(ready.index, IVFIndex) and not ready.awaits_index and ready.candidates is first.candidates
+    assert isinstance(ready.vector_index, IVFIndex) and not ready.awaits_index and ready.candidates is first.candidates
 
 
 def test_a_damaged_index_file_is_built_again(filled: Library) -> None:

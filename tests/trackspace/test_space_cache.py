@@ -10,6 +10,7 @@ import pytest
 
 from picscore.cli import main
 from picscore.library.store import Library
+from picscore.match.matchers import ZeroShotMatcher
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.models.zero_shot import Tracks, project_tracks
 from picscore.trackspace.candidates import read_tags
@@ -83,7 +84,10 @@ def test_a_damaged_cache_is_rebuilt(library: Library, rng: np.random.Generator, 
 
 
 def test_an_empty_library_has_no_candidates(library: Library) -> None:
-    assert len(load_candidates(library)) == 0 and not space_folder(library.path).exists()
+    candidates = load_candidates(library)
+    assert len(candidates) == 0 and not space_folder(library.path).exists()
+    with pytest.raises(ValueError, match="the library has no tracks"):
+        ZeroShotMatcher(candidates)
 
 
 def test_indexing_leaves_the_stored_space_current(tmp_path, music_folder) -> None:

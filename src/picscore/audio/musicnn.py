@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from math import gcd
+from typing import cast
 
 import numpy as np
 import torch
@@ -170,10 +171,10 @@ class _FrequencyMaxBranch(nn.Module):
         """[N, 1, time, 96] -> [N, channels, time]."""
         sign = torch.where(self.bn.weight >= 0, 1.0, -1.0)
         live = self.live_filters()
-        flipped = F.conv2d(
-            F.pad(x, (0, 0, *self.time_padding)), self.conv.weight[live] * sign[live, None, None, None], self.conv.bias[live] * sign[live]
-        )
-        maxima = (self.conv.bias * sign)[None, :, None].repeat(len(x), 1, flipped.shape[2])  # a dead filter's answer
+        bias = cast(torch.Tensor, self.conv.bias)  # nn.Conv2d's bias, on by default
+        weight = self.conv.weight[live] * sign[live, None, None, None]
+        flipped = F.conv2d(F.pad(x, (0, 0, *self.time_padding)), weight, bias[live] * sign[live])
+        maxima = (bias * sign)[None, :, None].repeat(len(x), 1, flipped.shape[2])  # a dead filter's answer
         maxima[:, live] = flipped.amax(dim=3)
         return self.bn(F.relu(maxima * sign[:, None]))
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
 
-def power_spectrogram(samples: np.ndarray, *, n_fft: int = 2048, hop_length: int = 512, pad_mode: str = "constant") -> np.ndarray:
+def power_spectrogram(
+    samples: np.ndarray, *, n_fft: int = 2048, hop_length: int = 512, pad_mode: Literal["constant", "reflect"] = "constant"
+) -> np.ndarray:
     """Power |STFT|^2 of centred, Hann-windowed frames, shape (1 + n_fft // 2, n_frames).
 
     Frame k is centred on sample k * hop_length, with silence padded at both ends (a

@@ -126,8 +126,9 @@ class TreeEnsemble:
 
     def save(self, path: Path, **provenance: str) -> None:
         """Write the arrays and any provenance strings to an npz file."""
-        arrays = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        np.savez_compressed(path, **arrays, **{name: np.array(text) for name, text in provenance.items()})
+        contents: dict[str, Any] = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        contents |= {name: np.array(text) for name, text in provenance.items()}
+        np.savez_compressed(path, **contents)
 
     @classmethod
     def load(cls, path: Path | Any) -> TreeEnsemble:

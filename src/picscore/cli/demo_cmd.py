@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         features = picture_features(library, photos)
         found = [(photo, suggest(as_pictures([photo]), candidates, SuggestOptions(top=3))) for photo in features]
         (album_choice,) = suggest(as_pictures(features), candidates, SuggestOptions(top=1))
-        track = library.get_track(album_choice.track["id"])
+        track = library.known_track(album_choice.track["id"])
         if not args.json:
             index_cmd.report(summary)
             print()

@@ -128,7 +128,7 @@ def _run_pairs(args: argparse.Namespace) -> int:
         scores = {Path(model_file).parent.name: matcher.form(query).scores(matcher.space)}
     else:
         variants = list(VARIANTS) if args.variant == "all" else [args.variant]
-        scores = {name: score_tracks(query, candidates.space, variant=name) for name in variants}
+        scores = {name: score_tracks(query, candidates.joint_space, variant=name) for name in variants}
     reports = {name: retrieval_report(s, targets, n_permutations=args.permutations) for name, s in scores.items()}
     skipped = len(pairs) - len(usable)
     if args.json:

@@ -259,7 +259,8 @@ def _plan_per_chapter(
     """A track for each share of the chapters (render/track_choice.plan_per_chapter), saying which plays when."""
 
     def said(first: int, end: int, start_seconds: float, plan: Plan) -> None:
-        track = library.get_track(plan.track_id) or {"title": None, "path": plan.track_path}
+        known = library.get_track(plan.track_id) if plan.track_id is not None else None
+        track = known or {"title": None, "path": plan.track_path}
         repeats = f"; {words}" if (words := describe_repeats(plan)) else ""
         where = f"photos {first + 1}-{end} from {clock(start_seconds)}"
         print(f"picscore: {where}: track {plan.track_id}: {_name(track)}{repeats}", file=sys.stderr)

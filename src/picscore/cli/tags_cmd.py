@@ -73,8 +73,9 @@ def _picture_result(picture: PictureFeatures, *, top: int) -> dict[str, Any]:
         return {"kind": "picture", "error": picture.error}
     from picscore.vision.efficientnet import top_classes  # torch loads only for this verb, not at every start
 
-    ((valence, arousal),) = picture_moods(picture.layers, picture.probabilities)
-    classes = top_classes(picture.probabilities, k=top)
+    _, probabilities, layers = picture.loaded()
+    ((valence, arousal),) = picture_moods(layers, probabilities)
+    classes = top_classes(probabilities, k=top)
     return {"kind": "picture", "mood": mood_json(valence=valence, arousal=arousal), "tags": {IMAGE_ENCODER: classes}}
 
 

@@ -10,6 +10,7 @@ newer image encoder (a bumped IMAGE_ENCODER_VERSION) recomputes on next use.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +39,14 @@ class PictureFeatures:
     layers: np.ndarray | None = None
     error: str | None = None
 
+    def loaded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The features, class probabilities and layers of a picture that loaded; ValueError saying why otherwise."""
+        if self.features is None or self.probabilities is None or self.layers is None:
+            raise ValueError(f"{self.path}: {self.error or 'not encoded'}")
+        return self.features, self.probabilities, self.layers
 
-def picture_features(library: Library, paths: list[str | Path], *, batch_size: int = 32) -> list[PictureFeatures]:
+
+def picture_features(library: Library, paths: Sequence[str | Path], *, batch_size: int = 32) -> list[PictureFeatures]:
     """Features of each picture in `paths` order, from the cache or freshly encoded (then cached)."""
     results: dict[int, PictureFeatures] = {}
     new: list[tuple[int, str]] = []  # (position, content hash) of pictures not cached yet

@@ -19,7 +19,7 @@ import contextlib
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -156,7 +156,7 @@ def analysis_row(stat: FileStat, decoded: DecodedAudio, *, fingerprint: str) -> 
 
 def index_paths(
     library: Library,
-    roots: list[str | Path],
+    roots: Sequence[str | Path],
     *,
     jobs: int | None,
     encoders: tuple[str, ...] = DEFAULT_ENCODERS,
@@ -182,8 +182,8 @@ def index_paths(
     try:
         with _open_pool(engine, jobs, address, work=max(1, len(candidates) + len(encoder_jobs))) as pool:
             new_jobs = _resolve_known_content(library, pool, candidates, encoders, summary)
-            jobs = [replace(job, tagger_patches=tagger_patches) for job in new_jobs + encoder_jobs]
-            _run_all(library, pool, jobs, summary, progress=progress)
+            work = [replace(job, tagger_patches=tagger_patches) for job in new_jobs + encoder_jobs]
+            _run_all(library, pool, work, summary, progress=progress)
         summary.rescored = rescore_moods(library)
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -309,9 +309,11 @@ def _store(library: Library, summary: IndexSummary, outcome: _Outcome, *, track_
     if result.row is not None:
         library.save_track(result.row, result.encodings)
         summary.indexed += 1
-    else:
+    elif track_id is not None:
         library.save_encodings(track_id, result.encodings)
         summary.encoded += 1
+    else:
+        raise ValueError("new encodings without the track they belong to")
     summary.audio_seconds += result.duration_seconds
 
 
@@ -321,6 +323,6 @@ def _record_failure(library: Library, summary: IndexSummary, stat: FileStat, err
     summary.failures.append((stat.path, error))
 
 
-def _missing_under(library: Library, roots: list[str | Path]) -> list[str]:
+def _missing_under(library: Library, roots: Sequence[str | Path]) -> list[str]:
     folders = [str(Path(r).expanduser().resolve()) for r in roots if Path(r).expanduser().is_dir()]
     return [t["path"] for t in library.missing_tracks() if any(t["path"].startswith(f.rstrip("/") + "/") for f in folders)]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import SpawnContext
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import threadpoolctl
 
@@ -176,7 +176,8 @@ class WorkerPool:
                     busy[worker.conn] = (worker, item)
                 if not busy:
                     return
-                for conn in wait(list(busy)):
+                for ready in wait(list(busy)):
+                    conn = cast(Connection, ready)  # wait() returns the objects it was given
                     worker, item = busy[conn]
                     message = worker.receive()
                     if message is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def is_audio_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in AUDIO_EXTENSIONS
 
 
-def scan_audio_files(roots: list[str | Path]) -> tuple[list[FileStat], list[str]]:
+def scan_audio_files(roots: Sequence[str | Path]) -> tuple[list[FileStat], list[str]]:
     """Audio files under `roots` (folders are walked, hidden entries skipped), sorted by path.
 
     Returns the files and the roots that do not exist. A file named directly is taken

@@ -22,6 +22,9 @@ import numpy as np
 from picscore.audio.analysis import ANALYSIS_VERSION
 from picscore.library.compact import compact_arrays
 
+# Track ids (or positions) as a list or as a NumPy integer array.
+IntSequence = Sequence[int] | np.ndarray
+
 SCHEMA_VERSION = 7  # 2: track_encodings and image_features; 3: feedback; 4: track_changes; 5: tracks.mood_quadrants, mood_model;
 # 6: beets_fields; 7: float16 encodings and energy curves (library/compact.py)
 
@@ -381,7 +384,7 @@ class Library:
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         return ids, [r[1] for r in rows], np.array([r[2] == len(encoder_versions) for r in rows], dtype=bool)
 
-    def fields(self, track_ids: Sequence[int], columns: Sequence[str]) -> list[dict[str, Any]]:
+    def fields(self, track_ids: IntSequence, columns: Sequence[str]) -> list[dict[str, Any]]:
         """`columns` of these tracks (arrays decoded), in id order; ids not stored are left out."""
         unknown = set(columns) - set(TRACK_COLUMNS)
         if unknown:
@@ -389,7 +392,7 @@ class Library:
         rows = self._rows_of_ids(f"SELECT id, {', '.join(columns)} FROM tracks WHERE id IN", track_ids)
         return [_track_dict(row) for row in rows]
 
-    def save_moods(self, track_ids: Sequence[int], moods: Sequence[Mapping[str, Any]]) -> None:
+    def save_moods(self, track_ids: IntSequence, moods: Sequence[Mapping[str, Any]]) -> None:
         """Store each track's valence, arousal, mood_quadrants and mood_model, in one transaction."""
         with self.transaction() as db:
             db.executemany(
@@ -439,16 +442,23 @@ class Library:
         row = self._db.execute(f"SELECT id, {', '.join(TRACK_COLUMNS)} FROM tracks WHERE id = ?", (track_id,)).fetchone()
         return _track_dict(row) if row else None
 
+    def known_track(self, track_id: int) -> dict[str, Any]:
+        """get_track of a track that must be there (one just listed or suggested); LookupError if it is not."""
+        track = self.get_track(track_id)
+        if track is None:
+            raise LookupError(f"no track {track_id} in {self.path}")
+        return track
+
     def list_tracks(self) -> list[dict[str, Any]]:
         """Every track's summary fields (no arrays), in path order."""
         return [dict(r) for r in self._db.execute(f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM tracks ORDER BY path")]
 
-    def summaries(self, track_ids: Sequence[int]) -> list[dict[str, Any] | None]:
+    def summaries(self, track_ids: IntSequence) -> list[dict[str, Any] | None]:
         """The summary fields (as list_tracks) of these tracks, in the order given; None for an id not stored."""
         found = {r["id"]: dict(r) for r in self._rows_of_ids(f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM tracks WHERE id IN", track_ids)}
         return [found.get(int(i)) for i in track_ids]
 
-    def track_numbers(self, track_ids: Sequence[int] | None = None) -> dict[str, np.ndarray]:
+    def track_numbers(self, track_ids: IntSequence | None = None) -> dict[str, np.ndarray]:
         """id (int64), duration, bpm, valence and arousal (float64, NaN when unknown) of every track (or of
         those of `track_ids` still stored) in id order, as arrays: no per-track objects, for large libraries."""
         columns = ", ".join(f"ifnull({c}, 'nan')" for c in _NUMBER_COLUMNS)  # 'nan' converts to a float NaN
@@ -460,7 +470,7 @@ class Library:
         return {name: table[:, k].astype(np.int64) if name == "id" else table[:, k] for k, name in enumerate(_NUMBER_COLUMNS)}
 
     def output_matrix(
-        self, encoder: str, *, encoder_version: int, output: str = "tags", track_ids: Sequence[int] | None = None
+        self, encoder: str, *, encoder_version: int, output: str = "tags", track_ids: IntSequence | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(ids [k] int64, outputs [k, width] float32) of the tracks (all, or those of `track_ids`) that have this
         encoder's output at this version, in id order; one blob join, no per-track arrays."""
@@ -479,7 +489,7 @@ class Library:
             ids, values = ids[wanted], values[wanted]
         return ids, values
 
-    def _rows_of_ids(self, query: str, track_ids: Sequence[int], *, params: tuple = ()) -> list[sqlite3.Row]:
+    def _rows_of_ids(self, query: str, track_ids: IntSequence, *, params: tuple = ()) -> list[sqlite3.Row]:
         """`query` ending in "IN", completed with a batch of ids at a time; rows sorted by their first column."""
         rows = []
         for batch in _batches(track_ids):
@@ -549,7 +559,7 @@ class Library:
         return int(row[0] or 0)
 
 
-def _batches(ids: Sequence[int]) -> Iterator[list[int]]:
+def _batches(ids: IntSequence) -> Iterator[list[int]]:
     for start in range(0, len(ids), _BATCH):
         yield [int(i) for i in ids[start : start + _BATCH]]
 

@@ -35,11 +35,11 @@ class Matcher(RowSource, Protocol):
 class ZeroShotMatcher:
     """The untrained matcher: a variant of match/scoring."""
 
-    model = None
-    index_key = "zero-shot"  # every variant scores the same rows
+    model: str | None = None
+    index_key: str = "zero-shot"  # every variant scores the same rows
 
     def __init__(self, candidates: Candidates, *, variant: str = DEFAULT_VARIANT) -> None:
-        self.space = candidates.space
+        self.space = candidates.joint_space
         self.variant = variant
 
     def form(self, pictures: Pictures) -> LinearScores:
@@ -59,10 +59,10 @@ class LearnedMatcher:
 
         torch.set_flush_denormal(True)
         self._model = model
-        self.model = str(model_file)
+        self.model: str | None = str(model_file)
         info = model_file.stat()
         self.index_key = "model-" + hashlib.sha1(f"{model_file.resolve()}:{info.st_size}:{info.st_mtime_ns}".encode()).hexdigest()[:16]
-        self._base = candidates.space
+        self._base = candidates.joint_space
         self._variant = variant
         fill = model.music.embed.mean.numpy()
 

@@ -10,8 +10,9 @@ from picscore.models.zero_shot import Pictures
 
 def as_pictures(features: list[PictureFeatures]) -> Pictures:
     """Matcher inputs for pictures that loaded (callers drop the failures first)."""
+    arrays = [f.loaded() for f in features]
     return Pictures.read(
-        np.stack([f.layers for f in features]),
-        np.stack([f.probabilities for f in features]),
-        features=np.stack([f.features for f in features]).astype(np.float32),
+        np.stack([layers for _, _, layers in arrays]),
+        np.stack([probabilities for _, probabilities, _ in arrays]),
+        features=np.stack([vector for vector, _, _ in arrays]).astype(np.float32),
     )

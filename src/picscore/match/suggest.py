@@ -67,17 +67,17 @@ def suggest(
     trackspace/search_index.py) a large library is searched approximately instead of scored track by track."""
     if len(candidates) == 0:
         return []
-    matcher = matcher or ZeroShotMatcher(candidates, variant=options.variant)
-    form = matcher.form(pictures)
+    scorer: Matcher = matcher or ZeroShotMatcher(candidates, variant=options.variant)
+    form = scorer.form(pictures)
     # The album's score is the pictures' mean score, in standard deviations over the library.
-    album = LinearScores(form.weights.mean(axis=0, keepdims=True), form.offsets.mean(keepdims=True)).standardised(matcher.space)
+    album = LinearScores(form.weights.mean(axis=0, keepdims=True), form.offsets.mean(keepdims=True)).standardised(scorer.space)
     if options.mood:
         # Track affect columns hold z-scores halved: a push of _MOOD_STRENGTH sd per unit of direction.
         album.weights[0, AFFECT] += 2.0 * _MOOD_STRENGTH * np.array(mood_direction(options.mood))
     pool = 8 * options.top  # enough spares for the versions skipped
     if options.seed is not None:
         pool *= _SEEDED_POOL
-    positions, scores = _best(album, matcher.space, candidates, _blocked(candidates, options), index, count=min(pool, len(candidates)))
+    positions, scores = _best(album, scorer.space, candidates, _blocked(candidates, options), index, count=min(pool, len(candidates)))
     if options.seed is not None:
         scores = scores + _JITTER * np.random.default_rng(options.seed).gumbel(size=len(scores))
         order = np.argsort(-scores, kind="stable")
@@ -152,7 +152,7 @@ class _Pool:
 
     positions: np.ndarray
     scores: np.ndarray
-    rows: list[dict[str, Any] | None]
+    rows: list[dict[str, Any]]
     tags: np.ndarray
     untagged: np.ndarray
 
@@ -165,15 +165,19 @@ def _diverse_top(positions: np.ndarray, scores: np.ndarray, candidates: Candidat
     for r in range(len(pool.positions)):
         if len(chosen) == k or not np.isfinite(pool.scores[r]):
             break
-        if pool.rows[r] is not None and not any(_same_song(pool, r, c) for c in chosen):
+        if not any(_same_song(pool, r, c) for c in chosen):
             chosen.append(r)
     return [_explain(candidates, pool, r, photos_words=photos_words) for r in chosen]
 
 
 def _pool(positions: np.ndarray, scores: np.ndarray, candidates: Candidates) -> _Pool:
+    """The pool of these tracks, less any removed from the library since the candidates were read."""
+    rows = candidates.rows(positions)
+    present = np.array([row is not None for row in rows], dtype=bool)
+    positions, scores = positions[present], scores[present]
     tags = candidates.tags(positions)
     side_by_side = np.concatenate([tags[n] for n in TAG_SOURCES.values()], axis=1)
-    return _Pool(positions, scores, candidates.rows(positions), side_by_side, candidates.untagged[positions])
+    return _Pool(positions, scores, [row for row in rows if row is not None], side_by_side, candidates.untagged[positions])
 
 
 def _same_song(pool: _Pool, i: int, j: int) -> bool:
@@ -193,7 +197,7 @@ def _base_title(title: str) -> str:
 
 def _explain(candidates: Candidates, pool: _Pool, r: int, *, photos_words: str) -> Suggestion:
     row = pool.rows[r]
-    tag_means = candidates.space.tag_means if len(candidates) > 1 else {name: np.zeros(TAG_WIDTH) for name in TAG_SOURCES.values()}
+    tag_means = candidates.joint_space.tag_means if len(candidates) > 1 else {name: np.zeros(TAG_WIDTH) for name in TAG_SOURCES.values()}
     why = reasons(row, None if pool.untagged[r] else pool.tags[r], tag_means, photos_words=photos_words)
     return Suggestion(row, float(pool.scores[r]), row["highlight_start"] or 0.0, row["highlight_end"] or row["duration"], why)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
@@ -56,7 +57,7 @@ def encode_audio(
     with av.open(str(path), mode="w", format=container_format, options=_CONTAINER_OPTIONS.get(container_format, {})) as container:
         for key, value in (tags or {}).items():
             container.metadata[key] = str(value)
-        stream = container.add_stream(codec, rate=out_rate, layout=layout)
+        stream = cast(av.AudioStream, container.add_stream(codec, rate=out_rate, layout=layout))
         if codec == "vorbis":
             stream.codec_context.options = {"strict": "experimental"}
         frame = _input_frame(samples, sr=sr, layout=layout)

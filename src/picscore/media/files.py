@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
 
 # Files that are no media files whatever their name; reading one may wait forever (a named pipe for a writer).
 _SPECIAL_FILES = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
@@ -39,7 +39,7 @@ def _kind_problem(mode: int) -> str | None:
     return f"not a regular file but {kind}" if kind else None
 
 
-def open_file(path: str | Path) -> BinaryIO:
+def open_file(path: str | Path) -> io.BufferedReader:
     """`path` opened for binary reading. Raises OSError when it cannot be, or is not a regular file: a named pipe is
     refused at once, where open() would wait for a writer forever."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

@@ -17,6 +17,7 @@ import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -278,7 +279,7 @@ def _convert_rgb(image: Image.Image) -> Image.Image:
     try:
         if image.mode == "LAB":
             lab = ImageCms.createProfile("LAB")
-            return ImageCms.profileToProfile(image, lab, _srgb_profile(), outputMode="RGB")
+            return cast(Image.Image, ImageCms.profileToProfile(image, lab, _srgb_profile(), outputMode="RGB"))  # new, not in place
         return image.convert("RGB")
     except (ValueError, ImageCms.PyCMSError):
         raise ImageLoadError(f"unsupported colour mode {image.mode}") from None

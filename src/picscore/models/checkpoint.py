@@ -7,6 +7,7 @@ that says which, instead of suggesting nonsense.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def load_record(path: str | Path) -> dict[str, Any]:
     return record
 
 
-def load_model(path: str | Path, *, feature_versions: dict[str, int | str]) -> tuple[JointModel, dict[str, Any]]:
+def load_model(path: str | Path, *, feature_versions: Mapping[str, int | str]) -> tuple[JointModel, dict[str, Any]]:
     """The model at `path` in eval mode and its metadata; ModelError when its features' versions differ from `feature_versions`."""
     record = load_record(path)
     metadata = record["metadata"]

@@ -30,6 +30,9 @@ from picscore.models.shapes import IMAGE_FEATURE_SIZE, MOOD_CLASSES, MUSIC_FEATU
 class _Head(nn.Module):
     """Standardise, then a two-layer MLP."""
 
+    mean: torch.Tensor  # buffers, set from the training features (_Side.set_standardisation)
+    std: torch.Tensor
+
     def __init__(self, inputs: int, outputs: int, config: HeadConfig) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(inputs))

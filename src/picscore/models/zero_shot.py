@@ -211,10 +211,13 @@ def project_tracks(tracks: Tracks, projection: Projection) -> np.ndarray:
     vocabulary = load_vocabulary()
     p = projection
     affect = (tracks.affect - p.affect_mean) / p.affect_sd / 2.0
-    mood = sum(
-        _standardise(_distinctive(tracks.tags[name], p.tag_means[name]) @ vocabulary.mood(name), vocabulary.mood(name))
-        for name in tracks.tags
-    ) / len(tracks.tags)
+    mood = np.mean(
+        [
+            _standardise(_distinctive(tracks.tags[name], p.tag_means[name]) @ vocabulary.mood(name), vocabulary.mood(name))
+            for name in tracks.tags
+        ],
+        axis=0,
+    )
     valence = (
         _valence_tag_sum(_valence_tag_columns(tracks.tags["msd"]), p.valence_tag_mean, p.valence_tag_sd) - p.valence_axis[0]
     ) / p.valence_axis[1]
@@ -275,7 +278,9 @@ def variant_form(pictures: Pictures, space: TrackSpace, *, variant: str = DEFAUL
         raise ValueError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
     forms = component_forms(pictures, space)
     parts = [(weight, forms[name].standardised(space)) for name, weight in VARIANTS[variant].items()]
-    return LinearScores(sum(w * f.weights for w, f in parts), sum(w * f.offsets for w, f in parts))
+    weights = np.sum([w * f.weights for w, f in parts], axis=0)
+    offsets = np.sum([w * f.offsets for w, f in parts], axis=0)
+    return LinearScores(weights, offsets)
 
 
 def score_tracks(pictures: Pictures, tracks: Tracks | TrackSpace, *, variant: str = DEFAULT_VARIANT) -> np.ndarray:

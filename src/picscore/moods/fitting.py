@@ -79,6 +79,8 @@ def out_of_fold(fit: Callable[[np.ndarray], LinearHead], inputs: np.ndarray, fol
         if outputs is None:
             outputs = np.zeros((len(inputs), predicted.shape[1]))
         outputs[held_out] = predicted
+    if outputs is None:
+        raise ValueError("out_of_fold needs at least one fold")
     return outputs
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from itertools import accumulate, pairwise
 
-from picscore.render.plan import HOLD_SECONDS, MusicPart, Plan
+from picscore.render.plan import HOLD_SECONDS, MusicPart, Plan, Shot
 
 MIN_SHARE_SECONDS = 30.0
 
@@ -49,7 +49,10 @@ def chain_plans(plans: Sequence[Plan]) -> Plan:
     track taking over where its share begins (each share starts a chapter)."""
     first = plans[0]
     offsets = list(accumulate((plan.duration_seconds for plan in plans[:-1]), initial=0.0))
-    shots, chapters, beats, downbeats = [], [], [], []
+    shots: list[Shot] = []
+    chapters: list[int] = []
+    beats: list[float] = []
+    downbeats: list[float] = []
     for plan, offset in zip(plans, offsets, strict=True):
         if shots:
             chapters.append(len(shots))

@@ -151,7 +151,7 @@ def render_view(canvas: Canvas, box: tuple[float, float, float, float], *, width
     for plane, source, scale in zip(window.planes, (canvas.y, canvas.u, canvas.v), (1, 2, 2), strict=True):
         rows, columns = h // scale, w // scale
         # Copy the crop straight into the frame's buffer (its rows may be padded to line_size).
-        target = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)[:rows, :columns]
+        target = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)[:rows, :columns]  # type: ignore[call-overload]  # a plane is a buffer
         target[:] = source[top // scale : top // scale + rows, left // scale : left // scale + columns]
     return _SCALER.reformat(window, width=width, height=height, interpolation="BILINEAR")
 
@@ -230,7 +230,9 @@ def slideshow_frames(plan: Plan, *, load: CanvasLoader | None = None) -> Iterato
     title_end = shots[0].end_seconds - (halves[1] / fps if len(shots) > 1 else plan.fade_out_seconds)
 
     def titled(picture: av.VideoFrame, i: int) -> av.VideoFrame:
-        alpha = title_alpha(i / fps, start_seconds=plan.fade_in_seconds, end_seconds=title_end) if masks else 0.0
+        if masks is None:
+            return picture
+        alpha = title_alpha(i / fps, start_seconds=plan.fade_in_seconds, end_seconds=title_end)
         if not alpha:
             return picture
         pixels = picture.to_ndarray()

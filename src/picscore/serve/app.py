@@ -394,7 +394,10 @@ def _routes(app: FastAPI, server: _Server) -> None:
         upload = server.upload(request.upload_id)
         if (request.width is None) != (request.height is None):
             raise HTTPException(422, "give both width and height, or neither")
-        size = (request.width, request.height) if request.width else frame_size(aspect=request.aspect, resolution=request.resolution)
+        if request.width is not None and request.height is not None:
+            size = (request.width, request.height)
+        else:
+            size = frame_size(aspect=request.aspect, resolution=request.resolution)
         if request.preview:
             size = _preview_size(size)
         width, height = size
@@ -439,7 +442,7 @@ def _routes(app: FastAPI, server: _Server) -> None:
                 )
             except PlanError as err:
                 raise HTTPException(422, str(err)) from None
-        played = [_about_track(server.track(library, part.track_id)) for part in plan.music_parts]
+        played = [_about_track(server.track(library, part.track_id)) for part in plan.music_parts if part.track_id is not None]
         try:
             job = server.renders.submit(
                 plan,

@@ -41,11 +41,13 @@ class Catalogue:
         loaded = self._loaded
         if version != self._version or loaded is None or loaded.awaits_index:
             with self._lock:
-                if version != self._version or self._loaded is None:
-                    self._loaded, self._version = _load(library, model=self.model, index=self.index), version
-                elif self._loaded.awaits_index:
-                    self._loaded = self._loaded.with_index(library)
-        return self._loaded
+                loaded = self._loaded
+                if version != self._version or loaded is None:
+                    loaded, self._version = _load(library, model=self.model, index=self.index), version
+                elif loaded.awaits_index:
+                    loaded = loaded.with_index(library)
+                self._loaded = loaded
+        return loaded
 
 
 class Loaded(NamedTuple):
@@ -55,16 +57,18 @@ class Loaded(NamedTuple):
     candidates: Candidates
     matcher: Matcher | None
     kind: str  # the search index kind (trackspace/search_index.py)
-    index: VectorIndex | None
+    vector_index: VectorIndex | None
 
     @property
     def awaits_index(self) -> bool:
         """Whether an index is being built in the background (exact search meanwhile)."""
-        return self.matcher is not None and self.kind != "exact" and self.index is None
+        return self.matcher is not None and self.kind != "exact" and self.vector_index is None
 
     def with_index(self, library: Library) -> Loaded:
         """The same, with the index if it is ready now (or its builder started again, should it have died)."""
-        return self._replace(index=search_index(library, self.candidates, self.matcher, kind=self.kind))
+        if self.matcher is None:
+            return self
+        return self._replace(vector_index=search_index(library, self.candidates, self.matcher, kind=self.kind))
 
 
 def _load(library: Library, *, model: str | None, index: str) -> Loaded:

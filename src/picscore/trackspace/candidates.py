@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
-from picscore.library.store import Library
+from picscore.library.store import IntSequence, Library
 from picscore.models.zero_shot import TAG_SOURCE_ORDER, Tracks, TrackSpace, prepare_tracks
 from picscore.trackspace.id_lookup import IdLookup
 
@@ -29,11 +28,11 @@ TAG_WIDTH = 50
 class TrackDetails(Protocol):
     """Summary rows and tags of a few tracks, by id."""
 
-    def summaries(self, ids: Sequence[int]) -> list[dict[str, Any] | None]:
+    def summaries(self, ids: IntSequence) -> list[dict[str, Any] | None]:
         """The tracks' fields as Library.list_tracks gives them (None: no longer stored)."""
         ...
 
-    def tags(self, ids: Sequence[int]) -> dict[str, np.ndarray]:
+    def tags(self, ids: IntSequence) -> dict[str, np.ndarray]:
         """ "mtt" / "msd" -> [len(ids), 50] tag probabilities (zeros where a track has none)."""
         ...
 
@@ -55,12 +54,26 @@ class Candidates:
     duration: np.ndarray  # [m] float64 seconds
     bpm: np.ndarray  # [m] float64, NaN when unknown
     untagged: np.ndarray  # [m] bool: no current tagger output, so the text components see nothing
-    space: TrackSpace
+    space: TrackSpace | None  # None while the library has no tracks
     details: TrackDetails
     origin: SpaceOrigin | None = None  # None: fitted in memory, not stored
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def joint_space(self) -> TrackSpace:
+        """The tracks' rows in the joint space; ValueError while the library has no tracks."""
+        if self.space is None:
+            raise ValueError("the library has no tracks")
+        return self.space
+
+    @property
+    def stored_origin(self) -> SpaceOrigin:
+        """Where the space is kept beside the library; ValueError for a space fitted in memory only."""
+        if self.origin is None:
+            raise ValueError("the track space is not stored beside a library")
+        return self.origin
 
     @functools.cached_property
     def _lookup(self) -> IdLookup:
@@ -70,11 +83,11 @@ class Candidates:
         """[len(ids)] the position of each track id, -1 for an id not among the candidates."""
         return self._lookup.positions(ids)
 
-    def rows(self, indices: Sequence[int]) -> list[dict[str, Any] | None]:
+    def rows(self, indices: IntSequence) -> list[dict[str, Any] | None]:
         """Summary rows of the tracks at these positions."""
         return self.details.summaries(self.ids[np.asarray(indices, dtype=np.int64)].tolist())
 
-    def tags(self, indices: Sequence[int]) -> dict[str, np.ndarray]:
+    def tags(self, indices: IntSequence) -> dict[str, np.ndarray]:
         """Tag probabilities of the tracks at these positions, per tagger."""
         return self.details.tags(self.ids[np.asarray(indices, dtype=np.int64)].tolist())
 
@@ -86,10 +99,10 @@ class RowDetails:
         self._position = {row["id"]: k for k, row in enumerate(rows)}
         self._rows, self._tags = rows, tags
 
-    def summaries(self, ids: Sequence[int]) -> list[dict[str, Any] | None]:
+    def summaries(self, ids: IntSequence) -> list[dict[str, Any] | None]:
         return [self._rows[self._position[i]] if i in self._position else None for i in ids]
 
-    def tags(self, ids: Sequence[int]) -> dict[str, np.ndarray]:
+    def tags(self, ids: IntSequence) -> dict[str, np.ndarray]:
         positions = [self._position[i] for i in ids]
         return {name: values[positions] for name, values in self._tags.items()}
 
@@ -105,10 +118,10 @@ class LibraryDetails:
             self._local.library = Library(self._path)
         return self._local.library
 
-    def summaries(self, ids: Sequence[int]) -> list[dict[str, Any] | None]:
+    def summaries(self, ids: IntSequence) -> list[dict[str, Any] | None]:
         return self._library().summaries(ids)
 
-    def tags(self, ids: Sequence[int]) -> dict[str, np.ndarray]:
+    def tags(self, ids: IntSequence) -> dict[str, np.ndarray]:
         return read_tags(self._library(), np.asarray(ids, dtype=np.int64))[0]
 
 

@@ -55,7 +55,7 @@ class IndexFiles:
 
     @classmethod
     def of(cls, candidates: Candidates, matcher: RowSource, *, kind: str) -> IndexFiles:
-        stem = candidates.origin.folder / f"search-{kind}-{matcher.index_key}"
+        stem = candidates.stored_origin.folder / f"search-{kind}-{matcher.index_key}"
         return cls(stem.with_suffix(".faiss"), stem.with_suffix(".json"), stem.with_suffix(".lock"))
 
 
@@ -78,8 +78,8 @@ def search_index(
         return None
     files = IndexFiles.of(candidates, matcher, kind=kind)
     note = read_note(files.note)
-    if note is not None and note["fit_id"] == candidates.origin.fit_id and files.index.exists():
-        current = note["change"] == candidates.origin.change
+    if note is not None and note["fit_id"] == candidates.stored_origin.fit_id and files.index.exists():
+        current = note["change"] == candidates.stored_origin.change
         try:
             index = load_index(files.index, mmap=current)
         except (RuntimeError, OSError, ValueError):  # damaged (FAISS raises RuntimeError): built again below
@@ -117,7 +117,7 @@ def _save(index: VectorIndex, files: IndexFiles, candidates: Candidates) -> None
     """Save the index, then its note (a crash between them leaves an old note: the next update redoes those tracks)."""
     with contextlib.suppress(OSError):  # a read-only disk: the index serves this process only
         index.save(files.index)
-        write_note(files.note, {"fit_id": candidates.origin.fit_id, "change": candidates.origin.change})
+        write_note(files.note, {"fit_id": candidates.stored_origin.fit_id, "change": candidates.stored_origin.change})
         failure_mark(files.lock).unlink(missing_ok=True)
 
 

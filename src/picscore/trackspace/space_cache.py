@@ -137,6 +137,7 @@ def _updated(library: Library, table: _Table, *, since: int, small_library: int)
     tracks, untagged = _tracks(library, numbers)
     kept = ~np.isin(table.ids, changed)
     features = np.concatenate([table.features[kept], project_tracks(tracks, table.projection)])
+    mean, covariance = feature_moments(features)
     return replace(
         table,
         ids=np.concatenate([table.ids[kept], numbers["id"]]),
@@ -144,7 +145,8 @@ def _updated(library: Library, table: _Table, *, since: int, small_library: int)
         bpm=np.concatenate([table.bpm[kept], numbers["bpm"]]),
         untagged=np.concatenate([table.untagged[kept], untagged]),
         features=features,
-        **dict(zip(("mean", "covariance"), feature_moments(features), strict=True)),
+        mean=mean,
+        covariance=covariance,
         changed_since_fit=table.changed_since_fit + len(changed),
     )
 
@@ -154,7 +156,7 @@ def _tracks(library: Library, numbers: dict[str, np.ndarray]) -> tuple[Tracks, n
     return Tracks(affect=np.stack([numbers["valence"], numbers["arousal"]], axis=1), tags=tags), untagged
 
 
-def _empty_columns() -> tuple[np.ndarray, ...]:
+def _empty_columns() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """ids, duration, bpm and untagged of no tracks."""
     return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
 
@@ -195,7 +197,8 @@ def _store(folder: Path, table: _Table, version: LibraryVersion) -> None:
         generation = Path(tempfile.mkdtemp(prefix=f"g{version.change}-", dir=folder))
         for name in _ARRAYS:
             np.save(generation / f"{name}.npy", np.ascontiguousarray(getattr(table, name)))
-        np.savez(generation / "projection.npz", **table.projection.arrays())
+        projection: dict[str, Any] = table.projection.arrays()  # Any: numpy's stubs would match a dict of arrays to allow_pickle
+        np.savez(generation / "projection.npz", **projection)
         state = {
             "library_id": version.library_id, "change": version.change, "versions": _versions(), "generation": generation.name,
             "fit_id": table.fit_id, "fitted_tracks": table.fitted_tracks, "changed_since_fit": table.changed_since_fit,

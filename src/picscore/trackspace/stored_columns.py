@@ -28,7 +28,7 @@ def stored_columns(library: Library, candidates: Candidates, *, name: str, compu
     those track ids; rows stored under `name` for tracks unchanged since are reused."""
     if candidates.origin is None:  # candidates fitted in memory (a pair list): nothing stored
         return np.asarray(compute(candidates.ids), dtype=np.float32)
-    folder = candidates.origin.folder
+    folder = candidates.stored_origin.folder
     columns, stale = _reusable(library, candidates, folder, name)
     if columns is not None and not stale.any():
         return columns
@@ -53,7 +53,7 @@ def _reusable(library: Library, candidates: Candidates, folder: Path, name: str)
         return None, everything
     if len(ids) != len(stored):
         return None, everything
-    if note["change"] == candidates.origin.change and np.array_equal(ids, candidates.ids):
+    if note["change"] == candidates.stored_origin.change and np.array_equal(ids, candidates.ids):
         return stored, np.zeros(len(candidates), dtype=bool)  # current: the stored rows, mapped
     where = IdLookup(ids).positions(candidates.ids)
     found = (where >= 0) & ~np.isin(candidates.ids, library.changed_since(note["change"]))
@@ -69,7 +69,7 @@ def _save(folder: Path, name: str, columns: np.ndarray, candidates: Candidates) 
     with contextlib.suppress(OSError):  # a read-only disk: computed again next time
         np.save(folder / f"{name}-{token}.npy", columns)
         np.save(folder / f"{name}-{token}-ids.npy", candidates.ids)
-        write_note(note, {"change": candidates.origin.change, "token": token})
+        write_note(note, {"change": candidates.stored_origin.change, "token": token})
         for old in folder.glob(f"{name}-*.npy"):
             if token not in old.name:
                 old.unlink(missing_ok=True)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -195,9 +196,15 @@ class IVFIndex(VectorIndex):
     """
 
     def __init__(self, index: faiss.IndexPreTransform, *, path: Path | None = None, needs_rebuild: bool = False) -> None:
+        self._attach(index, path=path, needs_rebuild=needs_rebuild)
+
+    def _attach(self, index: faiss.IndexPreTransform, *, path: Path | None, needs_rebuild: bool) -> None:
+        """Hold `index` (memory-mapped from `path`, or in memory when None). FAISS's downcasts return the concrete
+        classes that build_index made, which its type stubs cannot know."""
         self._index = index
-        self._ivf = faiss.downcast_index(faiss.extract_index_ivf(index))
-        self._shift = faiss.vector_to_array(faiss.downcast_VectorTransform(index.chain.at(0)).mean)
+        self._ivf = cast(faiss.IndexIVFScalarQuantizer, faiss.downcast_index(faiss.extract_index_ivf(index)))
+        first = index.chain.at(0)  # type: ignore[attr-defined]  # a SWIG vector, which the stubs call a list
+        self._shift = faiss.vector_to_array(cast(faiss.CenteringTransform, faiss.downcast_VectorTransform(first)).mean)
         self.dim = index.d - 1
         self.max_norm = float(-self._shift[-1])
         self.kind = next(kind for kind, qtype in _QUANTISERS.items() if qtype == self._ivf.sq.qtype)
@@ -273,7 +280,8 @@ class IVFIndex(VectorIndex):
     def _writable(self) -> None:
         """Read a memory-mapped index into memory: its codes are read-only and FAISS aborts the process on writing them."""
         if self._mapped_from is not None:
-            self.__init__(faiss.read_index(str(self._mapped_from)), needs_rebuild=self.needs_rebuild)
+            in_memory = cast(faiss.IndexPreTransform, faiss.read_index(str(self._mapped_from)))
+            self._attach(in_memory, path=None, needs_rebuild=self.needs_rebuild)
 
 
 def build_index(features: np.ndarray, ids: np.ndarray, *, kind: str, seed: int = 0, nlist: int | None = None) -> VectorIndex:
@@ -314,7 +322,7 @@ def load_index(path: str | Path, *, mmap: bool = True) -> VectorIndex:
     path = Path(path)
     index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mmap else 0)
     if isinstance(index, faiss.IndexIDMap):
-        flat = faiss.downcast_index(index.index)
+        flat = cast(faiss.IndexFlatCodes, faiss.downcast_index(index.index))
         features = np.frombuffer(faiss.rev_swig_ptr(flat.codes.data(), flat.codes.size()), dtype=np.float32).reshape(-1, index.d)
         features.flags.writeable = False  # mapped pages are read-only
         return ExactIndex(features, faiss.vector_to_array(index.id_map), owner=index)
@@ -330,7 +338,7 @@ def _selector(allowed: np.ndarray) -> faiss.IDSelector:
         members[allowed] = True
         bitmap = np.packbits(members, bitorder="little")
         selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # n counts bytes
-        selector.referenced_objects = [bitmap]  # FAISS keeps only a pointer to the bits
+        selector.referenced_objects = [bitmap]  # type: ignore[attr-defined]  # FAISS keeps only a pointer to the bits
         return selector
     return faiss.IDSelectorBatch(allowed)
 

@@ -111,7 +111,8 @@ def split_by_source(sources: list[str], *, validation_fraction: float, seed: int
     counts = {name: 0 for name in names}
     for source in sources:
         counts[source] += 1
-    held_out, taken = set(), 0
+    held_out: set[str] = set()
+    taken = 0
     for i in order:
         if len(names) < 2 or len(held_out) == len(names) - 1 or (held_out and taken >= validation_fraction * len(sources)):
             break

@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageEnhance
@@ -109,7 +110,8 @@ class FeatureCache:
 
     def put(self, key: str, arrays: dict[str, np.ndarray]) -> None:
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        contents: dict[str, Any] = arrays  # Any: numpy's stubs would match a dict of arrays to allow_pickle
+        np.savez(buffer, **contents)
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO items VALUES (?, ?)", (key, buffer.getvalue()))
 
@@ -283,7 +285,7 @@ def augment_image(image: Image.Image, *, rng: np.random.Generator) -> Image.Imag
     return view
 
 
-def feature_versions() -> dict[str, int | str]:
+def feature_versions() -> dict[str, int]:
     """The versions of everything that makes the features a model's learned heads read (recorded in model files).
 
     The mood heads are not among them: a trained model's zero-shot part reads the moods the present heads give,

@@ -208,7 +208,9 @@ def _train_epoch(
             "mood": losses.mood(image_out["mood"], paired["mood"], classes),
             "mood_agreement": losses.mood_agreement(image_out["mood"], paired["mood"]),
         }
-        loss = sum(config.loss_weights.get(name, 0.0) * value for name, value in terms.items())
+        loss = torch.zeros(())
+        for name, value in terms.items():
+            loss = loss + config.loss_weights.get(name, 0.0) * value
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()

@@ -41,9 +41,9 @@ def read_picture_ratings(path: str | Path) -> list[RatedPicture]:
     """
     pictures = []
     for line, row, folder in _rows(path, ("image", "valence", "arousal")):
-        values = [_rating(path, line, row, name) for name in ("valence", "arousal")]
+        valence, arousal = (_rating(path, line, row, name) for name in ("valence", "arousal"))
         theme = re.sub(r"[\s_-]*\d+$", "", Path(row["image"]).stem) or Path(row["image"]).stem
-        pictures.append(RatedPicture(str((folder / row["image"]).resolve()), *values, theme))
+        pictures.append(RatedPicture(str((folder / row["image"]).resolve()), valence, arousal, theme))
     return pictures
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from picscore.atomic import atomic_path
+
+if TYPE_CHECKING:  # matplotlib loads only when a plot is drawn
+    from matplotlib.figure import Figure
 
 _CURVES = (
     ("loss", "training loss"),
@@ -47,7 +51,7 @@ def plot_curves(path: Path, rows: list[dict[str, float]]) -> None:
     _save(figure, path)
 
 
-def _figure(*, columns: int = 1) -> tuple:
+def _figure(*, columns: int = 1) -> tuple[Figure, Any]:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
@@ -56,7 +60,7 @@ def _figure(*, columns: int = 1) -> tuple:
     return pyplot.subplots(1, columns, figsize=(5 * columns, 4.5))
 
 
-def _save(figure: object, path: Path) -> None:
+def _save(figure: Figure, path: Path) -> None:
     from matplotlib import pyplot
 
     figure.tight_layout()

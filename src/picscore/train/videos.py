@@ -191,7 +191,7 @@ def _write_frames(
     with _open(video) as container:
         stream = _video_stream(container)
         stream.thread_type = "AUTO"
-        video_start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        video_start = float(stream.start_time * stream.time_base) if stream.start_time is not None and stream.time_base else 0.0
         total = round(container.duration / av.time_base, 1) if container.duration else None
         bar = tqdm(total=total, unit="s", desc=video.name, file=sys.stderr, disable=not progress, leave=False, dynamic_ncols=True)
         with bar:
@@ -228,6 +228,8 @@ def _sampled_frames(
     Packets are decoded only from the last keyframe before the next sample time (see the module notes).
     """
     time_base = stream.time_base
+    if time_base is None:
+        raise VideoError("the video stream has no time base")
     next_time = start_seconds
     pending: list[av.Packet] = []
     for packet in container.demux(stream):  # the last packet is empty: it flushes the decoder

@@ -213,6 +213,8 @@ def _fold_for_inference(model: EfficientNet) -> None:
 
 def _fold_batch_norm(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
     """Give `conv` the weights and bias of conv followed by `bn` (computed in float64)."""
+    if bn.running_mean is None or bn.running_var is None:
+        raise ValueError("batch norm without running statistics cannot be folded")
     scale = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
     bias = conv.bias.double() if conv.bias is not None else torch.zeros_like(scale)
     conv.weight = nn.Parameter((conv.weight.double() * scale.reshape(-1, 1, 1, 1)).float(), requires_grad=False)
