@@ -78,6 +78,26 @@ def test_music_figures_are_those_of_the_stored_moods(toy_sets: Path, tmp_path: P
     assert out[0].startswith(f"4 clips labelled by people: accuracy {np.mean(hits):.3f}") and out[-1].endswith(str(png))
 
 
+def test_music_rated_on_both_axes_gets_r_per_axis_and_the_quadrants_of_its_signs(toy_sets: Path, tmp_path: Path, capsys) -> None:
+    rated = {"a.flac": (0.6, 0.5), "b.ogg": (-0.5, 0.7), "c.wav": (-0.4, -0.6), "d.mp3": (0.3, 0.0)}  # arousal 0 counts low
+    ratings = tmp_path / "rated.tsv"
+    ratings.write_text("audio\tvalence\tarousal\n" + "".join(f"{toy_sets / name}\t{v}\t{a}\n" for name, (v, a) in rated.items()))
+    cache = str(tmp_path / "cache.db")
+    args = ["evaluate", "--mood-music", str(ratings), "--cache", cache, "--confusion", str(tmp_path / "c.png"), "-j", "1"]
+    report = _run(capsys, *args, "--json")
+    stored = {Path(t["path"]).name: t for t in _run(capsys, "--library", cache, "library", "list", "--json")}
+    truth = np.array([rated[name] for name in LABELS])
+    moods = np.array([[stored[name]["valence"], stored[name]["arousal"]] for name in LABELS])
+    for k, axis in enumerate(("valence", "arousal")):
+        assert report[axis]["pearson_r"] == pytest.approx(pearson_r(truth[:, k], moods[:, k]))
+        assert report[axis]["sign_accuracy"] == pytest.approx(np.mean((truth[:, k] > 0) == (moods[:, k] > 0)))
+    assert [report["quadrants"][q]["clips"] for q in QUADRANTS] == [1, 1, 1, 1]  # d.mp3's arousal of 0 counts as low: calm
+    assert report["accuracy"] == pytest.approx(np.mean(quadrant_index(*truth.T) == quadrant_index(*moods.T)))
+    assert main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("4 clips rated by people") and out[-3].startswith("valence") and out[-2].startswith("arousal")
+
+
 def test_congruence_is_the_share_of_each_suggestion_list_in_the_pictures_quadrant(toy_sets: Path, tmp_path: Path, capsys) -> None:
     cache = str(tmp_path / "cache.db")
     files = [str(toy_sets / "ratings.tsv"), str(toy_sets / "labels.tsv")]
@@ -115,3 +135,11 @@ def test_bad_rating_files_are_one_line_errors(tmp_path: Path, capsys) -> None:
     (tmp_path / "l.tsv").write_text("audio\tquadrant\nx.mp3\tQ5\n")
     assert main(["evaluate", "--mood-music", str(tmp_path / "l.tsv"), "--cache", str(tmp_path / "c.db")]) == 1
     assert capsys.readouterr().err == f"picscore: error: {tmp_path / 'l.tsv'}:2: quadrant is one of Q1, Q2, Q3, Q4, not 'Q5'\n"
+    (tmp_path / "m.tsv").write_text("audio\tvalence\nx.mp3\t0.5\n")
+    assert main(["evaluate", "--mood-music", str(tmp_path / "m.tsv"), "--cache", str(tmp_path / "c.db")]) == 1
+    assert capsys.readouterr().err == (
+        f"picscore: error: {tmp_path / 'm.tsv'}: no quadrant column, nor valence and arousal columns, in the header (tab-separated)\n"
+    )
+    (tmp_path / "m.tsv").write_text("audio\tvalence\tarousal\nx.mp3\t0.5\t\n")
+    assert main(["evaluate", "--mood-music", str(tmp_path / "m.tsv"), "--cache", str(tmp_path / "c.db")]) == 1
+    assert capsys.readouterr().err == f"picscore: error: {tmp_path / 'm.tsv'}:2: no arousal\n"

@@ -42,9 +42,12 @@ counted.
   --mood-pictures   `image`, `valence`, `arousal` (people's mean ratings, each in [-1, 1]):
                     Pearson r and sign accuracy per axis, and how often the quadrant is right
   --mood-music      `audio` and `quadrant` (Q1 happy, Q2 tense, Q3 sad, Q4 calm): accuracy,
-                    precision, recall and F1 per quadrant, and a confusion-matrix PNG (--confusion)
-  --congruence      a ratings file and a labels file: the music becomes a library, each picture
-                    is ranked against it as `suggest` ranks, and it reports the share of each
+                    precision, recall and F1 per quadrant, and a confusion-matrix PNG (--confusion);
+                    or `audio`, `valence`, `arousal` (music rated on both axes, each in [-1, 1]):
+                    the same for the quadrants of the ratings' signs, and Pearson r and sign
+                    accuracy per axis, as for pictures
+  --congruence      a ratings file and a music file (either kind above): the music becomes a
+                    library, each picture is ranked against it as `suggest` ranks, and it reports the share of each
                     picture's top 10 in its human quadrant, averaged per quadrant then over
                     quadrants (random: 0.25 for balanced music), with a permutation p-value
                     (the music's labels shuffled)
@@ -64,7 +67,7 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--pairs", type=Path, metavar="FILE.tsv", help="the pair list")
     what.add_argument("--mood-pictures", type=Path, metavar="RATINGS.tsv", help="pictures with people's valence and arousal")
-    what.add_argument("--mood-music", type=Path, metavar="LABELS.tsv", help="music with its mood quadrant")
+    what.add_argument("--mood-music", type=Path, metavar="LABELS.tsv", help="music with its mood quadrant, or its valence and arousal")
     what.add_argument(
         "--congruence", type=Path, nargs=2, metavar=("RATINGS.tsv", "LABELS.tsv"), help="rank the labelled music for the rated pictures"
     )

@@ -32,25 +32,35 @@ def run_mood_pictures(args: argparse.Namespace, library: Library) -> int:
     rated, features = _readable_pictures(_read(read_picture_ratings, args.mood_pictures), library)
     moods = as_pictures(features).mood
     truth = np.array([[p.valence, p.arousal] for p in rated])
-    axes = {
-        name: {"pearson_r": pearson_r(truth[:, k], moods[:, k]), "sign_accuracy": float(np.mean((truth[:, k] > 0) == (moods[:, k] > 0)))}
-        for k, name in enumerate(("valence", "arousal"))
-    }
+    axes = _axis_figures(truth, moods)
     quadrant = float(np.mean(quadrant_index(*truth.T) == quadrant_index(*moods.T)))
     report = {"pictures": len(rated), **axes, "quadrant_accuracy": quadrant}
     if args.json:
         print_json(report)
         return 0
     print(f"{len(rated)} pictures rated by people")
-    print(f"{'axis':10s}{'Pearson r':>11s}{'sign right':>12s}")
-    for name, figures in axes.items():
-        print(f"{name:10s}{figures['pearson_r']:11.3f}{figures['sign_accuracy']:12.3f}")
+    _print_axes(axes)
     print(f"quadrant right {quadrant:.3f}")
     return 0
 
 
+def _axis_figures(truth: np.ndarray, moods: np.ndarray) -> dict[str, dict[str, float]]:
+    """Pearson r and the share of signs right, per axis, of moods [n, 2] against people's ratings [n, 2]."""
+    return {
+        name: {"pearson_r": pearson_r(truth[:, k], moods[:, k]), "sign_accuracy": float(np.mean((truth[:, k] > 0) == (moods[:, k] > 0)))}
+        for k, name in enumerate(("valence", "arousal"))
+    }
+
+
+def _print_axes(axes: dict[str, dict[str, float]]) -> None:
+    print(f"{'axis':10s}{'Pearson r':>11s}{'sign right':>12s}")
+    for name, figures in axes.items():
+        print(f"{name:10s}{figures['pearson_r']:11.3f}{figures['sign_accuracy']:12.3f}")
+
+
 def run_mood_music(args: argparse.Namespace, library: Library) -> int:
-    """Accuracy, per-quadrant precision, recall and F1, and a confusion-matrix PNG, of the music moods against labels."""
+    """Accuracy, per-quadrant precision, recall and F1, and a confusion-matrix PNG, of the music moods against labels;
+    for music rated on both axes, also Pearson r and sign accuracy per axis."""
     labelled = _read(read_music_labels, args.mood_music)
     stored = _indexed(library, [m.audio for m in labelled], jobs=args.jobs, progress=not args.json)
     kept = [m for m in labelled if m.audio in stored]
@@ -73,14 +83,22 @@ def run_mood_music(args: argparse.Namespace, library: Library) -> int:
         "confusion": report.confusion.tolist(),
         "confusion_png": str(args.confusion),
     }
+    rated = all(m.valence is not None and m.arousal is not None for m in kept)
+    if rated:
+        truth = np.array([[m.valence, m.arousal] for m in kept], dtype=np.float64)
+        moods = np.array([[stored[m.audio]["valence"], stored[m.audio]["arousal"]] for m in kept], dtype=np.float64)
+        result |= _axis_figures(truth, moods)
     if args.json:
         print_json(result)
         return 0
     unread = f" ({result['unreadable']} unreadable left out)" if result["unreadable"] else ""
-    print(f"{len(kept)} clips labelled by people{unread}: accuracy {report.accuracy:.3f}, macro F1 {result['macro_f1']:.3f}")
+    judged = "rated" if rated else "labelled"
+    print(f"{len(kept)} clips {judged} by people{unread}: accuracy {report.accuracy:.3f}, macro F1 {result['macro_f1']:.3f}")
     print(f"{'quadrant':12s}{'precision':>10s}{'recall':>8s}{'F1':>7s}{'clips':>7s}")
     for name, figures in zip(names, rows.values(), strict=True):
         print(f"{name:12s}{figures['precision']:10.3f}{figures['recall']:8.3f}{figures['f1']:7.3f}{figures['clips']:7d}")
+    if rated:
+        _print_axes({axis: result[axis] for axis in ("valence", "arousal")})
     print(f"confusion matrix (rows labelled, columns predicted) in {args.confusion}")
     return 0
 

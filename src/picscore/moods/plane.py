@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 # Q1 happy/excited (+valence, +arousal), Q2 angry/tense (-, +), Q3 sad (-, -), Q4 calm/relaxed (+, -):
 # the order of the 4-quadrant music-emotion set (Panda et al. 2018).
@@ -18,7 +19,7 @@ NEUTRAL_RADIUS = 0.1  # nearer the centre than this, a mood is "neutral"
 MOOD_WORDS = (*_SECTOR_WORDS, "neutral")  # everything mood_words says
 
 
-def quadrant_index(valence: np.ndarray, arousal: np.ndarray) -> np.ndarray:
+def quadrant_index(valence: npt.ArrayLike, arousal: npt.ArrayLike) -> np.ndarray:
     """QUADRANTS index of each point; a value of exactly 0 counts as negative."""
     positive, aroused = np.asarray(valence) > 0, np.asarray(arousal) > 0
     return np.where(positive, np.where(aroused, 0, 3), np.where(aroused, 1, 2))

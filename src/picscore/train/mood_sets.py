@@ -1,4 +1,5 @@
-"""Human-rated mood sets: pictures with valence and arousal, music with its mood quadrant (TSV files)."""
+"""Human-rated mood sets: pictures with valence and arousal, music with its mood quadrant or its valence and arousal
+(TSV files)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from picscore.moods.plane import QUADRANTS
+from picscore.moods.plane import QUADRANTS, quadrant_index
 
 
 class MoodSetError(Exception):
@@ -27,11 +28,14 @@ class RatedPicture:
 
 @dataclass(frozen=True)
 class LabelledMusic:
-    """A piece of music and its mood quadrant (an index into plane.QUADRANTS); `artist` groups it with its kin."""
+    """A piece of music, its mood quadrant (an index into plane.QUADRANTS) and, for a set rated on both axes, people's
+    valence and arousal in [-1, 1]; `artist` groups it with its kin."""
 
     audio: str
     quadrant: int
     artist: str
+    valence: float | None = None
+    arousal: float | None = None
 
 
 def read_picture_ratings(path: str | Path) -> list[RatedPicture]:
@@ -48,14 +52,36 @@ def read_picture_ratings(path: str | Path) -> list[RatedPicture]:
 
 
 def read_music_labels(path: str | Path) -> list[LabelledMusic]:
-    """Rows of a TSV with `audio` and `quadrant` (Q1 to Q4) columns, and optionally `artist`; relative paths are relative to it."""
+    """Rows of a TSV with `audio` and a `quadrant` (Q1 to Q4) column, or `valence` and `arousal` columns (people's mean
+    ratings in [-1, 1], whose signs give the quadrant; a rating of exactly 0 counts as negative), or both, and
+    optionally `artist`; relative paths are relative to it."""
+    rows = _rows(path, ("audio",))
+    columns = rows[0][1].keys()
+    rated = "valence" in columns and "arousal" in columns
+    if "quadrant" not in columns and not rated:
+        raise MoodSetError(f"{path}: no quadrant column, nor valence and arousal columns, in the header (tab-separated)")
     music = []
-    for line, row, folder in _rows(path, ("audio", "quadrant")):
-        quadrant = row["quadrant"].upper()
-        if quadrant not in QUADRANTS:
-            raise MoodSetError(f"{path}:{line}: quadrant is one of {', '.join(QUADRANTS)}, not {row['quadrant']!r}")
-        music.append(LabelledMusic(str((folder / row["audio"]).resolve()), QUADRANTS.index(quadrant), row.get("artist") or row["audio"]))
+    for line, row, folder in rows:
+        valence = _rating(path, line, row, "valence") if rated else None
+        arousal = _rating(path, line, row, "arousal") if rated else None
+        quadrant = _quadrant(path, line, row) if "quadrant" in columns else _sign_quadrant(valence, arousal)
+        audio = str((folder / row["audio"]).resolve())
+        music.append(LabelledMusic(audio, quadrant, row.get("artist") or row["audio"], valence=valence, arousal=arousal))
     return music
+
+
+def _sign_quadrant(valence: float | None, arousal: float | None) -> int:
+    """The quadrant of a rated piece's signs (a piece without a quadrant column has both ratings)."""
+    if valence is None or arousal is None:
+        raise ValueError("a piece without a quadrant needs its valence and arousal")
+    return int(quadrant_index(valence, arousal))
+
+
+def _quadrant(path: str | Path, line: int, row: dict[str, str]) -> int:
+    quadrant = row["quadrant"].upper()
+    if quadrant not in QUADRANTS:
+        raise MoodSetError(f"{path}:{line}: quadrant is one of {', '.join(QUADRANTS)}, not {row['quadrant']!r}")
+    return QUADRANTS.index(quadrant)
 
 
 def _rows(path: str | Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str], Path]]:
@@ -82,6 +108,8 @@ def _rows(path: str | Path, required: tuple[str, ...]) -> list[tuple[int, dict[s
 
 
 def _rating(path: str | Path, line: int, row: dict[str, str], column: str) -> float:
+    if not row.get(column):
+        raise MoodSetError(f"{path}:{line}: no {column}")
     try:
         value = float(row[column])
     except ValueError:
