@@ -135,6 +135,9 @@ def test_bad_rating_files_are_one_line_errors(tmp_path: Path, capsys) -> None:
     (tmp_path / "l.tsv").write_text("audio\tquadrant\nx.mp3\tQ5\n")
     assert main(["evaluate", "--mood-music", str(tmp_path / "l.tsv"), "--cache", str(tmp_path / "c.db")]) == 1
     assert capsys.readouterr().err == f"picscore: error: {tmp_path / 'l.tsv'}:2: quadrant is one of Q1, Q2, Q3, Q4, not 'Q5'\n"
+    (tmp_path / "l.tsv").write_text("audio\tquadrant\nx.mp3\t\n")
+    assert main(["evaluate", "--mood-music", str(tmp_path / "l.tsv"), "--cache", str(tmp_path / "c.db")]) == 1
+    assert capsys.readouterr().err == f"picscore: error: {tmp_path / 'l.tsv'}:2: no quadrant\n"
     (tmp_path / "m.tsv").write_text("audio\tvalence\nx.mp3\t0.5\n")
     assert main(["evaluate", "--mood-music", str(tmp_path / "m.tsv"), "--cache", str(tmp_path / "c.db")]) == 1
     assert capsys.readouterr().err == (

@@ -84,10 +84,12 @@ def run_mood_music(args: argparse.Namespace, library: Library) -> int:
         "confusion_png": str(args.confusion),
     }
     rated = all(m.valence is not None and m.arousal is not None for m in kept)
+    axes = {}
     if rated:
         truth = np.array([[m.valence, m.arousal] for m in kept], dtype=np.float64)
         moods = np.array([[stored[m.audio]["valence"], stored[m.audio]["arousal"]] for m in kept], dtype=np.float64)
-        result |= _axis_figures(truth, moods)
+        axes = _axis_figures(truth, moods)
+        result |= axes
     if args.json:
         print_json(result)
         return 0
@@ -97,8 +99,8 @@ def run_mood_music(args: argparse.Namespace, library: Library) -> int:
     print(f"{'quadrant':12s}{'precision':>10s}{'recall':>8s}{'F1':>7s}{'clips':>7s}")
     for name, figures in zip(names, rows.values(), strict=True):
         print(f"{name:12s}{figures['precision']:10.3f}{figures['recall']:8.3f}{figures['f1']:7.3f}{figures['clips']:7d}")
-    if rated:
-        _print_axes({axis: result[axis] for axis in ("valence", "arousal")})
+    if axes:
+        _print_axes(axes)
     print(f"confusion matrix (rows labelled, columns predicted) in {args.confusion}")
     return 0
 

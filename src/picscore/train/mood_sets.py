@@ -78,6 +78,8 @@ def _sign_quadrant(valence: float | None, arousal: float | None) -> int:
 
 
 def _quadrant(path: str | Path, line: int, row: dict[str, str]) -> int:
+    if not row.get("quadrant"):
+        raise MoodSetError(f"{path}:{line}: no quadrant")
     quadrant = row["quadrant"].upper()
     if quadrant not in QUADRANTS:
         raise MoodSetError(f"{path}:{line}: quadrant is one of {', '.join(QUADRANTS)}, not {row['quadrant']!r}")
