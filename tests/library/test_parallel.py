@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +20,9 @@ from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, W
 from picscore.library.store import Library
 from tests.conftest import write_song
 from tests.library import crashing_job
+from tests.library.consistency import indexer_command, whole_tracks
 from tests.library.crashing_job import CRASH_ON, exit_unless_zero, fail_on_negative, square_or_exit
+from tests.library.thread_probe import threads_in_use
 
 ITEMS = range(8)
 EXPECTED = Counter([i * i for i in ITEMS if i != CRASH_ON] + [(CRASH_ON, "worker process exited with code 3")])
@@ -100,6 +106,59 @@ def test_crashes_after_a_first_result_never_stop_the_map(monkeypatch: pytest.Mon
     with WorkerPool(2) as pool:
         results = Counter(pool.map_unordered(exit_unless_zero, range(5), on_crash=_crashed))
     assert results == Counter([0] + [(i, "worker process exited with code 3") for i in range(1, 5)])
+
+
+# --- one thread per item: a stored result must not depend on --jobs ---------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_item_runs_on_one_thread_in_a_worker_or_in_this_process_which_gets_its_threads_back(jobs: int) -> None:
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # as on a two-core machine, whatever this one has
+    try:
+        with WorkerPool(jobs) as pool:
+            assert list(pool.map_unordered(threads_in_use, range(3))) == [(1, 1)] * 3
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_an_item_here_that_loads_torch_runs_it_on_one_thread_and_leaves_torch_a_thread_per_core() -> None:
+    # As in `picscore index` on one file: torch is not loaded until the first item needs it.
+    code = (
+        "import json; from picscore.library.parallel import WorkerPool, default_jobs;"
+        " from tests.library.thread_probe import threads_in_use;"
+        " inside = list(WorkerPool(1).map_unordered(threads_in_use, [0])); import torch;"
+        " print(json.dumps([inside, torch.get_num_threads(), default_jobs()]))"
+    )
+    environment = {name: value for name, value in os.environ.items() if name != "OMP_NUM_THREADS"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(__file__).parents[2], env=environment, capture_output=True, text=True, check=True
+    )
+    inside, after, cores = json.loads(result.stdout)
+    assert (inside, after) == ([[1, 1]], cores)
+
+
+@pytest.mark.slow
+def test_a_library_indexed_in_this_process_stores_what_two_workers_store(tmp_path: Path) -> None:
+    # Each worker runs on one thread; in this process on two, musicnn's outputs moved by about 1e-7 and the moods
+    # by 1e-9, so a track resumed alone after a kill was stored differently (seen in tests/robustness/test_kills.py).
+    (tmp_path / "music").mkdir()
+    for i, name in enumerate(("a.flac", "b.flac")):
+        write_song(tmp_path / "music" / name, seconds=20.0, bpm=100 + 20 * i, seed=i)
+    stored = {}
+    for jobs in (1, 2):
+        library = tmp_path / f"jobs{jobs}.db"
+        subprocess.run(
+            indexer_command(library, tmp_path / "music", jobs=jobs, encoders="musicnn-mtt,musicnn-msd"), check=True, capture_output=True
+        )
+        stored[jobs] = {
+            path: {k: v for k, v in row.items() if k not in ("id", "indexed_at")} for path, row in whole_tracks(library).items()
+        }
+    assert len(stored[1]) == 2
+    assert stored[1] == stored[2]
 
 
 @pytest.fixture(scope="module")

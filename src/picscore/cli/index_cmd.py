@@ -79,7 +79,8 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "--jobs",
         "-j",
         type=positive_int,
-        help=f"worker processes (default: all cores, here {default_jobs()}; with --engine ray, every CPU of the cluster)",
+        help=f"worker processes, one thread each (default: all cores, here {default_jobs()}; 1 works in this process;"
+        " with --engine ray, every CPU of the cluster)",
     )
     parser.add_argument(
         "--encoders",

@@ -1,7 +1,9 @@
 """Run a function over many items in worker processes, results in completion order.
 
 One worker per core by default; `jobs=1` runs in this process (no start-up cost, easy to
-debug). Workers ignore Ctrl-C so the parent decides what to keep; `terminate()` stops them.
+debug). Either way each item runs on one thread: sums split over threads round differently
+(musicnn's outputs move by about 1e-7), and a stored result must not depend on `--jobs`.
+Workers ignore Ctrl-C so the parent decides what to keep; `terminate()` stops them.
 
 Each worker takes one item at a time, so when a worker process dies (a crash in a native
 decoder, the OOM killer) the pool knows the item it was on. A dead worker is replaced and the
@@ -20,6 +22,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection, wait
@@ -63,6 +66,39 @@ def init_worker() -> None:
     # Libraries loaded already are limited now; torch, loaded later, reads the variable.
     threadpoolctl.threadpool_limits(1)
     os.environ["OMP_NUM_THREADS"] = "1"
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the block on one thread, as init_worker runs a worker, and give this process its threads back after.
+
+    torch is told itself (threadpoolctl cannot see the MKL inside it); when the block is what loads it, it reads
+    the variable, and afterwards gets the threads the variable asked for before, or one per usable core.
+    """
+    variable = os.environ.get("OMP_NUM_THREADS")
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch else int(variable) if variable and variable.isdigit() else default_jobs()
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        with threadpoolctl.threadpool_limits(1):
+            if torch is not None:
+                torch.set_num_threads(1)
+            yield
+    finally:
+        if variable is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = variable
+        if (torch := sys.modules.get("torch")) is not None:
+            torch.set_num_threads(torch_threads)
+
+
+def _here_on_one_thread(func: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """`func` of each item in this process, on one thread like a worker's (the limit lifted while the caller runs)."""
+    for item in items:
+        with one_thread():
+            result = func(item)
+        yield result
 
 
 def _serve(conn: Connection) -> None:
@@ -136,10 +172,11 @@ class WorkerPool:
 
         `cause` says how the worker died ("worker process killed by SIGSEGV"). Without
         `on_crash`, such an item raises WorkerCrashError. With jobs=1 everything runs in
-        this process, where a crash ends the run (there is no worker to lose).
+        this process, on one thread as in a worker, where a crash ends the run (there is no
+        worker to lose).
         """
         if self.jobs == 1:
-            return map(func, items)
+            return _here_on_one_thread(func, items)
         return self._map(func, items, on_crash)
 
     def _map(self, func: Callable[[T], R], items: Iterable[T], on_crash: Callable[[T, str], R] | None) -> Iterator[R]:
