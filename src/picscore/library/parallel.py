@@ -62,29 +62,35 @@ def default_jobs() -> int:
 def init_worker() -> None:
     """Set up a worker process: one thread, and Ctrl-C left to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # One process per core: nested BLAS/OpenMP threads would only fight over the cores.
-    # Libraries loaded already are limited now; torch, loaded later, reads the variable.
-    threadpoolctl.threadpool_limits(1)
+    _one_thread_from_now()  # one process per core: nested BLAS/OpenMP threads would only fight over the cores
+
+
+def _one_thread_from_now() -> threadpoolctl.threadpool_limits:
+    """Limit this process to one thread: the libraries loaded already now (torch told itself, as threadpoolctl
+    cannot see the MKL inside it), torch loaded later through the variable it reads. The limiter is returned:
+    its restore_original_limits() gives the libraries loaded already their threads back."""
+    limits = threadpoolctl.threadpool_limits(1)
+    if (torch := sys.modules.get("torch")) is not None:
+        torch.set_num_threads(1)
     os.environ["OMP_NUM_THREADS"] = "1"
+    return limits
 
 
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
-    """Run the block on one thread, as init_worker runs a worker, and give this process its threads back after.
+    """Run the block on one thread, as in a worker, and give this process its threads back after.
 
-    torch is told itself (threadpoolctl cannot see the MKL inside it); when the block is what loads it, it reads
-    the variable, and afterwards gets the threads the variable asked for before, or one per usable core.
+    torch, when the block is what loads it, gets afterwards the threads the variable asked for before the block,
+    or one per usable core.
     """
     variable = os.environ.get("OMP_NUM_THREADS")
     torch = sys.modules.get("torch")
     torch_threads = torch.get_num_threads() if torch else int(variable) if variable and variable.isdigit() else default_jobs()
-    os.environ["OMP_NUM_THREADS"] = "1"
+    limits = _one_thread_from_now()
     try:
-        with threadpoolctl.threadpool_limits(1):
-            if torch is not None:
-                torch.set_num_threads(1)
-            yield
+        yield
     finally:
+        limits.restore_original_limits()
         if variable is None:
             del os.environ["OMP_NUM_THREADS"]
         else:
