@@ -111,18 +111,32 @@ def test_crashes_after_a_first_result_never_stop_the_map(monkeypatch: pytest.Mon
 # --- one thread per item: a stored result must not depend on --jobs ---------------------------------------------
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_each_item_runs_on_one_thread_in_a_worker_or_in_this_process_which_gets_its_threads_back(jobs: int) -> None:
+@pytest.fixture
+def two_torch_threads() -> Iterator[None]:
+    """torch on two threads, as on a two-core machine, whatever this one has."""
     import torch
 
     threads = torch.get_num_threads()
-    torch.set_num_threads(2)  # as on a two-core machine, whatever this one has
-    try:
-        with WorkerPool(jobs) as pool:
-            assert list(pool.map_unordered(threads_in_use, range(3))) == [(1, 1)] * 3
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_item_runs_on_one_thread_in_a_worker_or_here_when_asked_and_this_process_gets_its_threads_back(
+    jobs: int, two_torch_threads: None
+) -> None:
+    import torch
+
+    with WorkerPool(jobs, one_thread_here=True) as pool:
+        assert list(pool.map_unordered(threads_in_use, range(3))) == [(1, 1)] * 3
+    assert torch.get_num_threads() == 2
+
+
+def test_unasked_an_item_here_runs_with_this_process_threads(two_torch_threads: None) -> None:
+    # The web server curates uploads in this process, beside requests on other threads that the limits would slow.
+    with WorkerPool(1) as pool:
+        assert [torch_threads for torch_threads, _ in pool.map_unordered(threads_in_use, range(2))] == [2, 2]
 
 
 def test_an_item_here_that_loads_torch_runs_it_on_one_thread_and_leaves_torch_a_thread_per_core() -> None:
@@ -130,7 +144,7 @@ def test_an_item_here_that_loads_torch_runs_it_on_one_thread_and_leaves_torch_a_
     code = (
         "import json; from picscore.library.parallel import WorkerPool, default_jobs;"
         " from tests.library.thread_probe import threads_in_use;"
-        " inside = list(WorkerPool(1).map_unordered(threads_in_use, [0])); import torch;"
+        " inside = list(WorkerPool(1, one_thread_here=True).map_unordered(threads_in_use, [0])); import torch;"
         " print(json.dumps([inside, torch.get_num_threads(), default_jobs()]))"
     )
     environment = {name: value for name, value in os.environ.items() if name != "OMP_NUM_THREADS"}

@@ -198,7 +198,7 @@ def _open_pool(engine: str, jobs: int | None, address: str | None, *, work: int)
         return RayPool(jobs, address=address)
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r}; choose local or ray")
-    return WorkerPool(min(jobs or default_jobs(), work))
+    return WorkerPool(min(jobs or default_jobs(), work), one_thread_here=True)  # a track stored is the same whatever the jobs
 
 
 def _files_needing_work(

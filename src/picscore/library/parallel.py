@@ -1,8 +1,9 @@
 """Run a function over many items in worker processes, results in completion order.
 
 One worker per core by default; `jobs=1` runs in this process (no start-up cost, easy to
-debug). Either way each item runs on one thread: sums split over threads round differently
-(musicnn's outputs move by about 1e-7), and a stored result must not depend on `--jobs`.
+debug). A worker runs on one thread; so can the work in this process (`one_thread_here`), for
+results that are stored: sums split over threads round differently (musicnn's outputs move by
+about 1e-7), and a stored result must not depend on `--jobs`.
 Workers ignore Ctrl-C so the parent decides what to keep; `terminate()` stops them.
 
 Each worker takes one item at a time, so when a worker process dies (a crash in a native
@@ -81,7 +82,8 @@ def one_thread() -> Iterator[None]:
     """Run the block on one thread, as in a worker, and give this process its threads back after.
 
     torch, when the block is what loads it, gets afterwards the threads the variable asked for before the block,
-    or one per usable core.
+    or one per usable core. The settings are the whole process's: not for a process whose other threads work
+    meanwhile (the web server).
     """
     variable = os.environ.get("OMP_NUM_THREADS")
     torch = sys.modules.get("torch")
@@ -165,10 +167,15 @@ class _Worker:
 
 
 class WorkerPool:
-    """Up to `jobs` spawned worker processes (none for jobs=1) for unordered maps; they are started on demand and kept between maps."""
+    """Up to `jobs` spawned worker processes (none for jobs=1) for unordered maps; they are started on demand and kept between maps.
 
-    def __init__(self, jobs: int):
+    `one_thread_here`: with jobs=1, each item runs on one thread like a worker's (see one_thread), so that its
+    result is the same whatever `jobs`; else with this process's threads.
+    """
+
+    def __init__(self, jobs: int, *, one_thread_here: bool = False):
         self.jobs = max(1, jobs)
+        self.one_thread_here = one_thread_here
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._idle: list[_Worker] = []
@@ -178,11 +185,11 @@ class WorkerPool:
 
         `cause` says how the worker died ("worker process killed by SIGSEGV"). Without
         `on_crash`, such an item raises WorkerCrashError. With jobs=1 everything runs in
-        this process, on one thread as in a worker, where a crash ends the run (there is no
+        this process (on one thread with `one_thread_here`), where a crash ends the run (there is no
         worker to lose).
         """
         if self.jobs == 1:
-            return _here_on_one_thread(func, items)
+            return _here_on_one_thread(func, items) if self.one_thread_here else map(func, items)
         return self._map(func, items, on_crash)
 
     def _map(self, func: Callable[[T], R], items: Iterable[T], on_crash: Callable[[T, str], R] | None) -> Iterator[R]:

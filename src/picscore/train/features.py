@@ -173,7 +173,8 @@ def music_items(
                 progress(1)
         else:
             new.append((music, key))
-    with WorkerPool(min(jobs, len(new))) as pool:  # no processes to start when all is cached
+    # No processes to start when all is cached; features cached are the same whatever the jobs.
+    with WorkerPool(min(jobs, len(new)), one_thread_here=True) as pool:
         for music, key, outcome in pool.map_unordered(_encode_music_job, new):
             if isinstance(outcome, str):
                 found[music] = FeatureError(f"{music[0]}: {outcome}")
