@@ -111,17 +111,6 @@ def test_crashes_after_a_first_result_never_stop_the_map(monkeypatch: pytest.Mon
 # --- one thread per item: a stored result must not depend on --jobs ---------------------------------------------
 
 
-@pytest.fixture
-def two_torch_threads() -> Iterator[None]:
-    """torch on two threads, as on a two-core machine, whatever this one has."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_each_item_runs_on_one_thread_in_a_worker_or_here_when_asked_and_this_process_gets_its_threads_back(
     jobs: int, two_torch_threads: None
