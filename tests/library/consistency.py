@@ -1,6 +1,6 @@
-"""What the tests that interrupt the indexer share: its command line, starting it in a process of its own, and
+"""What the tests that interrupt or compare indexer runs share: its command line, starting it in a process of its own,
 reading a library back only after checking that it is whole (SQLite's integrity check, every row complete, nothing
-orphaned)."""
+orphaned), and the part of a track's row that two runs must store alike."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+IDENTITY = ("id", "indexed_at")  # which row, and when it was written: the rest is the analysis
+
+
+def analysis_of(tracks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """path -> a track's columns less IDENTITY: what two runs over the same files must store alike, whatever
+    their jobs, engine or interruptions."""
+    return {path: {k: v for k, v in row.items() if k not in IDENTITY} for path, row in tracks.items()}
+
 
 # Columns every stored track has a value in, whatever the file: a NULL in one is a half-written row.
 REQUIRED = (

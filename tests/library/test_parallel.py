@@ -20,7 +20,7 @@ from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, W
 from picscore.library.store import Library
 from tests.conftest import write_song
 from tests.library import crashing_job
-from tests.library.consistency import indexer_command, whole_tracks
+from tests.library.consistency import analysis_of, indexer_command, whole_tracks
 from tests.library.crashing_job import CRASH_ON, exit_unless_zero, fail_on_negative, square_or_exit
 from tests.library.thread_probe import threads_in_use
 
@@ -157,9 +157,7 @@ def test_a_library_indexed_in_this_process_stores_what_two_workers_store(tmp_pat
         subprocess.run(
             indexer_command(library, tmp_path / "music", jobs=jobs, encoders="musicnn-mtt,musicnn-msd"), check=True, capture_output=True
         )
-        stored[jobs] = {
-            path: {k: v for k, v in row.items() if k not in ("id", "indexed_at")} for path, row in whole_tracks(library).items()
-        }
+        stored[jobs] = analysis_of(whole_tracks(library))
     assert len(stored[1]) == 2
     assert stored[1] == stored[2]
 

@@ -16,13 +16,13 @@ from picscore.library.indexer import IndexSummary, index_paths
 from picscore.library.ray_engine import MISSING_RAY_HINT
 from picscore.library.store import Library
 from tests.conftest import write_clicks, write_song
+from tests.library.consistency import analysis_of
 
 pytest.importorskip("ray.data")
 pytestmark = pytest.mark.slow
 
 GOOD = ("a.mp3", "b.flac", "sub/c.ogg", "d.wav")
 BAD = ("empty.ogg", "fake.mp3", "truncated.flac")
-_NOT_COMPARED = {"id", "indexed_at"}
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +62,7 @@ def on_ray(tmp_path_factory: pytest.TempPathFactory, music: Path):
 
 def _tracks(library: Library) -> dict[str, dict[str, Any]]:
     """Each track's stored row by path, without what differs between any two runs (id, time of indexing)."""
-    rows = {t["path"]: library.get_track(t["id"]) for t in library.list_tracks()}
-    return {path: {k: v for k, v in row.items() if k not in _NOT_COMPARED} for path, row in rows.items()}
+    return analysis_of({t["path"]: library.known_track(t["id"]) for t in library.list_tracks()})
 
 
 def _assert_same_values(ours: dict[str, Any], theirs: dict[str, Any], where: str) -> None:

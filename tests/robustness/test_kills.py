@@ -38,7 +38,7 @@ from picscore.library.store import SCHEMA_VERSION, Library
 from picscore.moods.music import FULL_HEAD, model_name
 from picscore.paths import LIBRARY_ENV
 from tests.conftest import write_song, write_songs
-from tests.library.consistency import indexer_command, whole_tracks
+from tests.library.consistency import IDENTITY, analysis_of, indexer_command, whole_tracks
 from tests.library.test_compact import OLD_LIBRARY
 from tests.robustness import SOAK, soak_or
 from tests.train.test_training import FACTORS, _picture
@@ -164,9 +164,6 @@ def music(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_songs(tmp_path_factory.mktemp("music"), count=N_SONGS, bpm_step=4)
 
 
-_IDENTITY = ("id", "indexed_at")  # which row, and when it was written: the rest is the analysis
-
-
 def _stored(library: Path) -> dict[str, dict[str, Any]]:
     """path -> every column of its track and its encodings, after checking that the library is whole and blames no
     file for a kill; {} before the library exists."""
@@ -182,14 +179,10 @@ def _stored(library: Path) -> dict[str, dict[str, Any]]:
     return tracks
 
 
-def _analysis(stored: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {path: {k: v for k, v in row.items() if k not in _IDENTITY} for path, row in stored.items()}
-
-
 def _assert_same_analysis(stored: dict[str, dict[str, Any]], expected: dict[str, dict[str, Any]]) -> None:
     """The stored tracks' analysis is `expected`; else one short line per file and column that differs (a CI log
     cuts the middle of a full diff of rows with arrays in them, where the column that differs would be)."""
-    actual = _analysis(stored)
+    actual = analysis_of(stored)
     lines = [f"{Path(path).name}: {'missing' if path in expected else 'not expected'}" for path in actual.keys() ^ expected.keys()]
     for path in sorted(actual.keys() & expected.keys()):
         row, wanted = actual[path], expected[path]
@@ -214,7 +207,7 @@ def test_index_killed_at_random_resumes_to_the_uninterrupted_library(
     reference, library = tmp_path / "reference.db", tmp_path / "library.db"
     record = Kills(_timed(indexer_command(reference, music, jobs=jobs, encoders=encoders)))
     kill_report[f"index --encoders {encoders} --jobs {jobs}"] = record
-    expected = _analysis(_stored(reference))
+    expected = analysis_of(_stored(reference))
     assert len(expected) == N_SONGS
     index = indexer_command(library, music, jobs=jobs, encoders=encoders)
     kept: dict[str, tuple] = {}  # path -> (id, indexed_at) of the tracks stored before a kill: never analysed again
@@ -222,7 +215,7 @@ def test_index_killed_at_random_resumes_to_the_uninterrupted_library(
         _kill_at(index, moment, record)
         stored = _stored(library)
         _assert_same_analysis(stored, {path: expected[path] for path in stored})
-        identities = {path: tuple(row[c] for c in _IDENTITY) for path, row in stored.items()}
+        identities = {path: tuple(row[c] for c in IDENTITY) for path, row in stored.items()}
         assert {path: identities.get(path) for path in kept} == kept, "a track stored before a kill was analysed again"
         kept = identities
         record.survive(f"{len(stored)} of {N_SONGS} tracks stored")
