@@ -87,7 +87,8 @@ def one_thread() -> Iterator[None]:
     """
     variable = os.environ.get("OMP_NUM_THREADS")
     torch = sys.modules.get("torch")
-    torch_threads = torch.get_num_threads() if torch else int(variable) if variable and variable.isdigit() else default_jobs()
+    asked = int(variable) if variable and variable.isdigit() else default_jobs()  # what torch loaded later would take
+    torch_threads = torch.get_num_threads() if torch is not None else asked
     limits = _one_thread_from_now()
     try:
         yield
