@@ -18,7 +18,8 @@ Each synthetic row is instead
     variance), plus isotropic noise of 5% of each column's spread so no direction is empty;
   * with the two squared-norm columns recomputed from the affect and mood columns they summarise.
 Queries are real too: the weight vectors (LinearScores.weights of the default zero-shot variant) of
-the library's real pictures, and of albums made of 2-8 of them (their mean, as suggest does).
+the library's real pictures, and of albums made of 2-8 of them (their mean: a vector of the same kind
+as suggest's album query, which z-scores each component of that mean once).
 
 The d = 167 variant adds 128 unit-norm columns standing in for a trained model's track embeddings:
 each real track gets a random unit direction, grown rows interpolate between their two tracks'

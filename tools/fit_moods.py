@@ -21,7 +21,9 @@ each artist on one side of every fold, repeated with --repeats seeds (mean and s
 table ranks the held-out clips for each held-out picture with `suggest`'s own code, using out-of-fold moods on both
 sides, for every zero-shot variant: the share of each picture's top 10 in its human mood quadrant (chance 0.25).
 Two more rows give the default variant's share with the pictures' moods taken from people's ratings, and with the
-clips' moods taken from their labelled quadrants: how far each side's head holds the matching back.
+clips' moods taken from their labelled quadrants: how far each side's head holds the matching back. The last rows
+rank the clips for random albums of held-out pictures together, as `suggest` does for several photos, each album
+judged by the quadrant of its pictures' mean rating.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from picscore.library.indexer import index_paths
 from picscore.library.moods import descriptor_matrix, tagger_matrix
 from picscore.library.store import Library
 from picscore.match.ranking import best_tracks
+from picscore.match.suggest import SuggestOptions, suggest
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS, Pictures
 from picscore.moods import weights
 from picscore.moods.fitting import fit_logistic, fit_ridge, group_folds, out_of_fold, softmax
@@ -60,6 +63,9 @@ PICTURE_PENALTY = 3000.0
 FULL_PENALTY = 0.3
 DESCRIPTOR_PENALTY = 0.01
 _PICTURE_BATCH = 16
+# The albums whose suggestions are judged beside the single pictures' (see _album_congruence).
+ALBUM_SIZES = (3, 10)
+ALBUMS_PER_SEED = 400
 
 
 @dataclass(frozen=True)
@@ -245,17 +251,36 @@ def _report_congruence(
     labelled_clips = clips(np.eye(len(QUADRANTS))[music.quadrants])
     reports: dict[str, list[CongruenceReport]] = {variant: [] for variant in VARIANTS}
     bounds: dict[str, list[CongruenceReport]] = {"people's picture moods": [], "the clips' own quadrants": []}
-    for moods, probabilities in zip(picture_moods, quadrant_probabilities, strict=True):
+    albums: dict[str, list[CongruenceReport]] = {f"{size} photos": [] for size in ALBUM_SIZES}
+    for seed, (moods, probabilities) in enumerate(zip(picture_moods, quadrant_probabilities, strict=True)):
         candidates = clips(probabilities)
         for variant in VARIANTS:
             reports[variant].append(congruence(moods, candidates, variant))
         bounds["people's picture moods"].append(congruence(pictures.ratings, candidates, DEFAULT_VARIANT))
         bounds["the clips' own quadrants"].append(congruence(moods, labelled_clips, DEFAULT_VARIANT))
+        for size in ALBUM_SIZES:
+            albums[f"{size} photos"].append(_album_congruence(pictures, moods, candidates, music.quadrants, size=size, seed=seed))
     print(f"\ncongruence: out-of-fold moods, each picture's top 10 of {len(music.ids)} clips by suggest (chance 0.25),")
     print(f"mean and spread over {len(picture_moods)} fold seeds; p: the largest of theirs")
     _print_congruence("variant", reports)
     print(f"\nthe {DEFAULT_VARIANT} variant with one side's moods taken from people instead of its head:")
     _print_congruence("moods from", bounds)
+    print(f"\nalbums: {ALBUMS_PER_SEED} random albums of held-out pictures a fold seed, ranked together by suggest ({DEFAULT_VARIANT});")
+    print("the share of each album's top 10 in the quadrant of its pictures' mean human rating:")
+    _print_congruence("album of", albums)
+
+
+def _album_congruence(
+    pictures: PictureData, moods: np.ndarray, candidates: Candidates, clip_quadrants: np.ndarray, *, size: int, seed: int
+) -> CongruenceReport:
+    """Congruence of `suggest`'s lists for random albums of `size` pictures, each judged by its mean human rating."""
+    rng = np.random.default_rng(seed)
+    members = [rng.choice(len(moods), size=size, replace=False) for _ in range(ALBUMS_PER_SEED)]
+    options = SuggestOptions(top=10, variant=DEFAULT_VARIANT)
+    lists = [suggest(Pictures(moods[m], pictures.probabilities[m]), candidates, options) for m in members]
+    top = [candidates.positions_of(np.array([s.track["id"] for s in found])) for found in lists]
+    truth = np.array([quadrant_index(*pictures.ratings[m].mean(axis=0)) for m in members])
+    return congruence_report(np.array(top), clip_quadrants, truth, n_permutations=200)
 
 
 def _print_congruence(first: str, reports: dict[str, list[CongruenceReport]]) -> None:

@@ -9,7 +9,9 @@ import pytest
 
 from picscore.audio.music_encoders import tag_names
 from picscore.match.suggest import SuggestOptions, mood_direction, suggest
-from picscore.models.zero_shot import VARIANTS, component_forms, score_tracks
+from picscore.models.zero_shot import VARIANTS, Pictures, component_forms, score_tracks, variant_form
+from picscore.moods.heads import load_head
+from picscore.moods.picture import PICTURE_HEAD
 from picscore.moods.plane import mood_words
 from picscore.trackspace.candidates import Candidates, candidates_from_rows
 from tests.conftest import random_pictures
@@ -48,6 +50,25 @@ def test_a_variant_is_its_components_zscored_per_picture_and_weighted(rng: np.ra
     for variant, weights in VARIANTS.items():
         expected = sum(weight * _zscore_rows(components[name]) for name, weight in weights.items())
         np.testing.assert_allclose(score_tracks(pictures, space, variant=variant), expected, atol=1e-4)
+
+
+def test_an_album_is_each_components_mean_over_its_pictures_zscored_once(rng: np.random.Generator) -> None:
+    pictures, space = random_pictures(rng, 4), _candidates(rng).space
+    components = {name: form.scores(space) for name, form in component_forms(pictures, space).items()}
+    for variant, weights in VARIANTS.items():
+        expected = sum(weight * _zscore_rows(components[name].mean(axis=0, keepdims=True)) for name, weight in weights.items())
+        np.testing.assert_allclose(variant_form(pictures, space, variant=variant, album=True).scores(space), expected, atol=1e-4)
+
+
+def test_nearly_neutral_photos_do_not_turn_a_sad_album_tense(rng: np.random.Generator) -> None:
+    """Two photos a hair from the typical photo's mood, towards tense, and one clearly sad one: the album is sad.
+    Scored one by one, each photo had the same say, and the two hairs outvoted the sad photo."""
+    head = load_head(PICTURE_HEAD)
+    standard_scores = np.array([[-0.05, 0.05], [-0.05, 0.05], [-2.0, -2.0]])
+    probabilities = np.full((3, 1000), 1e-3)
+    album = Pictures(mood=head.output_mean + standard_scores * head.output_sd, class_probabilities=probabilities)
+    found = suggest(album, _candidates(rng), SuggestOptions(top=5, variant="mood"))
+    assert len(found) == 5 and all(s.track["valence"] < 0 and s.track["arousal"] < 0 for s in found)
 
 
 def _zscore_rows(scores: np.ndarray) -> np.ndarray:

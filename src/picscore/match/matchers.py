@@ -27,8 +27,8 @@ if TYPE_CHECKING:  # torch loads only when a trained model is used
 class Matcher(RowSource, Protocol):
     """A RowSource (trackspace/search_index.py) that scores pictures over its rows."""
 
-    def form(self, pictures: Pictures) -> LinearScores:
-        """The pictures' scores over `space`'s tracks."""
+    def form(self, pictures: Pictures, *, album: bool = False) -> LinearScores:
+        """The pictures' scores over `space`'s tracks, a row each, or with `album` one row for all of them."""
         ...
 
 
@@ -42,8 +42,8 @@ class ZeroShotMatcher:
         self.space = candidates.joint_space
         self.variant = variant
 
-    def form(self, pictures: Pictures) -> LinearScores:
-        return variant_form(pictures, self.space, variant=self.variant)
+    def form(self, pictures: Pictures, *, album: bool = False) -> LinearScores:
+        return variant_form(pictures, self.space, variant=self.variant, album=album)
 
 
 class LearnedMatcher:
@@ -72,14 +72,16 @@ class LearnedMatcher:
 
         self.space = self._base.extended(stored_columns(library, candidates, name=self.index_key, compute=embed))
 
-    def form(self, pictures: Pictures) -> LinearScores:
+    def form(self, pictures: Pictures, *, album: bool = False) -> LinearScores:
         if pictures.features is None:
             raise ValueError("a trained model needs the pictures' CNN features")
         import torch
 
-        base = variant_form(pictures, self._base, variant=self._variant)
+        base = variant_form(pictures, self._base, variant=self._variant, album=album)
         with torch.inference_mode():
             learned = self._model.image(torch.from_numpy(pictures.features.astype(np.float32)))["embedding"].numpy()
+        if album:
+            learned = learned.mean(axis=0, keepdims=True)
         weight = float(self._model.learned_weight)
         return LinearScores(np.concatenate([base.weights, weight * learned.astype(np.float64)], axis=1), base.offsets)
 

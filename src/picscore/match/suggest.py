@@ -68,9 +68,8 @@ def suggest(
     if len(candidates) == 0:
         return []
     scorer: Matcher = matcher or ZeroShotMatcher(candidates, variant=options.variant)
-    form = scorer.form(pictures)
-    # The album's score is the pictures' mean score, in standard deviations over the library.
-    album = LinearScores(form.weights.mean(axis=0, keepdims=True), form.offsets.mean(keepdims=True)).standardised(scorer.space)
+    # The album's score, in standard deviations over the library.
+    album = scorer.form(pictures, album=True).standardised(scorer.space)
     if options.mood:
         # Track affect columns hold z-scores halved: a push of _MOOD_STRENGTH sd per unit of direction.
         album.weights[0, AFFECT] += 2.0 * _MOOD_STRENGTH * np.array(mood_direction(options.mood))
