@@ -118,6 +118,11 @@ def test_train_cli_run_folder_model_reload_and_evaluate(
         assert main(["--library", str(tmp_path / "evaluate.db"), "suggest", photo, "--model", "factors", "--top", "3", "--json"]) == 0
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0] == outputs[1] and len(outputs[0][0]["suggestions"]) == 3
+    album = [photo, str(read_pairs(factor_pairs)[1].image)]  # an album: one list for both, by the model too
+    assert main(["--library", str(tmp_path / "evaluate.db"), "suggest", *album, "--model", "factors", "--top", "3", "--json"]) == 0
+    (both,) = json.loads(capsys.readouterr().out)
+    scores = [s["score"] for s in both["suggestions"]]
+    assert len(both["photos"]) == 2 and len(scores) == 3 and scores == sorted(scores, reverse=True)
     assert len(list((tmp_path / "evaluate.db-space").glob("model-*.json"))) == 1
     assert main(["models", "use", "factors"]) == 0
     assert main(["evaluate", "--pairs", str(factor_pairs), "--json", *evaluate_cache]) == 0
