@@ -251,20 +251,23 @@ def _report_congruence(
     labelled_clips = clips(np.eye(len(QUADRANTS))[music.quadrants])
     reports: dict[str, list[CongruenceReport]] = {variant: [] for variant in VARIANTS}
     bounds: dict[str, list[CongruenceReport]] = {"people's picture moods": [], "the clips' own quadrants": []}
-    albums: dict[str, list[CongruenceReport]] = {f"{size} photos": [] for size in ALBUM_SIZES}
+    sizes = [size for size in ALBUM_SIZES if size <= len(pictures.ratings)]
+    albums: dict[str, list[CongruenceReport]] = {f"{size} photos": [] for size in sizes}
     for seed, (moods, probabilities) in enumerate(zip(picture_moods, quadrant_probabilities, strict=True)):
         candidates = clips(probabilities)
         for variant in VARIANTS:
             reports[variant].append(congruence(moods, candidates, variant))
         bounds["people's picture moods"].append(congruence(pictures.ratings, candidates, DEFAULT_VARIANT))
         bounds["the clips' own quadrants"].append(congruence(moods, labelled_clips, DEFAULT_VARIANT))
-        for size in ALBUM_SIZES:
+        for size in sizes:
             albums[f"{size} photos"].append(_album_congruence(pictures, moods, candidates, music.quadrants, size=size, seed=seed))
     print(f"\ncongruence: out-of-fold moods, each picture's top 10 of {len(music.ids)} clips by suggest (chance 0.25),")
     print(f"mean and spread over {len(picture_moods)} fold seeds; p: the largest of theirs")
     _print_congruence("variant", reports)
     print(f"\nthe {DEFAULT_VARIANT} variant with one side's moods taken from people instead of its head:")
     _print_congruence("moods from", bounds)
+    if not sizes:
+        return
     print(f"\nalbums: {ALBUMS_PER_SEED} random albums of held-out pictures a fold seed, ranked together by suggest ({DEFAULT_VARIANT});")
     print("the share of each album's top 10 in the quadrant of its pictures' mean human rating:")
     _print_congruence("album of", albums)

@@ -71,6 +71,8 @@ def test_the_tool_fits_heads_that_learn_the_toy_ratings_and_prints_cross_validat
     assert _figure(printed, "music mood, full head", "arousal sign") >= 0.75
     assert _figure(printed, "music mood, descriptor head", "arousal sign") >= 0.75
     assert re.search(r"^  full +[0-9.]+ +[0-9.]+ ( +([0-9.]+|nan)){4} +[0-9.]+$", printed, re.MULTILINE), "the default variant's row"
+    assert re.search(r"^  3 photos +[0-9.]+ +[0-9.]+ ( +([0-9.]+|nan)){4} +[0-9.]+$", printed, re.MULTILINE), "albums of 3 pictures"
+    assert "10 photos" not in printed  # more than there are pictures
 
     picture, full, descriptors = (read_head(out / f"{name}.npz") for name in ("picture", "music-full", "music-descriptors"))
     assert picture.weights.shape[1] == 2 and full.weights.shape[1] == 4 and descriptors.weights.shape[1] == 4
