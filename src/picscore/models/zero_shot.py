@@ -21,14 +21,15 @@ Components, each a [n_pictures, n_tracks] matrix (higher fits better):
                  tags on the library mean); the tracks' vectors keep their TEXT_DIMENSIONS
                  principal directions.
 
-A variant is a weighted sum of components, each first z-scored per picture over the tracks
-so that no component dominates by its scale (for an album, per album: see variant_form). The default, "full", is the learned mood with the
-two text terms at a fifth of its weight: on held-out human-rated pictures and music (OASIS x
-4Q, out-of-fold moods, ten fold seeds; tools/fit_moods.py) it put a little more of each picture's
-top 10 in the picture's human mood quadrant than the mood alone (0.479 against 0.473), where
-text terms at 0.4 lowered it (on three seeds, with an earlier picture head, from the mood's 0.486
-to 0.472); at a fifth they break the mood's ties by what the picture shows and the music is. The figures of every
-variant are in docs/commands/evaluate.md.
+A variant is a weighted sum of components, each first z-scored per picture over the tracks so
+that no component dominates by its scale (for an album, per album: see variant_form). The
+default, "full", is the learned mood with the two text terms at a fifth of its weight: on
+held-out human-rated pictures and music (OASIS x 4Q, out-of-fold moods, ten fold seeds;
+tools/fit_moods.py) it put a little more of each picture's top 10 in the picture's human mood
+quadrant than the mood alone (0.479 against 0.473), where text terms at 0.4 lowered it (on three
+seeds, with an earlier picture head, from the mood's 0.486 to 0.472); at a fifth they break the
+mood's ties by what the picture shows and the music is. The figures of every variant are in
+docs/commands/evaluate.md.
 
 Every component is linear in one feature row per track: -|p - t|² = 2 p·t - |t|² - |p|², so
 a track is [affect, |affect|², mood, |mood|², text] and a picture is a weight vector over it.
