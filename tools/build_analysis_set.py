@@ -13,8 +13,10 @@ and writes:
 Where the ground truth comes from
   Tempo: the MIDI file's only tempo event, read back after writing (quarter notes per minute; every tempo mark of the
   score is removed first, and fermatas and ritardandi are not played). Only pieces in 2/4, 3/4 or 4/4 throughout are
-  used, so the quarter note is the beat. Repeats are written out; a piece with a full bar off the beat of the first
-  (a repeat that moves the beat by a fraction of a quarter note) or a bar longer than its time signature is skipped.
+  used, so the quarter note is the beat; with --compound, only pieces in 6/8, 9/8 or 12/8, whose beat is the dotted
+  quarter, and the bpm column counts dotted quarters (two thirds of the MIDI file's tempo), without drums. Repeats are
+  written out; a piece with a full bar off the beat of the first (a repeat that moves the beat by a fraction of a
+  quarter note) or a bar longer than its time signature is skipped.
   A piece shorter than the excerpt is looped, each copy starting a whole number of bars after the last, so the beat
   never breaks. Tempi are drawn log-uniformly over 60-180 BPM, one from each of --pieces equal strata.
   Key: from the score, not from any key-finding algorithm. The tonic is the pitch class of the lowest note of the final
@@ -45,7 +47,7 @@ What is chosen
   keeps the sources of another set's labels.tsv out, for a held-out set.
 
 Usage: python tools/build_analysis_set.py OUT_DIR [--pieces 40] [--seed 0] [--seconds 45] [--soundfont PATH ...]
-           [--exclude LABELS_TSV ...]
+           [--exclude LABELS_TSV ...] [--compound]
 """
 
 from __future__ import annotations
@@ -90,6 +92,9 @@ DRUM_CHANNEL = 10
 PART_CHANNELS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16)
 DRUM_NOTE_QUARTERS = 0.25
 METERS = ("2/4", "3/4", "4/4")
+COMPOUND_METERS = ("6/8", "9/8", "12/8")
+# Quarter notes in each metre's beat.
+BEAT_QUARTERS = {"2/4": 1.0, "3/4": 1.0, "4/4": 1.0, "6/8": 1.5, "9/8": 1.5, "12/8": 1.5}
 DEFAULT_SOUNDFONTS = (
     Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
     Path("/usr/share/sounds/sf2/TimGM6mb.sf2"),
@@ -300,6 +305,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[],
         help="labels.tsv files of other sets whose sources are not to be chosen again (for a held-out set); may be given more than once",
     )
+    parser.add_argument(
+        "--compound",
+        action="store_true",
+        help="pieces in 6/8, 9/8 or 12/8 instead, without drums; their beat, which the bpm column counts, is the dotted quarter",
+    )
     args = parser.parse_args(argv)
     if args.pieces < 1:
         parser.error("--pieces must be at least 1")
@@ -351,11 +361,11 @@ def work_of(path: Path) -> str:
     return re.sub(r"-[a-z0-9]+$", "", stem) if stem.startswith("bach/") else stem
 
 
-def list_candidates(excluded: set[str]) -> dict[str, list[Candidate]]:
+def list_candidates(excluded: set[str], meters: Sequence[str]) -> dict[str, list[Candidate]]:
     """Corpus entries per group, from music21's metadata bundle, in a fixed order.
 
     A collection of tunes is listed tune by tune; a work stored in several files (formats, versions) once, in the first
-    format of SCORE_SUFFIX_PREFERENCE. Entries whose metadata shows more than one time signature or one not in METERS are left
+    format of SCORE_SUFFIX_PREFERENCE. Entries whose metadata shows more than one time signature or one not in `meters` are left
     out here, before parsing; the rest are checked on the parsed score.
     """
     bundle = corpora.CoreCorpus().metadataBundle
@@ -377,7 +387,7 @@ def list_candidates(excluded: set[str]) -> dict[str, list[Candidate]]:
             or chosen.get(work_of(path)) != path
             or (entry.number is None and path.as_posix() in numbered)
             or len(signatures) != 1
-            or not signatures <= set(METERS)
+            or not signatures <= set(meters)
         ):
             continue
         candidate = Candidate(group, entry)
@@ -447,13 +457,13 @@ def parse_score(candidate: Candidate) -> stream.Score:
     return score
 
 
-def single_meter(score: stream.Score) -> str:
-    """The score's one time signature, which must be 2/4, 3/4 or 4/4."""
+def single_meter(score: stream.Score, meters: Sequence[str]) -> str:
+    """The score's one time signature, which must be one of `meters`."""
     signatures = {signature.ratioString for signature in score.recurse().getElementsByClass(meter.TimeSignature)}
     if len(signatures) != 1:
         raise Skip("no time signature" if not signatures else "time signature changes")
     (signature,) = signatures
-    if signature not in METERS:
+    if signature not in meters:
         raise Skip(f"meter {signature}")
     return signature
 
@@ -533,10 +543,10 @@ def stated_key(score: stream.Score) -> key.Key | None:
     return keys[-1] if keys else None
 
 
-def analyse(candidate: Candidate, excerpt_quarters: float) -> Piece:
+def analyse(candidate: Candidate, excerpt_quarters: float, meters: Sequence[str]) -> Piece:
     """Parse and check a candidate; raises Skip with the reason it cannot be used."""
     score = parse_score(candidate)
-    signature = single_meter(score)
+    signature = single_meter(score, meters)
     bar = Fraction(meter.TimeSignature(signature).barDuration.quarterLength)
     check_bars(score, bar)
     sharps = key_signature(score, excerpt_quarters)
@@ -720,10 +730,10 @@ def write_flac(samples: np.ndarray, path: Path) -> None:
 
 
 def drum_pattern(slot: Slot, meter_: str) -> DrumPattern | None:
-    """The slot's drum pattern among those written for the meter."""
-    if slot.drum_choice is None:
-        return None
+    """The slot's drum pattern among those written for the meter (none are, for compound metres)."""
     patterns = [pattern for pattern in DRUM_PATTERNS if pattern.meter == meter_]
+    if slot.drum_choice is None or not patterns:
+        return None
     return patterns[slot.drum_choice % len(patterns)]
 
 
@@ -731,11 +741,12 @@ def make_track(piece: Piece, slot: Slot, seconds: float, work: Path, flac_path: 
     """Render the piece as the slot says into `flac_path`; returns its labels.tsv row."""
     semitones = transposition(piece.tonic, slot.tonic)
     sharps = fewest_accidentals(slot.tonic, piece.mode)
-    quarters = first_onset(piece.score) + (seconds + RENDER_MARGIN_SECONDS) * slot.bpm / 60
+    beat_quarters = BEAT_QUARTERS[piece.meter]
+    quarters = first_onset(piece.score) + (seconds + RENDER_MARGIN_SECONDS) * slot.bpm * beat_quarters / 60
     score = arrange(piece, quarters, semitones, slot.ensemble)
     drums = drum_pattern(slot, piece.meter)
     midi_path = work / "piece.mid"
-    bpm = write_midi(score, slot.bpm, drums, piece, midi_path)
+    bpm = write_midi(score, slot.bpm * beat_quarters, drums, piece, midi_path) / beat_quarters
     write_flac(excerpt(render(midi_path, slot.soundfont, work / "piece.raw"), seconds), flac_path)
     programs = slot.ensemble.programs(len(piece.score.parts))
     return {
@@ -767,8 +778,9 @@ def build(args: argparse.Namespace) -> None:
     if shutil.which("fluidsynth") is None:
         sys.exit("fluidsynth not found")
     slots = draw_slots(args.pieces, args.seed, soundfonts)
-    order = candidate_order(list_candidates(excluded_sources(args.exclude)), args.seed)
-    excerpt_quarters = (args.seconds + RENDER_MARGIN_SECONDS) * BPM_RANGE[1] / 60
+    meters = COMPOUND_METERS if args.compound else METERS
+    order = candidate_order(list_candidates(excluded_sources(args.exclude), meters), args.seed)
+    excerpt_quarters = (args.seconds + RENDER_MARGIN_SECONDS) * BPM_RANGE[1] * max(BEAT_QUARTERS[m] for m in meters) / 60
     args.out_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, str]] = []
     accepted: Counter[str] = Counter()
@@ -783,7 +795,7 @@ def build(args: argparse.Namespace) -> None:
                 continue
             slot = slots[len(rows)]
             try:
-                piece = analyse(candidate, excerpt_quarters)
+                piece = analyse(candidate, excerpt_quarters, meters)
                 row = make_track(piece, slot, args.seconds, Path(work), args.out_dir / f"{slot.index:03d}.flac")
             except Skip as reason:
                 skipped[str(reason)] += 1
