@@ -39,8 +39,9 @@ EPILOG = f"""\
 The score matches the photos' mood with each track's (both learned from how people rate
 pictures and music: valence, unpleasant to pleasant, and arousal, calm to excited), and what
 EfficientNet sees in the photos with what musicnn hears in the tracks (see `picscore
-evaluate --congruence` for how often the list shares the photos' mood). The photos' mood
-is shown above the list, and each reason ties the track to it. Other versions of a song
+evaluate --congruence` for how often the list shares the photos' mood). In an album, a photo
+of a clear mood counts for more than a nearly neutral one. The photos' mood is shown above
+the list, and each reason ties the track to it. Other versions of a song
 already listed are skipped. Libraries of more than 200,000 tracks are searched through an
 approximate index kept beside the library (see --index and `picscore library search-index`).
 
