@@ -43,8 +43,7 @@ from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
 from picscore.library.moods import descriptor_matrix, tagger_matrix
 from picscore.library.store import Library
-from picscore.match.ranking import best_tracks
-from picscore.match.suggest import SuggestOptions, suggest
+from picscore.match.ranking import album_tracks, best_tracks
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS, Pictures
 from picscore.moods import weights
 from picscore.moods.fitting import fit_logistic, fit_ridge, group_folds, out_of_fold, softmax
@@ -279,11 +278,9 @@ def _album_congruence(
     """Congruence of `suggest`'s lists for random albums of `size` pictures, each judged by its mean human rating."""
     rng = np.random.default_rng(seed)
     members = [rng.choice(len(moods), size=size, replace=False) for _ in range(ALBUMS_PER_SEED)]
-    options = SuggestOptions(top=10, variant=DEFAULT_VARIANT)
-    lists = [suggest(Pictures(moods[m], pictures.probabilities[m]), candidates, options) for m in members]
-    top = [candidates.positions_of(np.array([s.track["id"] for s in found])) for found in lists]
+    top = album_tracks([Pictures(moods[m], pictures.probabilities[m]) for m in members], candidates, top=10)
     truth = np.array([quadrant_index(*pictures.ratings[m].mean(axis=0)) for m in members])
-    return congruence_report(np.array(top), clip_quadrants, truth, n_permutations=200)
+    return congruence_report(top, clip_quadrants, truth, n_permutations=200)
 
 
 def _print_congruence(first: str, reports: dict[str, list[CongruenceReport]]) -> None:
