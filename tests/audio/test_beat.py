@@ -96,6 +96,17 @@ def test_half_beats_as_strong_as_beats_double_the_tempo() -> None:
     assert estimate_tempo(bands, frame_rate=FRAME_RATE, prior_bpm=60.0, prior_octaves=0.3)[0] == pytest.approx(120, rel=0.02)
 
 
+@pytest.mark.parametrize("bpm", [150, 165, 175])
+def test_running_eighth_notes_are_not_read_at_two_thirds_of_the_beat(bpm: int) -> None:
+    # A fast tune in running eighths recurs every three eighths as well as every two; the prior near 120 once
+    # took the three (two thirds of the beat), where no level of the metre lies. The beat or an octave of it is right.
+    n = int(30 * FRAME_RATE)
+    period = 60.0 * FRAME_RATE / bpm
+    onset = _pulses(np.arange(0, n - 1, period), n_frames=n) + _pulses(np.arange(period / 2, n - 1, period), n_frames=n, height=0.9)
+    tempo = estimate_tempo(OnsetBands(full=onset, bass=onset, high=onset), frame_rate=FRAME_RATE)[0]
+    assert min(abs(tempo / (bpm * octave) - 1) for octave in (0.5, 1.0, 2.0)) <= 0.04, f"{tempo:.1f} BPM"
+
+
 @pytest.mark.parametrize("pulse_bpm", [140, 200])
 @pytest.mark.parametrize("kick_every", [1, 2])
 def test_a_kick_on_every_other_hi_hat_halves_the_tempo(pulse_bpm: int, kick_every: int) -> None:
