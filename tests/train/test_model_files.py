@@ -1,4 +1,5 @@
-"""Model files are refused when the features their learned heads read have changed, and kept when only the mood heads were refitted."""
+"""Model files are refused when the features their learned heads read have changed, and kept when only the mood heads
+were refitted or the audio analysis changed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from picscore.audio.analysis import ANALYSIS_VERSION
 from picscore.models.checkpoint import load_model, save_model
 from picscore.models.errors import ModelError
 from picscore.models.joint import JointModel
@@ -30,6 +32,14 @@ def test_a_model_trained_before_the_mood_heads_were_refitted_still_loads(tmp_pat
     for name, tensor in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[name], tensor), name
     assert metadata["feature_versions"]["moods"] == "0123456789ab"
+
+
+def test_a_model_trained_on_an_older_analysis_still_loads(tmp_path: Path) -> None:
+    # Its learned heads read the encoders' features only; the analysis feeds the moods, which are read as they are now.
+    path, _ = _saved(tmp_path / "old.pt", feature_versions() | {"analysis": ANALYSIS_VERSION - 1})
+    loaded, metadata = load_model(path, feature_versions=feature_versions())
+    assert float(loaded.learned_weight) == pytest.approx(0.7)
+    assert metadata["feature_versions"]["analysis"] == ANALYSIS_VERSION - 1
 
 
 def test_a_model_whose_image_features_changed_is_refused_with_what_changed(tmp_path: Path) -> None:

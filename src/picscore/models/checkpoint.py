@@ -1,8 +1,8 @@
 """Model files: the heads' weights with what they were trained on, written atomically, refused on a mismatch.
 
 A model is only valid on the features it was trained on, so its file records the versions of
-the encoders and analysis that made them; loading against other versions fails with a message
-that says which, instead of suggesting nonsense.
+the encoders that made them (train/features.py, `feature_versions`); loading against other
+versions fails with a message that says which, instead of suggesting nonsense.
 """
 
 from __future__ import annotations

@@ -289,9 +289,8 @@ def augment_image(image: Image.Image, *, rng: np.random.Generator) -> Image.Imag
 def feature_versions() -> dict[str, int]:
     """The versions of everything that makes the features a model's learned heads read (recorded in model files).
 
-    The mood heads are not among them: a trained model's zero-shot part reads the moods the present heads give,
-    and its learned heads read the encoders' features only, so refitting the mood heads keeps trained models usable.
+    The mood heads and the audio analysis are not among them: a trained model's zero-shot part reads the moods the
+    present heads give of the present analysis, and its learned heads read the encoders' features only, so neither
+    refitting the mood heads nor a newer analysis (a tempo read differently) makes trained models unusable.
     """
-    return {"efficientnet-lite0": IMAGE_ENCODER_VERSION, "analysis": ANALYSIS_VERSION} | {
-        name: MUSIC_ENCODERS[name].version for name in MUSIC_SOURCES
-    }
+    return {"efficientnet-lite0": IMAGE_ENCODER_VERSION} | {name: MUSIC_ENCODERS[name].version for name in MUSIC_SOURCES}
