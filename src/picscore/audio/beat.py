@@ -85,7 +85,7 @@ def periodic_tempo(smoothed_acf: np.ndarray, *, frame_rate: float, prior: TempoP
     against its octave. 0 when no candidate fits in the envelope.
     """
     lags = 60.0 * frame_rate / _CANDIDATE_BPMS
-    fits = 2 * lags < len(smoothed_acf) - 1
+    fits = _two_beats_fit(_CANDIDATE_BPMS, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
     if not fits.any():
         return 0.0
     strength = np.maximum(autocorrelation_at(smoothed_acf, lags), 0.0) + 0.5 * np.maximum(autocorrelation_at(smoothed_acf, 2 * lags), 0.0)
@@ -103,18 +103,23 @@ def metrical_relative(bpm: float, *, smoothed_acf: np.ndarray, frame_rate: float
     tapping) on 278 against 260, and it mended three rendered scores read at two thirds or three quarters
     (docs/how-matching-works.md).
     """
-    best_bpm, best_family = bpm, _family_strength(np.array([bpm]), smoothed_acf=smoothed_acf, frame_rate=frame_rate, prior=prior)[0]
+    best_bpm, best_family = bpm, float(_family_strength(np.array([bpm]), smoothed_acf=smoothed_acf, frame_rate=frame_rate, prior=prior)[0])
     for ratio in METRICAL_RELATIVES:
         if not _CANDIDATE_BPMS[0] <= bpm * ratio <= _CANDIDATE_BPMS[-1]:
             continue
         near = np.abs(np.log(_CANDIDATE_BPMS / (bpm * ratio))) < np.log1p(RELATIVE_SEARCH_WIDTH)
-        candidates = _CANDIDATE_BPMS[near & (2 * 60.0 * frame_rate / _CANDIDATE_BPMS < len(smoothed_acf) - 1)]
+        candidates = _CANDIDATE_BPMS[near & _two_beats_fit(_CANDIDATE_BPMS, smoothed_acf=smoothed_acf, frame_rate=frame_rate)]
         if len(candidates) == 0:
             continue
         family = _family_strength(candidates, smoothed_acf=smoothed_acf, frame_rate=frame_rate, prior=prior)
         if family.max() > best_family:
             best_bpm, best_family = float(candidates[np.argmax(family)]), float(family.max())
     return best_bpm
+
+
+def _two_beats_fit(bpms: np.ndarray, *, smoothed_acf: np.ndarray, frame_rate: float) -> np.ndarray:
+    """Whether two beat periods of each tempo lie within the autocorrelation (its two-beat period is read)."""
+    return 2 * 60.0 * frame_rate / bpms < len(smoothed_acf) - 1
 
 
 def _family_strength(bpms: np.ndarray, *, smoothed_acf: np.ndarray, frame_rate: float, prior: TempoPrior) -> np.ndarray:
