@@ -180,6 +180,7 @@ def test_curating_editing_choosing_a_song_and_rendering(open_browser, serve_libr
         reasons = [card.find_element(By.CSS_SELECTOR, ".reason").get_attribute("textContent") for card in left]
         assert any("screenshot" in r for r in reasons) and any(r.startswith("a near-duplicate of ") for r in reasons)
         browser.find_element(By.CSS_SELECTOR, "#left-out summary").click()
+        wait.until(lambda b: text_of(b, "render-status").startswith("Preview: "))  # the docs show the page settled
         screenshot(browser, "curated")
 
         # Restore a left-out frame, remove a photo with the keyboard, move one with the keys and one by dragging.
