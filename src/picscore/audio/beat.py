@@ -25,6 +25,10 @@ _CANDIDATE_BPMS = np.geomspace(40.0, 240.0, 800)
 # best tempo is looked for (a song's real 2:3 relative is seldom exactly 2:3 of a tempo read 0.22 % apart).
 METRICAL_RELATIVES = (2 / 3, 3 / 4, 4 / 3, 3 / 2)
 RELATIVE_SEARCH_WIDTH = 0.03
+# The periods read for a tempo, as multiples of its beat period, with their weights: the beat and its two-beat bar
+# find the periodicity; its metrical family adds the half beat, which tells it from a 2:3 relative.
+_BEAT_AND_BAR = {1.0: 1.0, 2.0: 0.5}
+_METRICAL_FAMILY = {1.0: 1.0, 0.5: 1.0, 2.0: 0.5}
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,10 @@ def periodic_tempo(smoothed_acf: np.ndarray, *, frame_rate: float, prior: TempoP
     splits a period between two whole lags, and reading either alone under-rates that tempo
     against its octave. 0 when no candidate fits in the envelope.
     """
-    lags = 60.0 * frame_rate / _CANDIDATE_BPMS
     fits = _two_beats_fit(_CANDIDATE_BPMS, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
     if not fits.any():
         return 0.0
-    strength = np.maximum(autocorrelation_at(smoothed_acf, lags), 0.0) + 0.5 * np.maximum(autocorrelation_at(smoothed_acf, 2 * lags), 0.0)
+    strength = _recurrence(_CANDIDATE_BPMS, _BEAT_AND_BAR, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
     found = float(_CANDIDATE_BPMS[np.argmax(np.where(fits, strength * prior.weight(_CANDIDATE_BPMS), -np.inf))])
     return metrical_relative(found, smoothed_acf=smoothed_acf, frame_rate=frame_rate, prior=prior)
 
@@ -103,15 +106,20 @@ def metrical_relative(bpm: float, *, smoothed_acf: np.ndarray, frame_rate: float
     tapping) on 278 against 260, and it mended three rendered scores read at two thirds or three quarters
     (docs/how-matching-works.md).
     """
-    best_bpm, best_family = bpm, float(_family_strength(np.array([bpm]), smoothed_acf=smoothed_acf, frame_rate=frame_rate, prior=prior)[0])
+
+    def family_strength(bpms: np.ndarray) -> np.ndarray:
+        return _recurrence(bpms, _METRICAL_FAMILY, smoothed_acf=smoothed_acf, frame_rate=frame_rate) * prior.weight(bpms)
+
+    fits = _two_beats_fit(_CANDIDATE_BPMS, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
+    best_bpm, best_family = bpm, float(family_strength(np.array([bpm]))[0])
     for ratio in METRICAL_RELATIVES:
         if not _CANDIDATE_BPMS[0] <= bpm * ratio <= _CANDIDATE_BPMS[-1]:
             continue
         near = np.abs(np.log(_CANDIDATE_BPMS / (bpm * ratio))) < np.log1p(RELATIVE_SEARCH_WIDTH)
-        candidates = _CANDIDATE_BPMS[near & _two_beats_fit(_CANDIDATE_BPMS, smoothed_acf=smoothed_acf, frame_rate=frame_rate)]
+        candidates = _CANDIDATE_BPMS[near & fits]
         if len(candidates) == 0:
             continue
-        family = _family_strength(candidates, smoothed_acf=smoothed_acf, frame_rate=frame_rate, prior=prior)
+        family = family_strength(candidates)
         if family.max() > best_family:
             best_bpm, best_family = float(candidates[np.argmax(family)]), float(family.max())
     return best_bpm
@@ -122,11 +130,10 @@ def _two_beats_fit(bpms: np.ndarray, *, smoothed_acf: np.ndarray, frame_rate: fl
     return 2 * 60.0 * frame_rate / bpms < len(smoothed_acf) - 1
 
 
-def _family_strength(bpms: np.ndarray, *, smoothed_acf: np.ndarray, frame_rate: float, prior: TempoPrior) -> np.ndarray:
-    """How strongly each tempo's beat, half beat and two-beat period recur (the last at half weight), times the prior."""
+def _recurrence(bpms: np.ndarray, periods: dict[float, float], *, smoothed_acf: np.ndarray, frame_rate: float) -> np.ndarray:
+    """How strongly each tempo's `periods` (multiples of its beat period: weights) recur, negative autocorrelation as none."""
     lags = 60.0 * frame_rate / bpms
-    recurrence = [np.maximum(autocorrelation_at(smoothed_acf, lags * multiple), 0.0) for multiple in (1.0, 0.5, 2.0)]
-    return (recurrence[0] + recurrence[1] + 0.5 * recurrence[2]) * prior.weight(bpms)
+    return sum(weight * np.maximum(autocorrelation_at(smoothed_acf, lags * multiple), 0.0) for multiple, weight in periods.items())
 
 
 def _parabolic_peak(values: np.ndarray, index: int) -> float:
