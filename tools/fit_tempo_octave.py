@@ -34,12 +34,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -54,6 +51,7 @@ from picscore.audio.beat import TempoPrior, find_periodicity
 from picscore.audio.tempo_octave import MODEL_FILE, OCTAVE_FACTORS, TreeEnsemble, best_octave, octave_features
 from picscore.compose.composer import compose
 from picscore.compose.synth import SongSpec, click_track, render_song
+from picscore.library.parallel import WorkerPool
 from picscore.media.audio_decode import decode_audio
 from picscore.media.audio_encode import encode_audio
 
@@ -212,24 +210,15 @@ def out_of_fold(examples: list[Example], *, folds: int) -> list[float]:
     return chosen
 
 
-@contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """`workers` fresh processes to extract the evidence, or None (this process) for one.
-
-    The processes are spawned, as picscore's own pools are: a forked copy of a process that has used PyAV's
-    resampler can hang for good when it frees the resampler's filter graph, whose threads it did not inherit.
-    """
-    if workers <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+def extract(pool: WorkerPool, work: Callable[[Any], list[Example]], jobs: list, description: str) -> list[Example]:
+    """The examples of every job, in job order, whatever order the pool's processes finish them in."""
+    done = tqdm(pool.map_unordered(partial(_numbered, work), list(enumerate(jobs))), total=len(jobs), desc=description)
+    return [e for _, examples in sorted(done, key=lambda numbered: numbered[0]) for e in examples]
 
 
-def extract(pool: ProcessPoolExecutor | None, work: Callable[[Any], list[Example]], jobs: list, description: str) -> list[Example]:
-    """The examples of every job, in job order, extracted by the pool's processes (or here, without a pool)."""
-    results = pool.map(work, jobs) if pool is not None else map(work, jobs)
-    return [e for examples in tqdm(results, total=len(jobs), desc=description) for e in examples]
+def _numbered(work: Callable[[Any], list[Example]], numbered_job: tuple[int, Any]) -> tuple[int, list[Example]]:
+    number, job = numbered_job
+    return number, work(job)
 
 
 def report(name: str, examples: list[Example], chosen: list[float]) -> None:
@@ -251,13 +240,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="draws the synthetic tracks and the lossy copies (default 0)")
     parser.add_argument("--lossy-copies", type=int, default=1, help="lossy copies of each track to learn from as well (default 1)")
     parser.add_argument("--folds", type=int, default=5, help="folds for the training sets' figures (default 5)")
-    parser.add_argument("--workers", type=int, default=2, help="processes extracting the evidence; 1 extracts in this one (default 2)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes extracting the evidence, one thread each; 1 extracts in this one (default 2)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where to write the model (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     training_jobs = [job for folder in args.sets for job in read_set(folder)]
     held_out_jobs = {folder: read_set(folder) for folder in args.held_out}
     synthetic_jobs = [(args.seed, i) for i in range(args.synthetic)]
-    with worker_pool(args.workers) as pool:
+    # Spawned workers, one thread each like the indexer's, so the evidence is what `picscore index` would find,
+    # whatever --workers. (A forked pool once hung for good in a worker freeing the PyAV resampler it inherited.)
+    with WorkerPool(args.workers, one_thread_here=True) as pool:
         synthetic = extract(pool, partial(synthetic_examples, copies=args.lossy_copies), synthetic_jobs, "synthetic")
         rendered_of = partial(rendered_examples, copies=args.lossy_copies, seed=args.seed)
         rendered = extract(pool, rendered_of, training_jobs, "training sets")
