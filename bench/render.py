@@ -37,7 +37,7 @@ from picscore.library.store import Library
 from picscore.media.audio_encode import encode_audio
 from picscore.media.image_load import load_image
 from picscore.render.frames import canvas_size, compose
-from picscore.render.photos import look_at
+from picscore.render.photo_look import look_at
 from picscore.render.plan import Plan, plan_slideshow
 from picscore.render.slideshow import render_slideshow
 from picscore.render.video import X264_PRESET

@@ -16,8 +16,8 @@ system's file cache holds the library, as after any recent use):
     musicnn-mtt and musicnn-msd encodings with a tag curve per 3 s patch), built once per run;
   * each size twice per photo: a photo never seen (picture features computed and cached), then
     the same photo again (features read from the library);
-  * a breakdown from an in-process driver doing the same steps with timers, and which imports
-    pull in torch and scipy.
+  * a breakdown from an in-process driver doing the same steps with timers, and which of the
+    heavy modules (torch, SciPy, FAISS, PyAV) a cached photo loads, through what.
 
 Targets (one core: torch.set_num_threads(1), BLAS limited to one thread, OMP_NUM_THREADS=1 for
 the CLI): warm <= 30 ms per photo at 100k tracks and <= 60 ms at 1M, cold CLI <= 3 s.
@@ -49,7 +49,7 @@ import torch
 from PIL import Image
 from threadpoolctl import threadpool_limits
 
-from picscore.audio.analysis import ANALYSIS_VERSION
+from picscore.audio import ANALYSIS_VERSION
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.audio.musicnn import PATCH_SECONDS
 from picscore.library.image_features import PictureFeatures
@@ -60,8 +60,9 @@ from picscore.media.image_load import load_image
 from picscore.models.zero_shot import Pictures, Tracks, TrackSpace, score_tracks
 from picscore.moods.picture import LAYER_SIDE, describe_pictures
 from picscore.trackspace.candidates import Candidates, candidates_from_rows
+from picscore.trackspace.index_kinds import choose_kind
 from picscore.trackspace.space_cache import space_folder
-from picscore.trackspace.vector_index import build_index, choose_kind
+from picscore.trackspace.vector_index import build_index
 from picscore.vision.efficientnet import load_image_encoder
 
 TOP = 10
@@ -378,15 +379,13 @@ t = [("start", time.perf_counter())]
 def mark(name): t.append((name, time.perf_counter()))
 import numpy; mark("import numpy")
 import torch; mark("import torch")
-import scipy.signal; mark("import scipy.signal")
-import picscore.cli; mark("import picscore.cli (rest)")
+import picscore.cli.suggest_cmd; mark("import the suggest verb (rest)")
 from pathlib import Path
 from picscore.library import store
 from picscore.library.image_features import picture_features
 from picscore.trackspace.loading import load_candidates
 from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
-from picscore.trackspace.vector_index import build_index, choose_kind
 import picscore.vision.efficientnet as efficientnet
 spent = {"encoder load": 0.0}
 def timed(name, function):
@@ -416,8 +415,7 @@ print(repr({**steps, "encoder load": spent["encoder load"]}))
 BREAKDOWN_ORDER = (
     ("import numpy", "numpy"),
     ("import torch", "torch"),
-    ("import scipy.signal", "scipy"),
-    ("import picscore.cli (rest)", "picscore"),
+    ("import the suggest verb (rest)", "picscore"),
     ("rest of imports", "other"),
     ("open library", "open"),
     ("load_candidates", "candidates"),
@@ -555,9 +553,10 @@ def cold_runs(sizes: list[int], folder: Path, keep: Path | None, *, pairs: int) 
     print("  features: fingerprint, cache lookup, decode + encode + store;")
     print("  start+exit: the process's wall time outside the steps (interpreter start, and its shutdown: torch's module teardown)")
     largest = home / f"library-{label(sizes[-1])}.db"
-    chains = import_chains(largest, folder / f"cold{photo_seed}.jpg", ("torch", "scipy.signal"))
-    print("  what imports them with a cached photo (python -X importtime, cumulative):")
-    for chain in chains.values():
+    heavy = ("torch", "scipy", "faiss", "av")
+    chains = import_chains(largest, folder / f"cold{photo_seed}.jpg", heavy)
+    print(f"  which of {', '.join(heavy)} a cached photo loads, and through what (python -X importtime, cumulative):")
+    for chain in chains.values() or ["none"]:
         print(f"    {chain}")
     print()
     return verdicts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from picscore.cli import build_parser, main
+from picscore.cli import VERBS, build_parser, main
 from picscore.media.audio_decode import decode_audio
 from picscore.models.zero_shot import VARIANTS
 from picscore.moods.music import model_name
@@ -132,14 +133,56 @@ def test_empty_library_says_how_to_fill_it(tmp_path: Path, capsys) -> None:
         ["train"],
         ["models", "list"],
         ["models", "use"],
+        ["curate"],
+        ["serve"],
+        ["doctor"],
     ],
 )
 def test_every_verb_has_help(verb: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args([*verb, "--help"])
+        main([*verb, "--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
     assert "--library" in text and len(text.splitlines()) > 5
+
+
+@pytest.mark.parametrize("words", [["--help"], ["-h", "suggest"], ["--library", "x.db", "--help", "render"]])
+def test_the_whole_help_lists_every_verb_even_before_a_verb(words: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(words)
+    assert exit_info.value.code == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines() if re.match(r"    \S", line)]
+    assert listed == list(VERBS)
+
+
+def test_an_unknown_verb_is_refused_with_the_verbs_to_choose_from(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--library", "x.db", "sugest", "beach.jpg"])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "invalid choice: 'sugest'" in error and all(f"'{verb}'" in error for verb in VERBS)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["--library", "LIB", "library", "list"], ["--lib", "LIB", "library", "list"], ["suggest", "--help"], ["feedback", "--help"]],
+)
+def test_a_verb_starts_without_the_heavy_modules_other_verbs_need(words: list[str], tmp_path: Path) -> None:
+    """Only the named verb's module is imported: listing the library or asking for help loads no torch, SciPy,
+    FAISS or PyAV, which cost every start about 0.4 s when all verbs were imported."""
+    heavy = ("torch", "scipy", "faiss", "av")
+    words = [str(tmp_path / "lib.db") if word == "LIB" else word for word in words]
+    code = (
+        "import contextlib, sys\n"
+        "from picscore.cli import main\n"
+        "with contextlib.suppress(SystemExit):\n"
+        f"    main({words!r})\n"
+        f"print('loaded:', *[name for name in {heavy!r} if name in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "loaded:"
+    if "list" in words:  # the command ran, on the library it was given
+        assert f"the library {tmp_path / 'lib.db'} is empty" in done.stdout
 
 
 def test_console_script_is_installed() -> None:

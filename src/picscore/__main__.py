@@ -1,7 +1,5 @@
 """`python -m picscore` is the `picscore` command."""
 
-import sys
+from picscore.cli import command
 
-from picscore.cli import main
-
-sys.exit(main())
+command()

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from picscore.render.frames import FILL_BRIGHTNESS, compose, transition, view_box
-from picscore.render.photos import expand_photos, look_at, salient_point, taken_at
+from picscore.render.photo_look import look_at, salient_point
+from picscore.render.photos import expand_photos, taken_at
 
 
 def _photo(size: tuple[int, int], colour: tuple[int, int, int]) -> Image.Image:

@@ -17,7 +17,8 @@ GROWTH_LIMIT_MB = 150
 _CHILD = """
 import resource, sys
 from picscore.library.store import Library
-from picscore.render.photos import expand_photos, look_at
+from picscore.render.photo_look import look_at
+from picscore.render.photos import expand_photos
 from picscore.render.plan import plan_slideshow
 from picscore.render.slideshow import render_slideshow
 

@@ -6,7 +6,8 @@ import faiss
 import numpy as np
 import pytest
 
-from picscore.trackspace.vector_index import EXACT_LIMIT, INDEX_KINDS, ExactIndex, IVFIndex, build_index, choose_kind, load_index
+from picscore.trackspace.index_kinds import EXACT_LIMIT, INDEX_KINDS, choose_kind
+from picscore.trackspace.vector_index import ExactIndex, IVFIndex, build_index, load_index
 
 DIM = 39
 N_ROWS = 20_000

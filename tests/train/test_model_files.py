@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from picscore.audio.analysis import ANALYSIS_VERSION
+from picscore.audio import ANALYSIS_VERSION
 from picscore.models.checkpoint import load_model, save_model
 from picscore.models.errors import ModelError
 from picscore.models.joint import JointModel

@@ -15,10 +15,6 @@ from picscore.audio.tempo_octave import OnsetBands
 # the music taggers.
 MIN_ANALYSIS_SECONDS = 3.0
 
-# Bump when any stored descriptor would come out differently: the library re-analyses rows
-# with an older version.
-ANALYSIS_VERSION = 4
-
 # The log-mel flux peaks before a sharp attack reaches the frame centre; measured on click
 # tracks as 0.58 of the half window (27 ms at n_fft=2048, 22.05 kHz).
 _ONSET_LATENCY_HALF_WINDOWS = 0.58

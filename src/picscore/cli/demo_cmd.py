@@ -18,7 +18,7 @@ from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest, suggestion_json
 from picscore.paths import data_dir
 from picscore.render.loops import profiles_of_track
-from picscore.render.photos import look_at
+from picscore.render.photo_look import look_at
 from picscore.render.plan import plan_slideshow
 from picscore.render.slideshow import render_slideshow
 from picscore.trackspace.loading import load_candidates

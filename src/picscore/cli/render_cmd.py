@@ -23,7 +23,8 @@ from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.paths import library_path
 from picscore.render.chapter_music import MIN_SHARE_SECONDS
 from picscore.render.loops import profiles_of_track
-from picscore.render.photos import ORDERS, chapter_starts, expand_photos, look_at, order_photos, taken_at
+from picscore.render.photo_look import look_at
+from picscore.render.photos import ORDERS, chapter_starts, expand_photos, order_photos, taken_at
 from picscore.render.plan import TRANSITIONS, Plan, PlanError, best_for_length, clock, describe_repeats, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.slideshow import RenderError, render_slideshow

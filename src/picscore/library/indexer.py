@@ -26,7 +26,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, TooShortError, analyse, check_duration
+from picscore.audio import ANALYSIS_VERSION
+from picscore.audio.analysis import DEFAULT_CONFIG, TooShortError, analyse, check_duration
 from picscore.audio.music_encoders import DEFAULT_ENCODERS, DEFAULT_TAGGER_PATCHES, MUSIC_ENCODERS, encode_music
 from picscore.library.moods import rescore_moods
 from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, WorkerPool, default_jobs

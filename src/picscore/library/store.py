@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from picscore.audio.analysis import ANALYSIS_VERSION
+from picscore.audio import ANALYSIS_VERSION
 from picscore.library.compact import compact_arrays
 
 # Track ids (or positions) as a list or as a NumPy integer array.

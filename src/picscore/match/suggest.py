@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,7 +14,9 @@ from picscore.models.zero_shot import AFFECT, DEFAULT_VARIANT, LinearScores, Pic
 from picscore.moods.plane import mood_words
 from picscore.pitch_names import spoken_key
 from picscore.trackspace.candidates import TAG_SOURCES, TAG_WIDTH, Candidates
-from picscore.trackspace.vector_index import VectorIndex
+
+if TYPE_CHECKING:
+    from picscore.trackspace.vector_index import VectorIndex
 
 # Mood words a user can steer with: (valence, arousal) direction.
 MOODS: dict[str, tuple[float, float]] = {

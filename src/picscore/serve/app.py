@@ -43,7 +43,8 @@ from picscore.media.files import file_problem
 from picscore.media.image_load import load_image
 from picscore.models.zero_shot import Pictures
 from picscore.render.loops import profiles_of_track
-from picscore.render.photos import chapter_starts, look_at
+from picscore.render.photo_look import look_at
+from picscore.render.photos import chapter_starts
 from picscore.render.plan import TRANSITIONS, Plan, PlanError, describe_repeats, lasts, plan_slideshow
 from picscore.render.sizes import ASPECTS, FPS_CHOICES, RESOLUTIONS, frame_size
 from picscore.render.track_choice import AUTO_CHOICES, plan_per_chapter, playable_tracks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from picscore.library.store import Library, LibraryVersion
 from picscore.match.matchers import Matcher
@@ -13,7 +13,9 @@ from picscore.models.zero_shot import DEFAULT_VARIANT
 from picscore.trackspace.candidates import Candidates
 from picscore.trackspace.loading import load_candidates
 from picscore.trackspace.search_index import resolve_kind, search_index
-from picscore.trackspace.vector_index import VectorIndex
+
+if TYPE_CHECKING:
+    from picscore.trackspace.vector_index import VectorIndex
 
 
 class Catalogue:

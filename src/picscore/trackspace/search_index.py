@@ -25,13 +25,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from picscore.library.store import Library
 from picscore.models.zero_shot import TrackSpace
 from picscore.trackspace.candidates import Candidates
+from picscore.trackspace.index_kinds import INDEX_KINDS, choose_kind
 from picscore.trackspace.space_cache import read_note, write_note
-from picscore.trackspace.vector_index import INDEX_KINDS, VectorIndex, build_index, choose_kind, load_index
+
+if TYPE_CHECKING:  # FAISS loads only for a library that has, or builds, an approximate index
+    from picscore.trackspace.vector_index import VectorIndex
 
 INDEX_CHOICES = ("auto", *INDEX_KINDS)
 BUILDER_RETRY_S = 900.0  # after a background build failed, the next waits this long
@@ -80,6 +83,8 @@ def search_index(
     note = read_note(files.note)
     if note is not None and note["fit_id"] == candidates.stored_origin.fit_id and files.index.exists():
         current = note["change"] == candidates.stored_origin.change
+        from picscore.trackspace.vector_index import load_index
+
         try:
             index = load_index(files.index, mmap=current)
         except (RuntimeError, OSError, ValueError):  # damaged (FAISS raises RuntimeError): built again below
@@ -94,6 +99,8 @@ def search_index(
 
 def store_new_index(candidates: Candidates, matcher: RowSource, *, kind: str) -> VectorIndex:
     """Build the index of `kind` over the matcher's rows and store it with its note."""
+    from picscore.trackspace.vector_index import build_index
+
     files = IndexFiles.of(candidates, matcher, kind=kind)
     index = build_index(matcher.space.features, candidates.ids, kind=kind)
     _save(index, files, candidates)

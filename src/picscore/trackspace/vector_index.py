@@ -6,7 +6,7 @@ Two kinds of index answer that, behind one interface (VectorIndex):
 
   exact     numpy float32 matmul + argpartition, in row blocks. Exact; a query reads every row
             (156 bytes a track at d = 39): 25-50 ms per query on one core at 1M tracks, so it is
-            the default for small libraries only (choose_kind).
+            the default for small libraries only (index_kinds.choose_kind).
   ivf-fp16  FAISS IVF with 16-bit float codes: k-means cells, a query scans the `nprobe` nearest
             cells. 88 bytes a track at d = 39 (80 of codes, 8 of id); recall@10 0.966 at 0.6 ms per
             query on one core at 1M real-shaped tracks with the default nprobe (bench/scale_search.py).
@@ -44,12 +44,8 @@ import numpy as np
 
 from picscore.atomic import atomic_path
 from picscore.trackspace.id_lookup import IdLookup
+from picscore.trackspace.index_kinds import INDEX_KINDS
 
-INDEX_KINDS = ("exact", "ivf-fp16", "ivf-sq8")
-# Exact search is the default below this many tracks (of 39 columns): a query reads every row, 4.1 ms on one core at
-# 200k x 39 (bench/scale_search.py), within the 5 ms budget, and it needs no training, rebuilds or recall checks.
-EXACT_LIMIT = 200_000
-_EXACT_LIMIT_DIM = 39
 NORM_HEADROOM = 1.05  # M = this times the longest row at build time, so most later rows still fit
 DEFAULT_NPROBE_FRACTION = 1 / 16  # cells scanned per query by default: recall@10 0.97 at 1M real-shaped tracks
 _QUANTISERS = {"ivf-fp16": faiss.ScalarQuantizer.QT_fp16, "ivf-sq8": faiss.ScalarQuantizer.QT_8bit}
@@ -59,11 +55,6 @@ FILTER_PROBE_EXPONENT = 0.5
 _BITMAP_MAX_ID = 1 << 27  # selectors use a bitmap (at most 16 MiB) below this id
 _SCORE_BLOCK = 1 << 22  # exact search: at most this many scores (16 MiB of float32) exist at once
 _TRAINING_ROWS_PER_CELL = 40  # k-means sample size per IVF cell (FAISS warns below 39); training time ~ cells²
-
-
-def choose_kind(n_tracks: int, *, dim: int = _EXACT_LIMIT_DIM) -> str:
-    """The index kind for `n_tracks` rows of `dim` columns: exact while a query reads no more floats than at EXACT_LIMIT x 39."""
-    return "exact" if n_tracks * dim < EXACT_LIMIT * _EXACT_LIMIT_DIM else "ivf-fp16"
 
 
 def cells_for(n_tracks: int) -> int:

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from picscore.audio.analysis import ANALYSIS_VERSION, DEFAULT_CONFIG, analyse
+from picscore.audio import ANALYSIS_VERSION
+from picscore.audio.analysis import DEFAULT_CONFIG, analyse
 from picscore.audio.music_encoders import MUSIC_ENCODERS
 from picscore.library.image_features import IMAGE_ENCODER_VERSION, LAYERS_ENCODER_VERSION
 from picscore.library.parallel import WorkerPool
