@@ -410,6 +410,7 @@ assert len(found) == 10
 steps = {b[0]: b[1] - a[1] for a, b in zip(t, t[1:])}
 steps["picture features"] -= spent["encoder load"]
 print(repr({**steps, "encoder load": spent["encoder load"]}))
+import gc; gc.freeze()  # as the picscore command does before it exits
 """
 
 BREAKDOWN_ORDER = (
@@ -551,7 +552,8 @@ def cold_runs(sizes: list[int], folder: Path, keep: Path | None, *, pairs: int) 
     print_table(("tracks", "photo", *(short for _, short in BREAKDOWN_ORDER), "sum"), breakdowns)
     print("  candidates: load_candidates, the stored track space mapped; CNN load: torch model build + weights;")
     print("  features: fingerprint, cache lookup, decode + encode + store;")
-    print("  start+exit: the process's wall time outside the steps (interpreter start, and its shutdown: torch's module teardown)")
+    print("  start+exit: the process's wall time outside the steps (interpreter start, and its shutdown: torch's module teardown);")
+    print("  the driver imports torch up front to time it, which the command with a cached photo does not")
     largest = home / f"library-{label(sizes[-1])}.db"
     heavy = ("torch", "scipy", "faiss", "av")
     chains = import_chains(largest, folder / f"cold{photo_seed}.jpg", heavy)
