@@ -147,8 +147,8 @@ def _named_verb(arguments: Sequence[str]) -> str | None:
     for word in words:
         if len(word) > 2 and "--library".startswith(word):  # argparse takes "--lib" for "--library" too
             next(words, None)  # its value
-        elif word in ("-h", "--help"):
-            return None  # the whole command's help lists every verb
+        elif word in ("-h", "--help", "--"):
+            return None  # the whole command's help lists every verb; after "--" argparse decides
         elif not word.startswith("-"):
             return word if word in VERBS else None
     return None
