@@ -58,7 +58,7 @@ from picscore.match.pictures import as_pictures
 from picscore.match.suggest import SuggestOptions, suggest
 from picscore.media.image_load import load_image
 from picscore.models.zero_shot import Pictures, Tracks, TrackSpace, score_tracks
-from picscore.moods.picture import LAYER_SIDE, describe_pictures
+from picscore.moods.picture import LAYER_MODELS, LAYER_SIDE, describe_pictures
 from picscore.trackspace.candidates import Candidates, candidates_from_rows
 from picscore.trackspace.index_kinds import choose_kind
 from picscore.trackspace.space_cache import space_folder
@@ -203,6 +203,21 @@ def encode_photos(folder: Path, count: int) -> tuple[list[Pictures], dict[str, f
     return pictures, {**summary, "best": min(steps["total"])}, load_seconds
 
 
+def album_mood(folder: Path, count: int) -> tuple[float, float]:
+    """(a'): the mood networks on the `count` photos of (a) as one album, median seconds a photo over three runs: in
+    their default batches (one photo per torch thread), and in batches of 4 (the default before December 2026)."""
+    images = [load_image(folder / f"warm{seed}.jpg", min_side=LAYER_SIDE) for seed in range(count)]
+
+    def per_photo(batch_size: int | None) -> float:
+        def run() -> None:
+            for model in LAYER_MODELS:
+                load_image_encoder(model).describe_layers(images, side=LAYER_SIDE, batch_size=batch_size)
+
+        return statistics.median(timings(run, 3)[0]) / count
+
+    return per_photo(None), per_photo(4)
+
+
 def warm_size(n: int, pictures: list[Pictures], image_seconds: float) -> tuple[tuple[str, ...], str | None]:
     """One library size: its table row and, where there is a target, the verdict."""
     gc.collect()
@@ -275,6 +290,12 @@ def warm_sweep(sizes: list[int], folder: Path, *, photos: int) -> list[str]:
         f"  (a) fresh 640x480 JPEG, median of {photos} (best {ms(image['best'])}): {ms(image['total'])} = decode {ms(image['decode'])}"
         f" + EfficientNet-Lite0 {ms(image['cnn'])} + mood (Lite2 and Lite0 layers at 384 px, head) {ms(image['mood'])}"
         f"  (encoder load, once per process: {ms(encoder_load)})",
+        flush=True,
+    )
+    album, in_fours = album_mood(folder, photos)
+    print(
+        f"  (a') the same {photos} photos as one album: mood networks {ms(album)} a photo"
+        f" (in batches of 4, as before December 2026: {ms(in_fours)}, {in_fours / album:.2f}x)",
         flush=True,
     )
     rows, verdicts = [], []

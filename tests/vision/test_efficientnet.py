@@ -91,6 +91,17 @@ def test_encoding_is_deterministic_and_independent_of_batching(encoder: ImageEnc
     np.testing.assert_allclose(one_by_one.probabilities, first.probabilities, rtol=0, atol=1e-5)
 
 
+def test_layer_descriptions_are_independent_of_batching(encoder: ImageEncoder, photos: dict[str, Image.Image]) -> None:
+    images = list(photos.values())
+    by_default = encoder.describe_layers(images, side=384)  # one picture per torch thread, at most 4
+    one_by_one, all_at_once = (encoder.describe_layers(images, side=384, batch_size=size) for size in (1, len(images)))
+    assert by_default.shape == (len(images), encoder.layer_size)
+    np.testing.assert_allclose(one_by_one, by_default, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(all_at_once, by_default, rtol=0, atol=1e-4)
+    with pytest.raises(ValueError, match="batch_size"):
+        encoder.describe_layers(images, side=384, batch_size=0)
+
+
 def test_shapes_probabilities_and_top(encoder: ImageEncoder, photos: dict[str, Image.Image]) -> None:
     result = encoder.encode([photos["coffee"]] * 3, batch_size=2)
     assert len(result) == 3 and result.features.shape == (3, FEATURE_SIZE) and result.probabilities.shape == (3, NUM_CLASSES)

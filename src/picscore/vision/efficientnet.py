@@ -158,9 +158,17 @@ class ImageEncoder:
                 probabilities[start:end] = torch.softmax(logits, dim=1).numpy()
         return ImageFeatures(features=features, probabilities=probabilities)
 
-    def describe_layers(self, images: Sequence[Image.Image], *, side: int, batch_size: int = 4) -> np.ndarray:
+    def describe_layers(self, images: Sequence[Image.Image], *, side: int, batch_size: int | None = None) -> np.ndarray:
         """[N, layer_size] float32 per picture, read whole at side x side: the pooled features, then each stage's
-        feature maps' per-channel mean and standard deviation (stage by stage, means before deviations)."""
+        feature maps' per-channel mean and standard deviation (stage by stage, means before deviations).
+
+        By default a batch holds one picture per torch thread, at most 4: at 384 px a larger batch's activations
+        leave the caches. Lite2 and Lite0 together took 1.3-1.5 times as long per picture in batches of 4 as one
+        by one on one thread, and 1.15 times as long as in pairs on two (2-core CPU; bench/suggest.py, (a')).
+        """
+        batch_size = min(4, torch.get_num_threads()) if batch_size is None else batch_size
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         rows = np.empty((len(images), self.layer_size), dtype=np.float32)
         model = self._model
         with torch.inference_mode():
