@@ -60,6 +60,13 @@ def test_demo_builds_and_indexes_its_library(tmp_path: Path, capsys) -> None:
     ids = sorted(set(least) & set(most))
     lift = [most[i] - least[i] for i in ids]
     assert len(ids) >= 20 and np.corrcoef(lift, [valence[i] for i in ids])[0, 1] > 0.5, result["photo_moods"]
+    # The drawn scenes reach different parts of the plane: the first suggestion for the neon party was composed
+    # pleasant and lively, for the volcano unpleasant and lively, for the foggy lake calm.
+    composed_for = {demo.title: (demo.valence, demo.arousal) for demo in DEMO_TRACKS}
+    first = {Path(photo).stem: composed_for[listed[0]["track"]["title"]] for photo, listed in result["suggestions"].items()}
+    assert first["neon_party"][0] > 0 and first["neon_party"][1] > 0, first
+    assert first["volcano"][0] < 0 and first["volcano"][1] > 0, first
+    assert first["foggy_lake"][1] < 0, first
 
     # The slideshow of the photos: its length, its soundtrack, and the demo's own photos.
     video = decode_audio(result["video"])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from picscore.compose.demo_library import write_demo_pictures
+from picscore.compose.demo_pictures import write_demo_pictures
 from tests.serve.server import music_library
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from picscore.cli import index_cmd, library_cmd
 from picscore.cli.output import print_json
 from picscore.cli.suggest_cmd import print_suggestions
-from picscore.compose.demo_library import write_demo_library, write_demo_pictures
+from picscore.compose.demo_library import write_demo_library
+from picscore.compose.demo_pictures import write_demo_pictures
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
 from picscore.library.parallel import default_jobs
@@ -28,10 +29,11 @@ _VIDEO_SECONDS = 16.0
 EPILOG = """\
 The demo needs no files of yours: it composes 24 pieces spread over the moods (happy to
 sad, calm to excited) with varied tempi, keys and instruments (in MP3, OGG, M4A, FLAC, Opus,
-WAV and AIFF) and draws five photos of clear moods (a sunny beach, a night street, a neon
-party, a foggy lake, a stormy sea); indexes the music, lists what picscore found, suggests
-music for each photo, and renders a 16-second 720p slideshow of the photos cut on the beats
-of the best track for all of them (demo.mp4). Running it again reuses what is there.
+WAV and AIFF) and draws five photos of different moods (a sunny beach, a night street, a
+neon party, a foggy lake, an erupting volcano); indexes the music, lists what picscore
+found, suggests music for each photo, and renders a 16-second 720p slideshow of the photos
+cut on the beats of the best track for all of them (demo.mp4). Running it again reuses what
+is there.
 
 example:
   picscore demo --workdir /tmp/picscore-demo

@@ -1,13 +1,10 @@
-"""The built-in demo: 24 composed pieces spread over the valence-arousal plane, in every format, and
-procedural photos of clear moods."""
+"""The built-in demo's music: 24 composed pieces spread over the valence-arousal plane, in every format
+(its photos: compose/demo_pictures.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-from PIL import Image
 
 from picscore.compose.arrangement import Plan, plan_piece
 from picscore.compose.composer import Piece, compose
@@ -79,34 +76,5 @@ def write_demo_library(folder: str | Path, *, seconds: float = 32.0, sr: int = 4
             partial = path.with_name(f".partial-{track.filename}")
             encode_audio(partial, track.compose(seconds=seconds, sr=sr).samples, sr=sr, tags=tags)
             partial.replace(path)
-        paths.append(path)
-    return paths
-
-
-def write_demo_pictures(folder: str | Path) -> list[Path]:
-    """Drawn pictures of a sunny beach, a night street, a neon party, a foggy lake and a stormy sea.
-
-    Drawings, not photographs: the picture mood, learned from people's ratings of photographs, reads
-    most of them as calm, so the demo's suggestions follow what it reads, not the names.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    y, x = np.mgrid[0:360, 0:480] / np.array([360.0, 480.0])[:, None, None]
-    sky = np.stack([0.35 + 0.3 * y, 0.65 + 0.2 * y, np.full_like(y, 0.98)], axis=-1)
-    sand = np.stack([np.full_like(y, 0.98), 0.82 - 0.1 * y, 0.45 + 0.1 * np.sin(40 * x) ** 2], axis=-1)
-    sun = (np.hypot(x - 0.75, y - 0.2) < 0.08)[..., None]
-    beach = np.where(y[..., None] > 0.55, sand, np.where(sun, [1.0, 0.9, 0.3], sky))
-    windows = ((np.sin(60 * x) > 0.7) & (np.sin(45 * y) > 0.6) & (y > 0.3))[..., None]
-    night = np.where(windows, [0.55, 0.45, 0.2], np.stack([0.05 + 0.05 * y, 0.06 + 0.04 * y, 0.15 + 0.1 * (1 - y)], axis=-1))
-    stripes = np.sin(30 * x + 12 * y) > 0
-    party = np.where(stripes[..., None], [1.0, 0.1, 0.6], [0.1, 0.9, 1.0]) * (0.75 + 0.25 * np.sin(90 * x * y) ** 2)[..., None]
-    fog = np.stack([0.72 + 0.08 * y, 0.75 + 0.07 * y, 0.78 + 0.05 * y], axis=-1) - 0.12 * (np.abs(y - 0.62) < 0.01)[..., None]
-    waves = 0.5 + 0.5 * np.sin(70 * x + 25 * np.sin(9 * y))
-    storm = np.stack([0.12 + 0.1 * waves * y, 0.16 + 0.12 * waves * y, 0.25 + 0.2 * waves * y], axis=-1)
-    scenes = {"sunny_beach": beach, "night_street": night, "neon_party": party, "foggy_lake": fog, "stormy_sea": storm}
-    paths = []
-    for name, pixels in scenes.items():
-        path = folder / f"{name}.png"
-        Image.fromarray((np.clip(pixels, 0, 1) * 255).astype(np.uint8)).save(path)
         paths.append(path)
     return paths
