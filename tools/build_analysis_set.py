@@ -201,7 +201,7 @@ class Message(NamedTuple):
     quarters: float
     order: int  # note-offs (0) before note-ons (1) before the closing All Sound Off (2)
     channel: int
-    status: int
+    status: midi.ChannelVoiceMessages
     data1: int
     data2: int
 
@@ -333,7 +333,7 @@ def available_soundfonts(requested: Sequence[Path] | None) -> list[Path]:
 
 def excluded_sources(label_files: Sequence[Path]) -> set[str]:
     """The `source` column of earlier labels.tsv files."""
-    sources = set()
+    sources: set[str] = set()
     for path in label_files:
         lines = path.read_text(encoding="utf-8").splitlines()
         column = lines[0].split("\t").index("source")
@@ -370,7 +370,7 @@ def list_candidates(excluded: set[str], meters: Sequence[str]) -> dict[str, list
     """
     bundle = corpora.CoreCorpus().metadataBundle
     bundle.read()
-    entries = [entry for entry in bundle if entry.metadata is not None]
+    entries = [entry for entry in bundle if entry.metadata is not None]  # type: ignore[attr-defined]  # iterates by __getitem__
     numbered = {Path(entry.sourcePath).as_posix() for entry in entries if entry.number is not None}
     chosen: dict[str, Path] = {}
     for path in sorted({Path(entry.sourcePath) for entry in entries if Path(entry.sourcePath).suffix in SCORE_SUFFIX_PREFERENCE}):
@@ -663,7 +663,7 @@ def tempo_events(midi_file: midi.MidiFile) -> list[float]:
         60e6 / int.from_bytes(event.data, "big")
         for track in midi_file.tracks
         for event in track.events
-        if isinstance(event, midi.MidiEvent) and event.type == midi.MetaEvents.SET_TEMPO
+        if isinstance(event, midi.MidiEvent) and event.type == midi.MetaEvents.SET_TEMPO and isinstance(event.data, bytes)
     ]
 
 

@@ -346,7 +346,7 @@ def main() -> None:
         for short, model in MODELS.items():
             prefix = link_checkpoint(args.musicnn_dir / model, workdir / model)
             weights = convert_weights(prefix)
-            np.savez_compressed(args.weights_dir / f"musicnn_{short}.npz", **weights)
+            np.savez_compressed(args.weights_dir / f"musicnn_{short}.npz", **weights)  # type: ignore[arg-type]  # numpy's stub lets **arrays fill allow_pickle
             graph = Graph(prefix)
             tags, embedding = graph(reference["log_mel_batch"])
             reference[f"log_mel_batch_{short}_tags"], reference[f"log_mel_batch_{short}_embedding"] = tags, embedding
@@ -359,7 +359,7 @@ def main() -> None:
     for name in clips:
         del reference[f"{name}_patches"]  # the tests cut patches from the stored log-mel
     args.reference.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.reference, **reference)
+    np.savez_compressed(args.reference, **reference)  # type: ignore[arg-type]  # numpy's stub lets **arrays fill allow_pickle
     for path in [*sorted(args.weights_dir.glob("musicnn_*.npz")), args.reference]:
         print(f"{path.relative_to(REPO)}: {path.stat().st_size / 1e6:.2f} MB")
 

@@ -44,7 +44,7 @@ def musicnn_tags(name: str) -> list[str]:
     """MTT_TAGS / MSD_TAGS read from picscore's source without importing it (no torch here)."""
     tree = ast.parse((REPO / "src/picscore/audio/musicnn_tags.py").read_text())
     for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == name:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == name and node.value is not None:
             return list(ast.literal_eval(node.value))
     raise LookupError(name)
 

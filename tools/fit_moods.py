@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+import picscore.moods.weights as weights
 from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
@@ -45,7 +46,6 @@ from picscore.library.moods import descriptor_matrix, tagger_matrix
 from picscore.library.store import Library
 from picscore.match.ranking import album_tracks, best_tracks
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS, Pictures
-from picscore.moods import weights
 from picscore.moods.fitting import fit_logistic, fit_ridge, group_folds, out_of_fold, softmax
 from picscore.moods.heads import LinearHead, head_version, load_head
 from picscore.moods.music import DESCRIPTOR_HEAD, FULL_HEAD
@@ -140,9 +140,9 @@ def _pictures(library: Library, ratings_path: Path) -> PictureData:
     failed = [f for f in features if f.error]
     if failed:
         raise SystemExit(f"fit_moods: {failed[0].path}: {failed[0].error} ({len(failed)} pictures unreadable)")
-    probabilities = np.stack([f.probabilities for f in features]).astype(np.float64)
+    _, probabilities, layers = (np.stack(arrays).astype(np.float64) for arrays in zip(*(f.loaded() for f in features), strict=True))
     return PictureData(
-        picture_mood_inputs(np.stack([f.layers for f in features]).astype(np.float64), probabilities),
+        picture_mood_inputs(layers, probabilities),
         probabilities,
         np.array([[r.valence, r.arousal] for r in rated]),
         np.array([r.theme for r in rated]),

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 from tqdm import tqdm
@@ -87,6 +87,14 @@ def within(bpm: float, truth: float, *, factors: tuple[float, ...] = (1.0,)) -> 
     return any(abs(bpm - truth * f) <= TEMPO_TOLERANCE * truth * f for f in factors)
 
 
+class Labels(TypedDict):
+    """What an example is labelled with: its true tempo, its group (a set's folder) and where it came from."""
+
+    truth_bpm: float
+    group: str
+    source: str
+
+
 def example(samples: np.ndarray, *, truth_bpm: float, group: str, source: str, lossy: bool = False) -> Example:
     """The periodicity and octave evidence of mono `samples` at the analysis rate, as picscore's analysis finds them."""
     rate = DEFAULT_CONFIG.frame_rate
@@ -96,7 +104,7 @@ def example(samples: np.ndarray, *, truth_bpm: float, group: str, source: str, l
     return Example(group=group, source=source, lossy=lossy, truth_bpm=truth_bpm, found_bpm=found.bpm, features=features)
 
 
-def lossy_examples(samples: np.ndarray, *, sr: int, copies: int, rng: np.random.Generator, **labels: str | float) -> list[Example]:
+def lossy_examples(samples: np.ndarray, *, sr: int, copies: int, rng: np.random.Generator, **labels: Unpack[Labels]) -> list[Example]:
     """Examples of `copies` round trips of mono `samples` at `sr` Hz through lossy formats drawn from `rng`."""
     return [example(decode_round_trip(samples, sr=sr, suffix=str(rng.choice(LOSSY_SUFFIXES))), lossy=True, **labels) for _ in range(copies)]
 
@@ -114,7 +122,7 @@ def rendered_examples(job: tuple[Path, float, str], *, copies: int, seed: int) -
     path, truth_bpm, source = job
     rng = np.random.default_rng([seed, *path.as_posix().encode()])
     sr = int(rng.choice(LOSSY_RATES))
-    labels = {"truth_bpm": truth_bpm, "group": path.parent.name, "source": source}
+    labels = Labels(truth_bpm=truth_bpm, group=path.parent.name, source=source)
     original = decode_audio(path, sr=DEFAULT_CONFIG.sr).samples
     at_copy_rate = original if sr == DEFAULT_CONFIG.sr else decode_audio(path, sr=sr).samples
     return [example(original, **labels), *lossy_examples(at_copy_rate, sr=sr, copies=copies, rng=rng, **labels)]
@@ -152,7 +160,7 @@ def synthetic_examples(job: tuple[int, int], *, copies: int) -> list[Example]:
             bpm=bpm,
         )
         samples = piece.mono
-    labels = {"truth_bpm": bpm, "group": "synthetic", "source": f"{kind} {index}"}
+    labels = Labels(truth_bpm=bpm, group="synthetic", source=f"{kind} {index}")
     samples = samples.astype(np.float32)
     return [example(samples, **labels), *lossy_examples(samples, sr=sr, copies=copies, rng=rng, **labels)]
 

@@ -105,10 +105,10 @@ class Backdrops:
 
     def picture(self, theme: str | None, level: str, skips: Skips) -> Path | None:
         """The backdrop of `theme`, or None (counted in skips for `level`) when mapping.py lacks it or a layer is missing."""
-        if theme in self.composed:
+        if theme is not None and theme in self.composed:
             return self.composed[theme]
         names = theme_layers(self.tables, theme)
-        if names is None:
+        if theme is None or names is None:
             skips.add("theme without a backing picture in mapping.py", f"{level}: {theme}")
             return None
         if missing := [name for name in names if not (self.data / name).is_file()]:

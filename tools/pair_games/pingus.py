@@ -68,7 +68,9 @@ def first_expr(path: Path, head: str) -> list | None:
 def sprite_picture(sprite: Path) -> Picture | None:
     """The picture a .sprite file shows, with its number of frames (`(array columns rows)`, 1 without one)."""
     expr = first_expr(sprite, "pingus-sprite")
-    name = string_value(expr, "image") if expr else None
+    if not expr:
+        return None
+    name = string_value(expr, "image")
     if name is None or not (sprite.parent / name).is_file():
         return None
     frames = 1

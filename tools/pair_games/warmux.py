@@ -123,7 +123,7 @@ def cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     """`image` scaled, keeping its aspect, to cover `size`, then cropped to it around the centre."""
     width, height = size
     scale = max(width / image.width, height / image.height)
-    scaled = image.resize((max(width, round(image.width * scale)), max(height, round(image.height * scale))), Image.LANCZOS)
+    scaled = image.resize((max(width, round(image.width * scale)), max(height, round(image.height * scale))), Image.Resampling.LANCZOS)
     left, top = (scaled.width - width) // 2, (scaled.height - height) // 2
     return scaled.crop((left, top, left + width, top + height))
 
@@ -133,7 +133,7 @@ def fit(image: Image.Image) -> Image.Image:
     if max(image.size) <= MAX_SIDE:
         return image
     scale = MAX_SIDE / max(image.size)
-    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.LANCZOS)
+    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.LANCZOS)
 
 
 def composite(sky: Path, layers: list[Path], terrain: Path, target: Path) -> Path:
