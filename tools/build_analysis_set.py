@@ -62,11 +62,11 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import av
 import numpy as np
@@ -370,7 +370,7 @@ def list_candidates(excluded: set[str], meters: Sequence[str]) -> dict[str, list
     """
     bundle = corpora.CoreCorpus().metadataBundle
     bundle.read()
-    entries = [entry for entry in bundle if entry.metadata is not None]  # type: ignore[attr-defined]  # iterates by __getitem__
+    entries = [entry for entry in cast(Iterable[Any], bundle) if entry.metadata is not None]  # it iterates by __getitem__
     numbered = {Path(entry.sourcePath).as_posix() for entry in entries if entry.number is not None}
     chosen: dict[str, Path] = {}
     for path in sorted({Path(entry.sourcePath) for entry in entries if Path(entry.sourcePath).suffix in SCORE_SUFFIX_PREFERENCE}):

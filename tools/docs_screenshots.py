@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def shrink(source: Path, target: Path, *, width: int) -> None:
     """`source` at most `width` pixels wide, in 256 colours, written to `target`."""
-    with Image.open(source) as image:
-        image = image.convert("RGB")
+    with Image.open(source) as opened:
+        image = opened.convert("RGB")
         if image.width > width:
             image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
         image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(target, optimize=True)
