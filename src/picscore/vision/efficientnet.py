@@ -146,12 +146,10 @@ class ImageEncoder:
         On a 2-core CPU, batches of 4 to 16 run 15-20% faster per image than 32 or more, whose
         activations (150 MB per layer at 32) no longer fit the caches.
         """
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         features = np.empty((len(images), FEATURE_SIZE), dtype=np.float32)
         probabilities = np.empty((len(images), NUM_CLASSES), dtype=np.float32)
         with torch.inference_mode():
-            for start in range(0, len(images), batch_size):
+            for start in _batch_starts(len(images), batch_size):
                 end = min(start + batch_size, len(images))
                 pooled, logits = self._forward(preprocess(images[start:end]))
                 features[start:end] = pooled.numpy()
@@ -167,12 +165,10 @@ class ImageEncoder:
         by one on one thread, and 1.15 times as long as in pairs on two (2-core CPU; bench/suggest.py, (a')).
         """
         batch_size = min(4, torch.get_num_threads()) if batch_size is None else batch_size
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         rows = np.empty((len(images), self.layer_size), dtype=np.float32)
         model = self._model
         with torch.inference_mode():
-            for start in range(0, len(images), batch_size):
+            for start in _batch_starts(len(images), batch_size):
                 x = _as_batch([_whole_view(image, side=side) for image in images[start : start + batch_size]])
                 x = model._swish(model._bn0(model._conv_stem(x)))
                 statistics = []
@@ -188,6 +184,13 @@ class ImageEncoder:
         """Pooled features and logits; dropout is the identity in eval mode, so it is skipped."""
         pooled = self._model.extract_features(batch).mean(dim=(2, 3))
         return pooled, self._model._fc(pooled)
+
+
+def _batch_starts(count: int, batch_size: int) -> range:
+    """Where each batch of `batch_size` among `count` pictures starts; ValueError for a batch size below 1."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    return range(0, count, batch_size)
 
 
 @functools.cache
