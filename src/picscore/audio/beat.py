@@ -88,15 +88,15 @@ def periodic_tempo(smoothed_acf: np.ndarray, *, frame_rate: float, prior: TempoP
     splits a period between two whole lags, and reading either alone under-rates that tempo
     against its octave. 0 when no candidate fits in the envelope.
     """
-    fits = _two_beats_fit(_CANDIDATE_BPMS, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
+    fits = 2 * 60.0 * frame_rate / _CANDIDATE_BPMS < len(smoothed_acf) - 1  # its two-beat period lies within the acf
     if not fits.any():
         return 0.0
     strength = _recurrence(_CANDIDATE_BPMS, _BEAT_AND_BAR, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
     found = float(_CANDIDATE_BPMS[np.argmax(np.where(fits, strength * prior.weight(_CANDIDATE_BPMS), -np.inf))])
-    return metrical_relative(found, smoothed_acf=smoothed_acf, frame_rate=frame_rate, prior=prior)
+    return metrical_relative(found, candidates=_CANDIDATE_BPMS[fits], smoothed_acf=smoothed_acf, frame_rate=frame_rate, prior=prior)
 
 
-def metrical_relative(bpm: float, *, smoothed_acf: np.ndarray, frame_rate: float, prior: TempoPrior) -> float:
+def metrical_relative(bpm: float, *, candidates: np.ndarray, smoothed_acf: np.ndarray, frame_rate: float, prior: TempoPrior) -> float:
     """`bpm`, or the 2:3, 3:4, 4:3 or 3:2 relative of it whose metrical family recurs most, if that family recurs more.
 
     A periodicity can lock onto a level that is no octave of the beat: a fast tune in 2/4 read at two thirds of its
@@ -104,30 +104,23 @@ def metrical_relative(bpm: float, *, smoothed_acf: np.ndarray, frame_rate: float
     weighted by the prior; the half beat, which `periodic_tempo` does not read, is what tells the true level's
     family from the relative's. On 400 real song clips this agreed with tempo-cnn (an estimator trained on people's
     tapping) on 278 against 260, and it mended three rendered scores read at two thirds or three quarters
-    (docs/how-matching-works.md).
+    (docs/how-matching-works.md). `candidates` are the tempi it may move to: those whose two-beat period was read.
     """
 
     def family_strength(bpms: np.ndarray) -> np.ndarray:
         return _recurrence(bpms, _METRICAL_FAMILY, smoothed_acf=smoothed_acf, frame_rate=frame_rate) * prior.weight(bpms)
 
-    fits = _two_beats_fit(_CANDIDATE_BPMS, smoothed_acf=smoothed_acf, frame_rate=frame_rate)
     best_bpm, best_family = bpm, float(family_strength(np.array([bpm]))[0])
     for ratio in METRICAL_RELATIVES:
         if not _CANDIDATE_BPMS[0] <= bpm * ratio <= _CANDIDATE_BPMS[-1]:
             continue
-        near = np.abs(np.log(_CANDIDATE_BPMS / (bpm * ratio))) < np.log1p(RELATIVE_SEARCH_WIDTH)
-        candidates = _CANDIDATE_BPMS[near & fits]
-        if len(candidates) == 0:
+        near = candidates[np.abs(np.log(candidates / (bpm * ratio))) < np.log1p(RELATIVE_SEARCH_WIDTH)]
+        if len(near) == 0:
             continue
-        family = family_strength(candidates)
+        family = family_strength(near)
         if family.max() > best_family:
-            best_bpm, best_family = float(candidates[np.argmax(family)]), float(family.max())
+            best_bpm, best_family = float(near[np.argmax(family)]), float(family.max())
     return best_bpm
-
-
-def _two_beats_fit(bpms: np.ndarray, *, smoothed_acf: np.ndarray, frame_rate: float) -> np.ndarray:
-    """Whether two beat periods of each tempo lie within the autocorrelation (its two-beat period is read)."""
-    return 2 * 60.0 * frame_rate / bpms < len(smoothed_acf) - 1
 
 
 def _recurrence(bpms: np.ndarray, periods: dict[float, float], *, smoothed_acf: np.ndarray, frame_rate: float) -> np.ndarray:
