@@ -163,6 +163,19 @@ def test_an_unknown_verb_is_refused_with_the_verbs_to_choose_from(capsys) -> Non
     assert "invalid choice: 'sugest'" in error and all(f"'{verb}'" in error for verb in VERBS)
 
 
+def _modules_loaded_by(words: list[str], names: tuple[str, ...]) -> tuple[list[str], str]:
+    """Which of the modules `names` running `main(words)` in a new interpreter imports, and what it printed."""
+    code = (
+        "import contextlib, sys\n"
+        "from picscore.cli import main\n"
+        "with contextlib.suppress(SystemExit):\n"
+        f"    main({words!r})\n"
+        f"print('loaded:', *[name for name in {names!r} if name in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()[-1].split()[1:], done.stdout
+
+
 @pytest.mark.parametrize(
     "words",
     [["--library", "LIB", "library", "list"], ["--lib", "LIB", "library", "list"], ["suggest", "--help"], ["feedback", "--help"]],
@@ -170,19 +183,18 @@ def test_an_unknown_verb_is_refused_with_the_verbs_to_choose_from(capsys) -> Non
 def test_a_verb_starts_without_the_heavy_modules_other_verbs_need(words: list[str], tmp_path: Path) -> None:
     """Only the named verb's module is imported: listing the library or asking for help loads no torch, SciPy,
     FAISS or PyAV, which cost every start about 0.4 s when all verbs were imported."""
-    heavy = ("torch", "scipy", "faiss", "av")
     words = [str(tmp_path / "lib.db") if word == "LIB" else word for word in words]
-    code = (
-        "import contextlib, sys\n"
-        "from picscore.cli import main\n"
-        "with contextlib.suppress(SystemExit):\n"
-        f"    main({words!r})\n"
-        f"print('loaded:', *[name for name in {heavy!r} if name in sys.modules])"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines()[-1] == "loaded:"
+    loaded, printed = _modules_loaded_by(words, ("torch", "scipy", "faiss", "av"))
+    assert loaded == []
     if "list" in words:  # the command ran, on the library it was given
-        assert f"the library {tmp_path / 'lib.db'} is empty" in done.stdout
+        assert f"the library {tmp_path / 'lib.db'} is empty" in printed
+
+
+@pytest.mark.parametrize("words", [["--help"], ["-h", "render"], ["sugest", "beach.jpg"], []])
+def test_the_whole_help_and_verb_errors_import_no_verb(words: list[str]) -> None:
+    verb_modules = tuple(f"picscore.cli.{verb}_cmd" for verb in VERBS)
+    loaded, _ = _modules_loaded_by(words, verb_modules)
+    assert loaded == []
 
 
 def test_console_script_is_installed() -> None:

@@ -23,12 +23,25 @@ from picscore.crash_report import one_line_summary, write_crash_report
 from picscore.library.store import LibraryError
 from picscore.paths import library_path
 
-# Each verb lives in picscore/cli/VERB_cmd.py. In the order `picscore --help` lists them: the main job, then making
-# music, then training.
-VERBS = (
-    "index", "library", "suggest", "curate", "render", "tags", "demo",
-    "compose", "feedback", "dataset", "train", "models", "evaluate", "serve", "doctor",
-)  # fmt: skip
+# Each verb lives in picscore/cli/VERB_cmd.py, with its one-line summary here so that the whole command's help
+# imports no verb. In the order `picscore --help` lists them: the main job, then making music, then training.
+VERBS = {
+    "index": "analyse music folders into the library",
+    "library": "list, show, count and tidy the library",
+    "suggest": "suggest tracks from your library for photos",
+    "curate": "choose the photos worth showing from a camera roll",
+    "render": "render a beat-synced slideshow MP4 of photos to a track",
+    "tags": "show a track's or a picture's mood and top tags or ImageNet classes",
+    "demo": "the whole job on a built-in demo: compose, index, suggest, render",
+    "compose": "compose music for a mood or for photos",
+    "feedback": "record tracks you kept or rejected for photos (training data)",
+    "dataset": "build training pairs (picture + music excerpt) from your videos",
+    "train": "train the matching on your own picture-music pairs",
+    "models": "list trained models and choose the default",
+    "evaluate": "measure matching on real pairs, and moods against people's ratings",
+    "serve": "serve the web page and HTTP API",
+    "doctor": "check the installation, the networks and the library, and say what to fix",
+}
 
 _DESCRIPTION = """\
 picscore puts music from your own library to your pictures.
@@ -54,12 +67,13 @@ examples:
 """
 
 
-def build_parser(only_verb: str | None = None) -> argparse.ArgumentParser:
-    """The parser of the whole command line; with `only_verb`, of that verb alone.
+def build_parser(verbs: Sequence[str] = (), *, listing: bool = False) -> argparse.ArgumentParser:
+    """The parser of the command line with the `verbs` named (each with all its options), or every verb.
 
     Each verb's module is imported to add it, and with it what the verb needs (PyAV, SciPy, the web
     server...), so `main` adds only the verb a command names: the others' imports cost each start
-    about 0.4 s.
+    about 0.4 s. With `listing`, every verb is added by name and summary alone, without its module:
+    enough for the whole command's help and for the error on an unknown verb, which parse no verb's options.
     """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -81,18 +95,21 @@ def build_parser(only_verb: str | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"picscore {__version__}")
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    for name in (only_verb,) if only_verb else VERBS:
-        verb = _verb_module(name)
-        sub = verbs.add_parser(
-            verb.NAME,
-            parents=[common],
-            help=verb.SUMMARY,
-            description=verb.DESCRIPTION,
-            epilog=verb.EPILOG,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        verb.configure(sub, common)
+    subparsers = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for name, summary in VERBS.items():
+        if listing:
+            subparsers.add_parser(name, help=summary)
+        elif not verbs or name in verbs:
+            verb = _verb_module(name)
+            sub = subparsers.add_parser(
+                name,
+                parents=[common],
+                help=summary,
+                description=verb.DESCRIPTION,
+                epilog=verb.EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+            verb.configure(sub, common)
     return parser
 
 
@@ -104,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     _print_any_name()
     arguments = sys.argv[1:] if argv is None else argv
-    args = build_parser(_named_verb(arguments)).parse_args(arguments)
+    args = _parser_for(arguments).parse_args(arguments)
     try:
         return args.run(args)
     except (CliError, LibraryError) as err:
@@ -141,14 +158,26 @@ def _verb_module(name: str) -> ModuleType:
     return importlib.import_module(f"picscore.cli.{name}_cmd")
 
 
+def _parser_for(arguments: Sequence[str]) -> argparse.ArgumentParser:
+    """A parser that parses `arguments` as the whole command's parser would, importing as few verbs as it can.
+
+    A command line that names its verb gets that verb alone; after "--" argparse decides which word is the verb,
+    so every verb is added; otherwise the command line ends in the whole help or in an error about the verb,
+    which need the verbs' names and summaries only.
+    """
+    if verb := _named_verb(arguments):
+        return build_parser([verb])
+    return build_parser() if "--" in arguments else build_parser(listing=True)
+
+
 def _named_verb(arguments: Sequence[str]) -> str | None:
-    """The verb that a command line names before any help option, found without importing a verb; else None."""
+    """The verb that a command line names before any help option or "--", found without importing a verb; else None."""
     words = iter(arguments)
     for word in words:
         if len(word) > 2 and "--library".startswith(word):  # argparse takes "--lib" for "--library" too
             next(words, None)  # its value
         elif word in ("-h", "--help", "--"):
-            return None  # the whole command's help lists every verb; after "--" argparse decides
+            return None
         elif not word.startswith("-"):
             return word if word in VERBS else None
     return None

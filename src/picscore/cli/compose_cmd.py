@@ -21,8 +21,6 @@ from picscore.pitch_names import pitch_class
 if TYPE_CHECKING:  # the composer (and scipy with it) loads when a piece is composed, not with every command
     from picscore.compose.composer import Piece
 
-NAME = "compose"
-SUMMARY = "compose music for a mood or for photos"
 DESCRIPTION = (
     "Compose a piece for a mood (valence and arousal, each from -1 to 1) or for the mood of "
     "PHOTO... (as people would rate it, see `picscore tags`) and write it as audio; the format "

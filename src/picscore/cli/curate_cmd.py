@@ -11,8 +11,6 @@ from picscore.cli.output import CliError, print_json
 from picscore.curate.roll import curate_files
 from picscore.render.photos import expand_photos, order_photos
 
-NAME = "curate"
-SUMMARY = "choose the photos worth showing from a camera roll"
 DESCRIPTION = (
     "Look at PHOTO... (files, folders or glob patterns) and keep one good frame of each scene: no "
     "screenshots or documents, no blurred or badly exposed frames, one photo of each burst or retake "

@@ -10,8 +10,6 @@ from picscore.cli.argtypes import positive_number
 from picscore.cli.output import CliError, print_json
 from picscore.train.videos import BLACK_LUMA, DUPLICATE_DIFFERENCE, DatasetSummary, Sampling, find_videos, pairs_from_videos
 
-NAME = "dataset"
-SUMMARY = "build training pairs (picture + music excerpt) from your videos"
 DESCRIPTION = "Build pair lists for training picscore's matching on your own media, where pictures and music already go together."
 EPILOG = f"""\
 from-videos samples a frame every --every seconds of each video (MP4, MOV, MKV, WebM and

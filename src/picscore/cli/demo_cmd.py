@@ -39,8 +39,6 @@ example:
   picscore demo --workdir /tmp/picscore-demo
 """
 
-NAME = "demo"
-SUMMARY = "the whole job on a built-in demo: compose, index, suggest, render"
 DESCRIPTION = "Compose a demo music library and draw demo photos, index the music, suggest tracks for each photo and render a slideshow."
 
 

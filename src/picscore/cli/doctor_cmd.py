@@ -9,8 +9,6 @@ from picscore.cli.output import print_json
 from picscore.doctor import OK, PROBLEM, WARNING, Check, run_checks
 from picscore.paths import data_dir, library_path
 
-NAME = "doctor"
-SUMMARY = "check the installation, the networks and the library, and say what to fix"
 DESCRIPTION = (
     "Check that picscore can do its job on this machine, doing each step for real on a tiny input: write and read "
     "a tone in every audio format, write and read a short MP4, read each picture format, run the music and picture "

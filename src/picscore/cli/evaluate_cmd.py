@@ -25,8 +25,6 @@ from picscore.trackspace.loading import load_candidates
 from picscore.train.pairs import PairsError, read_pairs
 from picscore.train.retrieval_metrics import RECALL_KS, RetrievalReport, retrieval_report
 
-NAME = "evaluate"
-SUMMARY = "measure matching on real pairs, and moods against people's ratings"
 DESCRIPTION = (
     "With --pairs: for each picture of the pair list, rank all distinct tracks of the list and report "
     "Recall@1/5/10, MRR and median rank beside a random ranking's, with a permutation-test p-value for MRR. "

@@ -14,8 +14,6 @@ from picscore.media.files import file_problem
 from picscore.media.fingerprint import file_fingerprint
 from picscore.paths import library_path
 
-NAME = "feedback"
-SUMMARY = "record tracks you kept or rejected for photos (training data)"
 DESCRIPTION = (
     "Record that tracks fit (--keep) or do not fit (--reject) PHOTO..., list what was recorded, "
     "or export it as a pair list for `picscore train`."

@@ -57,8 +57,6 @@ examples:
   picscore index --from-beets ~/beets/musiclibrary.db
 """
 
-NAME = "index"
-SUMMARY = "analyse music folders into the library"
 DESCRIPTION = (
     "Analyse the audio files under PATH... into the library: tempo and beats, key, loudness, brightness, highlight, tags and mood."
 )

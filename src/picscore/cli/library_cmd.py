@@ -40,8 +40,6 @@ _LIST_COLUMNS = (
     ("mood", "MOOD"),
 )
 
-NAME = "library"
-SUMMARY = "list, show, count and tidy the library"
 DESCRIPTION = "Look into the music library and tidy it."
 
 

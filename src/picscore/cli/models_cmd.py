@@ -8,8 +8,6 @@ from picscore.cli.output import CliError, print_json, print_table
 from picscore.models.errors import ModelError
 from picscore.models.registry import ZERO_SHOT, list_runs, runs_dir, use_model
 
-NAME = "models"
-SUMMARY = "list trained models and choose the default"
 DESCRIPTION = "List the models `picscore train` made, and choose the one `suggest` and `evaluate` use without --model."
 EPILOG = f"""\
 A model is a run name from the list, a run folder or a .pt file; `{ZERO_SHOT}` is the

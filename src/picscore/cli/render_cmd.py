@@ -31,8 +31,6 @@ from picscore.render.slideshow import RenderError, render_slideshow
 from picscore.render.title import date_range_title
 from picscore.render.track_choice import AUTO_CHOICES, first_that_lasts, plan_per_chapter, playable_tracks
 
-NAME = "render"
-SUMMARY = "render a beat-synced slideshow MP4 of photos to a track"
 DESCRIPTION = (
     "Render PHOTO... (files, folders or glob patterns) as an H.264/AAC MP4 slideshow cut on the beats of a "
     "track from your library: --track ID, or --auto for the top suggestion for the photos."

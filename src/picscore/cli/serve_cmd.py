@@ -13,8 +13,6 @@ from picscore.models.errors import ModelError
 from picscore.models.registry import resolve_model
 from picscore.paths import library_path
 
-NAME = "serve"
-SUMMARY = "serve the web page and HTTP API"
 DESCRIPTION = (
     "Serve a web page (drop photos, hear and rate the suggestions, render a slideshow) and the HTTP API "
     "behind it, documented at /docs. The library and models load once, at start-up."

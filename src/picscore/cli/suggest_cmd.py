@@ -29,8 +29,6 @@ from picscore.paths import library_path
 from picscore.render.photos import expand_photos
 from picscore.trackspace.search_index import resolve_kind, search_index
 
-NAME = "suggest"
-SUMMARY = "suggest tracks from your library for photos"
 DESCRIPTION = (
     "Rank the tracks of your library for PHOTO... (together, as one album, or --per-photo) and say "
     "which part of each to use and why. Index your music first with `picscore index`."

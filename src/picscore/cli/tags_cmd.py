@@ -20,8 +20,6 @@ from picscore.moods.music import mood_fields
 from picscore.moods.picture import picture_moods
 from picscore.paths import library_path
 
-NAME = "tags"
-SUMMARY = "show a track's or a picture's mood and top tags or ImageNet classes"
 DESCRIPTION = (
     "Print what picscore's networks make of each FILE: its mood in words (learned from how people rate "
     "pictures and music), and for music the top tags of the musicnn taggers (MagnaTagATune: instruments, "

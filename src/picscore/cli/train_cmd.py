@@ -26,8 +26,6 @@ from picscore.train.features import FeatureCache
 from picscore.train.pairs import PairsError, read_pairs
 from picscore.train.videos import find_videos, pairs_from_videos
 
-NAME = "train"
-SUMMARY = "train the matching on your own picture-music pairs"
 DESCRIPTION = (
     "Train small heads on the frozen picture and music networks so that pictures rank the music paired with them first. "
     "The untrained model is the zero-shot matcher, so a run starts from it and keeps the epoch that validates best."
