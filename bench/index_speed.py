@@ -198,7 +198,7 @@ def main() -> None:
     truth: dict[str, SongSpec] | None = None
     if args.music:
         folder = args.music
-        paths = [file.path for file in scan_audio_files([folder])[0]]
+        paths = [file.path for file in scan_audio_files([folder]).files]
         print(f"library: {len(paths)} audio files under {folder}, {args.jobs} cores")
     else:
         print(f"library: {args.tracks} tracks x {args.seconds:.0f} s ({', '.join(FORMATS)}), {args.jobs} cores")

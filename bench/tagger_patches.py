@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     torch.set_flush_denormal(True)
     files: list[Path] = []
     for root in args.paths:
-        found, _ = scan_audio_files([root])
+        found = scan_audio_files([root]).files
         paths = sorted(Path(f.path) for f in found)
         files += [paths[i] for i in spread_patches(len(paths), args.limit)] if args.limit else paths
     cosines = {k: [] for k in args.sizes}

@@ -98,6 +98,18 @@ def test_unknown_track_and_missing_folder_are_one_line_errors(tmp_path: Path, ca
     assert capsys.readouterr().err == f"picscore: error: {tmp_path / 'nowhere'}: no such file or folder\n"
 
 
+def test_a_folder_without_audio_is_named_in_a_warning(tmp_path: Path, capsys) -> None:
+    """Naming the photo folder instead of the music is the likely slip: say so instead of a bare "0 indexed"."""
+    photos = tmp_path / "Pictures"
+    photos.mkdir()
+    (photos / "beach.jpg").write_bytes(b"not music")
+    (photos / "notes.txt").write_text("not music either")
+    assert main(["--library", str(tmp_path / "lib.db"), "index", str(photos), "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "0 indexed, 0 failed\n"
+    assert err.startswith(f"picscore: warning: {photos}: no audio files in this folder or below it (") and "mp3" in err
+
+
 def test_a_library_path_that_is_not_a_database(tmp_path: Path, capsys) -> None:
     bogus = tmp_path / "bogus.db"
     bogus.write_text("hello")

@@ -182,6 +182,13 @@ def test_missing_root_is_reported(library: Library, tmp_path: Path) -> None:
     assert summary.missing_roots == [str(tmp_path / "nowhere")] and summary.indexed == 0
 
 
+def test_a_folder_without_audio_is_reported_and_one_with_some_is_not(library: Library, music_folder: Path, tmp_path: Path) -> None:
+    (tmp_path / "photos" / "deeper").mkdir(parents=True)
+    (tmp_path / "photos" / "deeper" / "song.mp3.jpg").write_bytes(b"a picture")
+    summary = index_paths(library, [tmp_path / "photos", music_folder], jobs=1, encoders=(), progress=False)
+    assert summary.empty_roots == [str(tmp_path / "photos")] and summary.missing_roots == [] and summary.indexed == 4
+
+
 def test_encoders_store_tags_curves_and_embeddings(library: Library, music_folder: Path) -> None:
     summary = _index(library, music_folder, jobs=2, encoders=("musicnn-mtt", "musicnn-msd"))
     assert (summary.indexed, summary.failed) == (4, 0)

@@ -14,11 +14,13 @@ from picscore.library.beets import BeetsError, BeetsItem, default_beets_library,
 from picscore.library.indexer import IndexSummary, index_paths
 from picscore.library.parallel import WorkerCrashError, default_jobs
 from picscore.library.ray_engine import MISSING_RAY_HINT, RayEngineError
+from picscore.library.scan import AUDIO_EXTENSIONS
 from picscore.library.store import Library
 from picscore.paths import library_path
 from picscore.trackspace.loading import load_candidates
 
 _BEETS_DEFAULT = "beets's own library"
+_KNOWN_TYPES = "files are found by their extension: " + ", ".join(sorted(ext.lstrip(".") for ext in AUDIO_EXTENSIONS))
 _ENCODER_LINES = "\n".join(f"  {e.name:<12}  {e.summary}" for e in MUSIC_ENCODERS.values())
 
 EPILOG = f"""\
@@ -173,6 +175,8 @@ def report(summary: IndexSummary) -> None:
     """Tell a person what the run did, failures on stderr."""
     for root in summary.missing_roots:
         print(f"picscore: error: {root}: no such file or folder", file=sys.stderr)
+    for root in summary.empty_roots:
+        print(f"picscore: warning: {root}: no audio files in this folder or below it ({_KNOWN_TYPES})", file=sys.stderr)
     for path, error in summary.failures:
         print(f"picscore: skipped {path}: {error}", file=sys.stderr)
     line = f"{summary.indexed} indexed, {summary.failed} failed"

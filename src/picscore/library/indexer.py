@@ -54,6 +54,7 @@ class IndexSummary:
     known_failures: int = 0
     missing: list[str] = field(default_factory=list)
     missing_roots: list[str] = field(default_factory=list)
+    empty_roots: list[str] = field(default_factory=list)  # folders named that hold no audio file
     failures: list[tuple[str, str]] = field(default_factory=list)
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
@@ -178,7 +179,8 @@ def index_paths(
     """
     started = time.perf_counter()
     summary = IndexSummary()
-    files, summary.missing_roots = scan_audio_files(roots)
+    scan = scan_audio_files(roots)
+    files, summary.missing_roots, summary.empty_roots = scan.files, scan.missing_roots, scan.empty_roots
     candidates, encoder_jobs = _files_needing_work(library, files, encoders, summary)
     try:
         with _open_pool(engine, jobs, address, work=max(1, len(candidates) + len(encoder_jobs))) as pool:

@@ -27,27 +27,39 @@ def is_audio_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in AUDIO_EXTENSIONS
 
 
-def scan_audio_files(roots: Sequence[str | Path]) -> tuple[list[FileStat], list[str]]:
+@dataclass(frozen=True)
+class Scan:
+    """The audio files found under the paths a user named, and the paths that gave none."""
+
+    files: list[FileStat]
+    missing_roots: list[str]  # named, but not there
+    empty_roots: list[str]  # folders holding no audio file: often the wrong folder named
+
+
+def scan_audio_files(roots: Sequence[str | Path]) -> Scan:
     """Audio files under `roots` (folders are walked, hidden entries skipped), sorted by path.
 
-    Returns the files and the roots that do not exist. A file named directly is taken
-    whatever its extension, so a user can index one odd file on purpose.
+    A file named directly is taken whatever its extension, so a user can index one odd file on purpose.
     """
     found: dict[str, FileStat] = {}
     missing_roots: list[str] = []
+    empty_roots: list[str] = []
     for root in roots:
         root_path = Path(root).expanduser()
         if root_path.is_file():
             _add(found, root_path)
         elif root_path.is_dir():
+            before = len(found)
             for folder, dirs, files in os.walk(root_path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in files:
                     if not name.startswith(".") and is_audio_path(name):
                         _add(found, Path(folder) / name)
+            if len(found) == before:
+                empty_roots.append(str(root))
         else:
             missing_roots.append(str(root))
-    return sorted(found.values(), key=lambda stat: stat.path), missing_roots
+    return Scan(sorted(found.values(), key=lambda stat: stat.path), missing_roots, empty_roots)
 
 
 def _add(found: dict[str, FileStat], path: Path) -> None:
