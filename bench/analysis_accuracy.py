@@ -96,13 +96,17 @@ def tempo_within(bpm: float, truth: float, *, factors: Sequence[float]) -> bool:
 TEMPO_RELATIONS = {"same": 1.0, "double": 2.0, "half": 1 / 2, "3:2": 3 / 2, "2:3": 2 / 3, "three times": 3.0, "a third": 1 / 3}
 
 
-def tempo_relation(bpm: float, reference: float) -> str:
-    """How a tempo relates to a reference tempo: a name of TEMPO_RELATIONS (within 4 %), or "other"."""
+def tempo_relation(bpm: float | None, reference: float) -> str:
+    """How a tempo relates to a reference tempo: a name of TEMPO_RELATIONS (within 4 %), "other", or "-" for none."""
+    if bpm is None:
+        return "-"
     return next((name for name, factor in TEMPO_RELATIONS.items() if tempo_within(bpm, reference, factors=(factor,))), "other")
 
 
-def key_relation(estimate: tuple[int, str], truth: tuple[int, str]) -> str:
-    """How an estimated key relates to the true one, in the MIREX classes."""
+def key_relation(estimate: tuple[int, str] | None, truth: tuple[int, str] | None) -> str:
+    """How an estimated key relates to the true one, in the MIREX classes; "-" where either is missing."""
+    if estimate is None or truth is None:
+        return "-"
     (tonic, mode), (true_tonic, true_mode) = estimate, truth
     interval = (tonic - true_tonic) % 12
     if mode == true_mode:

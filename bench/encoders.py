@@ -18,6 +18,7 @@ import json
 import subprocess
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,7 @@ def bench_images() -> None:
         }
         results = {}
         for name, run in rows.items():
-            results[name] = [1000 * best_seconds(lambda run=run, size=size: run(size)) / N_IMAGES for size in (1, 32)]
+            results[name] = [1000 * best_seconds(partial(run, size)) / N_IMAGES for size in (1, 32)]
             print(f"{name:34s} {threads:7d} {results[name][0]:8.1f} {results[name][1]:9.1f}")
         ratio = results["package as shipped"][1] / results["ours (folded, channels-last)"][1]
         print(f"{'  ours vs package as shipped':34s} {threads:7d} {'':8s} {ratio:8.1f}x faster")
@@ -105,13 +106,13 @@ def bench_music(tensorflow_python: str | None) -> None:
     for model in ("MTT_musicnn", "MSD_musicnn"):
         for threads in (1, 2):
             torch.set_num_threads(threads)
-            rtf = [MUSIC_SECONDS / best_seconds(lambda b=b, m=model: tag_music(samples, sr=16000, model=m, batch_size=b)) for b in (1, 32)]
+            rtf = [MUSIC_SECONDS / best_seconds(partial(tag_music, samples, sr=16000, model=model, batch_size=b)) for b in (1, 32)]
             print(f"{model:20s} {threads:7d} {rtf[0]:7.0f}x {rtf[1]:8.0f}x")
     torch.set_num_threads(1)
     for flush in (False, True):
         torch.set_flush_denormal(flush)
-        rtf = MUSIC_SECONDS / best_seconds(lambda: tag_music(samples, sr=16000, model="MTT_musicnn"))
-        print(f"flush-denormal {'on ' if flush else 'off'}, 1 thread: {rtf:.0f}x real time")
+        flush_rtf = MUSIC_SECONDS / best_seconds(lambda: tag_music(samples, sr=16000, model="MTT_musicnn"))
+        print(f"flush-denormal {'on ' if flush else 'off'}, 1 thread: {flush_rtf:.0f}x real time")
     ours = MUSIC_SECONDS / best_seconds(lambda: tag_music(samples, sr=16000, model="MTT_musicnn"))
     if tensorflow_python:
         patches = musicnn_patches(musicnn_log_mel(samples))

@@ -134,7 +134,7 @@ def run_picscore(
     with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "bench.db") as library:
         summary = index_paths(library, [folder], jobs=jobs, encoders=encoders, tagger_patches=tagger_patches, progress=False)
         assert summary.failed == 0, summary.failures
-        tracks = [library.get_track(t["id"]) for t in library.list_tracks()]
+        tracks = [library.known_track(t["id"]) for t in library.list_tracks()]
     results = [{"path": t["path"], "duration": t["duration"], "bpm": t["bpm"], "key": (t["key_tonic"], t["key_mode"])} for t in tracks]
     return results, summary.wall_seconds
 
@@ -154,21 +154,24 @@ def stage_seconds(paths: list[str]) -> dict[str, float]:
         load_musicnn(MUSIC_ENCODERS[encoder].model)
     totals: dict[str, float] = {}
 
-    def timed(stage: str, work: Callable[[], Any]) -> Any:
+    def timed(stage: str, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        result = work()
+        result = work(*args, **kwargs)
         totals[stage] = totals.get(stage, 0.0) + time.perf_counter() - started
         return result
 
     for path in paths:
-        decoded = timed("decode to 22 050 Hz mono", lambda p=path: decode_audio(p, sr=DEFAULT_CONFIG.sr))
-        timed("analysis (tempo, beats, key, loudness...)", lambda d=decoded: analyse(d.samples, config=DEFAULT_CONFIG))
+        decoded = timed("decode to 22 050 Hz mono", decode_audio, path, sr=DEFAULT_CONFIG.sr)
+        timed("analysis (tempo, beats, key, loudness...)", analyse, decoded.samples, config=DEFAULT_CONFIG)
         log_mels = timed(
             "taggers' input (log-mel of the patches)",
-            lambda d=decoded: musicnn_patch_log_mels(d.samples, sr=d.sr, patches=DEFAULT_TAGGER_PATCHES),
+            musicnn_patch_log_mels,
+            decoded.samples,
+            sr=decoded.sr,
+            patches=DEFAULT_TAGGER_PATCHES,
         )
         for encoder in DEFAULT_ENCODERS:
-            timed(f"tagger {encoder}", lambda e=encoder, m=log_mels: tag_patches(m, model=MUSIC_ENCODERS[e].model))
+            timed(f"tagger {encoder}", tag_patches, log_mels, model=MUSIC_ENCODERS[encoder].model)
     return {stage: seconds / len(paths) for stage, seconds in totals.items()}
 
 

@@ -45,7 +45,7 @@ import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from picscore.library.image_features import COLOUR_ENCODER, COLOUR_ENCODER_VERSION, IMAGE_ENCODER, IMAGE_ENCODER_VERSION, PictureFeatures
+from picscore.library.image_features import IMAGE_ENCODER, IMAGE_ENCODER_VERSION, LAYERS_ENCODER, LAYERS_ENCODER_VERSION, PictureFeatures
 from picscore.library.store import Library
 from picscore.match.matchers import ZeroShotMatcher
 from picscore.match.pictures import as_pictures
@@ -82,13 +82,13 @@ def load_real(library_path: Path) -> tuple[np.ndarray, np.ndarray]:
             pictures = []
             for content_hash in hashes:
                 cnn = library.image_features(content_hash, encoder=IMAGE_ENCODER, encoder_version=IMAGE_ENCODER_VERSION)
-                colour = library.image_features(content_hash, encoder=COLOUR_ENCODER, encoder_version=COLOUR_ENCODER_VERSION)
-                if cnn is not None and colour is not None:
-                    pictures.append(PictureFeatures(content_hash, *cnn, colour=colour[0]))
+                layers = library.image_features(content_hash, encoder=LAYERS_ENCODER, encoder_version=LAYERS_ENCODER_VERSION)
+                if cnn is not None and layers is not None:
+                    pictures.append(PictureFeatures(content_hash, *cnn, layers=layers[0]))
             if not pictures:
                 raise SystemExit(f"{library_path}: no cached picture features to make queries from")
             weights = ZeroShotMatcher(candidates).form(as_pictures(pictures)).weights
-    return candidates.space.features.astype(np.float64), weights
+    return candidates.joint_space.features.astype(np.float64), weights
 
 
 def grow_tracks(real: np.ndarray, n: int, *, rng: np.random.Generator, learned: np.ndarray | None = None) -> np.ndarray:
@@ -251,7 +251,11 @@ def _bench_one(
 
 def _true_top(flat: faiss.Index, queries: np.ndarray, *, allowed: np.ndarray | None = None) -> np.ndarray:
     """Exact top-K ids by inner product from a flat index (BLAS on every core: faster than numpy for many queries)."""
-    params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+    if allowed is None:
+        return flat.search(queries, K)[1]
+    selector = faiss.IDSelectorBatch(allowed)  # held here: the parameters do not keep it alive
+    params = faiss.SearchParameters()
+    params.sel = selector
     return flat.search(queries, K, params=params)[1]
 
 

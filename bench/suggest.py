@@ -171,7 +171,7 @@ def space_mb(space: TrackSpace) -> float:
 
 def naive_top(pictures: Pictures, candidates: Candidates, tracks: Tracks, *, cached_space: bool) -> list[int]:
     """The straightforward way: score (the track side recomputed from `tracks` unless `cached_space`), full argsort."""
-    scores = score_tracks(pictures, candidates.space if cached_space else tracks).mean(axis=0)
+    scores = score_tracks(pictures, candidates.joint_space if cached_space else tracks).mean(axis=0)
     scores = (scores - scores.mean()) / max(scores.std(), 1e-12)
     return candidates.ids[np.argsort(-scores, kind="stable")[:TOP]].tolist()
 
@@ -231,7 +231,7 @@ def warm_size(n: int, pictures: list[Pictures], image_seconds: float) -> tuple[t
     started = time.perf_counter()
     candidates = candidates_from_rows(table, tags, np.zeros(n, dtype=bool))
     prepare = time.perf_counter() - started
-    space = candidates.space
+    space = candidates.joint_space
     tracks = Tracks(affect=np.array([[row["valence"], row["arousal"]] for row in table]), tags=tags)
     options = SuggestOptions(top=TOP)
     picks = [[s.track["id"] for s in suggest(p, candidates, options)] for p in pictures]  # warm-up, and the answers

@@ -52,8 +52,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         found = scan_audio_files([root]).files
         paths = sorted(Path(f.path) for f in found)
         files += [paths[i] for i in spread_patches(len(paths), args.limit)] if args.limit else paths
-    cosines = {k: [] for k in args.sizes}
-    overlaps = {k: [] for k in args.sizes}
+    cosines: dict[int, list[float]] = {k: [] for k in args.sizes}
+    overlaps: dict[int, list[float]] = {k: [] for k in args.sizes}
     patches_total, patches_used = 0, dict.fromkeys(args.sizes, 0)
     started, audio_seconds = time.perf_counter(), 0.0
     for path in files:

@@ -128,15 +128,19 @@ def library_reuse(*, pairs: int, seconds: float, jobs: int) -> None:
         with Library(folder / "library.db") as library:
             indexed = index_paths(library, [folder], jobs=jobs, progress=False).indexed
         print(f"picscore index of the {indexed} songs (done once, before any training): {time.perf_counter() - started:.1f} s")
-        timings = {}
-        for name, library in (("decoding and encoding the songs", None), ("reading the library", Library(folder / "library.db"))):
+        timings: dict[str, float] = {}
+        sources: list[tuple[str, Library | None]] = [
+            ("decoding and encoding the songs", None),
+            ("reading the library", Library(folder / "library.db")),
+        ]
+        for name, source in sources:
             with FeatureCache(folder / f"features-{len(timings)}.db") as cache:
                 started = time.perf_counter()
-                _, skipped = load_pair_set(listed, cache, library=library, jobs=jobs)
+                _, skipped = load_pair_set(listed, cache, library=source, jobs=jobs)
                 timings[name] = time.perf_counter() - started
             assert not skipped
-            if library is not None:
-                library.close()
+            if source is not None:
+                source.close()
             print(f"features of {pairs} pairs, {name}: {timings[name]:.1f} s")
         decoded, read = timings.values()
         print(f"the library saves {decoded - read:.1f} s: {decoded / read:.1f}x faster")

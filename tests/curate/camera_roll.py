@@ -77,16 +77,17 @@ def write_camera_roll(
         shots.append((_screenshot(rng, dark=i % 2 == 1), None, "screenshot"))
     rng.shuffle(shots)
     roll = CameraRoll(folder)
-    for i, (image, scene, kind) in enumerate(shots):
+    for i, (image, scene_number, kind) in enumerate(shots):
         name = f"IMG_{i:04d}.{'png' if kind == 'screenshot' else 'jpg'}"
         options: dict = {} if kind == "screenshot" else {"quality": 90}
-        if dated and scene is not None:
+        if dated and scene_number is not None:
             exif = Image.Exif()
-            taken = datetime(2026, 5, 3 + 2 * scene // N_SCENES, 9, 0) + timedelta(minutes=10 * (scene % (N_SCENES // 2)), seconds=i % 50)
+            day, place = 3 + 2 * scene_number // N_SCENES, scene_number % (N_SCENES // 2)
+            taken = datetime(2026, 5, day, 9, 0) + timedelta(minutes=10 * place, seconds=i % 50)
             exif.get_ifd(0x8769)[36867] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
             options["exif"] = exif
         image.save(folder / name, **options)
-        roll.scene_of[name], roll.kind_of[name] = scene, kind
+        roll.scene_of[name], roll.kind_of[name] = scene_number, kind
     return roll
 
 
