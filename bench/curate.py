@@ -55,10 +55,10 @@ def build_roll(n_photos: int) -> list[Path]:
 
 def full_decode_measure(path: Path) -> None:
     """The obvious way: decode every pixel, then shrink for the measures."""
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        scale = ANALYSIS_SIDE / min(image.size)
-        measure_photo(image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR))
+    with Image.open(path) as opened:
+        image = opened.convert("RGB")
+    scale = ANALYSIS_SIDE / min(image.size)
+    measure_photo(image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR))
 
 
 def main() -> None:

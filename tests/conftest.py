@@ -26,6 +26,7 @@ def load_tool(name: str) -> ModuleType:
     """The script tools/<name>.py as a module, registered under `name`: dataclasses look their module up while a class is
     built, and worker processes find the script's functions by that name."""
     spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)

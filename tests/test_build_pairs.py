@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,8 +192,8 @@ SCENARIO = """#textdomain wesnoth-test
 """
 
 
-def test_preprocess_strips_comments_and_keeps_normal_branches():
-    macros: dict[str, bp.Macro] = {}
+def test_preprocess_strips_comments_and_keeps_normal_branches() -> None:
+    macros: dict[str, Any] = {}
     text = bp.preprocess(SCENARIO, macros, frozenset({"NORMAL"}))
     assert "#textdomain" not in text and "A scenario with" not in text
     assert 'name= _ "Test # scenario"' in text
@@ -200,8 +201,8 @@ def test_preprocess_strips_comments_and_keeps_normal_branches():
     assert macros["LOCAL_PART"].params == ("IMAGE",) and "image=story/{IMAGE}" in macros["LOCAL_PART"].body
 
 
-def test_enddef_may_end_a_body_line():
-    macros: dict[str, bp.Macro] = {}
+def test_enddef_may_end_a_body_line() -> None:
+    macros: dict[str, Any] = {}
     bp.preprocess("#define SOUNDS\nmagic-[1~4].ogg #enddef\nafter", macros, frozenset())
     assert macros["SOUNDS"] == bp.Macro((), "magic-[1~4].ogg ")
 
@@ -221,10 +222,10 @@ def test_parse_wml_builds_tags_and_attributes():
     assert b.attrs == {"n": "v", "m": "w"}
 
 
-def test_story_entries_follow_part_music_and_intro_track():
-    macros: dict[str, bp.Macro] = {}
+def test_story_entries_follow_part_music_and_intro_track() -> None:
+    macros: dict[str, Any] = {}
     bp.preprocess(CORE_MACROS, macros, frozenset({"NORMAL"}))
-    local: dict[str, bp.Macro] = macros | bp.MUSIC_MACROS
+    local: dict[str, Any] = macros | bp.MUSIC_MACROS
     text = bp.preprocess(SCENARIO, local, frozenset({"NORMAL"}))
     (scenario,) = bp.parse_wml(bp.expand(text, local)).all("scenario")
     assert bp.scenario_track(scenario) == "knolls.ogg"  # the intro track, not the core macro's revelation.ogg

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -18,8 +19,18 @@ from picscore.moods.music import model_name
 from picscore.moods.plane import MOOD_WORDS, mood_words
 
 
-def _json(capsys) -> object:
-    return json.loads(capsys.readouterr().out)
+def _json_object(capsys) -> dict[str, Any]:
+    """The JSON object a command printed."""
+    value = json.loads(capsys.readouterr().out)
+    assert isinstance(value, dict)
+    return value
+
+
+def _json_list(capsys) -> list[Any]:
+    """The JSON array a command printed."""
+    value = json.loads(capsys.readouterr().out)
+    assert isinstance(value, list)
+    return value
 
 
 def test_index_then_list_show_stats(tmp_path: Path, music_folder: Path, capsys) -> None:
@@ -34,14 +45,14 @@ def test_index_then_list_show_stats(tmp_path: Path, music_folder: Path, capsys) 
     assert len(table) == 5 and any("a.mp3" in line and " 120 " in line and " C " in line for line in table)
 
     assert main(["library", "list", "--json", "--library", lib]) == 0
-    tracks = _json(capsys)
+    tracks = _json_list(capsys)
     words = {t["path"]: mood_words(valence=t["valence"], arousal=t["arousal"]) for t in tracks}
     for track in tracks:  # the table's MOOD column says in words what --json gives in numbers
         (line,) = [line for line in table if Path(track["path"]).name in line]
         assert track["mood"] == words[track["path"]] and line.endswith(words[track["path"]])
     first = next(t for t in tracks if t["path"].endswith("b.flac"))
     assert main(["library", "show", str(first["id"]), "--json", "--library", lib]) == 0
-    shown = _json(capsys)
+    shown = _json_object(capsys)
     assert shown["initial_key"] == "Am" and abs(shown["bpm"] - 90) <= 2 and len(shown["beats"]) > 10
     assert shown["mood"] == words[first["path"]] and sum(shown["mood_quadrants"].values()) == pytest.approx(1.0, abs=1e-5)
     assert shown["mood_model"] == model_name(full=True)
@@ -51,14 +62,14 @@ def test_index_then_list_show_stats(tmp_path: Path, music_folder: Path, capsys) 
     assert "initial_key  Am" in shown_text and f"mood  {words[first['path']]}\n" in shown_text and "valence" not in shown_text
 
     assert main(["library", "stats", "--json", "--library", lib]) == 0
-    stats = _json(capsys)
+    stats = _json_object(capsys)
     assert stats["tracks"] == 4 and stats["suggestions"]["space"] == "current" and stats["suggestions"]["fitted_tracks"] == 4
 
 
 def test_library_from_the_environment(tmp_path: Path, music_folder: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("PICSCORE_LIBRARY", str(tmp_path / "env.db"))
     assert main(["index", str(music_folder / "a.mp3"), "--json"]) == 0
-    assert _json(capsys)["indexed"] == 1 and (tmp_path / "env.db").exists()
+    assert _json_object(capsys)["indexed"] == 1 and (tmp_path / "env.db").exists()
 
 
 def test_failures_are_summarised_listed_and_exit_non_zero(tmp_path: Path, music_folder: Path, capsys) -> None:
@@ -73,7 +84,7 @@ def test_failures_are_summarised_listed_and_exit_non_zero(tmp_path: Path, music_
     assert main(["--library", lib, "library", "errors", "--clear"]) == 0
     capsys.readouterr()
     assert main(["--library", lib, "library", "errors", "--json"]) == 0
-    assert _json(capsys) == []
+    assert _json_list(capsys) == []
 
 
 def test_prune_removes_tracks_whose_files_are_gone(tmp_path: Path, music_folder: Path, capsys) -> None:
@@ -85,9 +96,9 @@ def test_prune_removes_tracks_whose_files_are_gone(tmp_path: Path, music_folder:
     assert main(["--library", lib, "library", "prune", "--dry-run"]) == 0
     assert "1 tracks would be removed" in capsys.readouterr().out
     assert main(["--library", lib, "library", "prune", "--json"]) == 0
-    assert [Path(t["path"]).name for t in _json(capsys)["removed"]] == ["d.wav"]
+    assert [Path(t["path"]).name for t in _json_object(capsys)["removed"]] == ["d.wav"]
     main(["--library", lib, "library", "stats", "--json"])
-    assert _json(capsys)["tracks"] == 3
+    assert _json_object(capsys)["tracks"] == 3
 
 
 def test_unknown_track_and_missing_folder_are_one_line_errors(tmp_path: Path, capsys) -> None:
@@ -230,7 +241,7 @@ def test_tags_of_music_and_pictures(tmp_path: Path, music_folder: Path, capsys) 
     assert lines[6].split()[0] == "efficientnet-lite0" and any(cat in lines[6] for cat in ("tabby", "tiger cat", "Egyptian cat"))
 
     assert main(["--library", lib, "tags", str(photo), str(music_folder / "b.flac"), "--json"]) == 0
-    picture, music = _json(capsys)
+    picture, music = _json_list(capsys)
     assert picture["kind"] == "picture" and len(picture["tags"]["efficientnet-lite0"]) == 5
     assert {"name", "probability"} == set(picture["tags"]["efficientnet-lite0"][0])
     for result in (picture, music):
@@ -241,7 +252,7 @@ def test_tags_of_music_and_pictures(tmp_path: Path, music_folder: Path, capsys) 
     assert main(["--library", lib, "index", str(music_folder / "b.flac"), "-q", "-j", "1"]) == 0
     capsys.readouterr()
     assert main(["--library", lib, "library", "list", "--json"]) == 0
-    (stored,) = _json(capsys)
+    (stored,) = _json_list(capsys)
     assert (stored["valence"], stored["arousal"]) == pytest.approx((music["mood"]["valence"], music["mood"]["arousal"]), abs=1e-3)
 
 
@@ -262,7 +273,7 @@ def test_library_show_includes_named_tags(tmp_path: Path, music_folder: Path, ca
     assert main(["--library", lib, "index", str(music_folder / "a.mp3"), "-q", "--encoders", "musicnn-mtt"]) == 0
     capsys.readouterr()
     assert main(["--library", lib, "library", "show", "1", "--json"]) == 0
-    shown = _json(capsys)
+    shown = _json_object(capsys)
     tags = shown["encodings"]["musicnn-mtt"]["tags"]
     assert len(tags) == 50 and "piano" in tags and len(shown["encodings"]["musicnn-mtt"]["embedding"]) == 200
     assert main(["--library", lib, "library", "show", "1"]) == 0
@@ -291,7 +302,7 @@ def test_evaluate_on_pairs_whose_moods_match(tmp_path: Path, capsys) -> None:
     (tmp_path / "pairs.tsv").write_text("\n".join(lines) + "\n")
     args = ["evaluate", "--pairs", str(tmp_path / "pairs.tsv"), "--cache", str(tmp_path / "cache.db"), "--variant", "all", "-j", "1"]
     assert main([*args, "--json", "--permutations", "500"]) == 0
-    result = _json(capsys)
+    result = _json_object(capsys)
     assert result["skipped_pairs"] == 1
     mood = result["reports"]["mood"]
     assert mood["n_queries"] == 8 and mood["n_candidates"] == 2
@@ -332,7 +343,7 @@ def test_suggest_lists_album_and_per_photo(tmp_path: Path, music_folder: Path, c
     assert out[1].split() == ["#", "SCORE", "ID", "TITLE", "USE", "WHY"] and len(out) == 5
 
     assert main(["--library", lib, "suggest", str(cat), str(coffee), "--per-photo", "--json", "--tempo", "95-125", "--mood", "calmer"]) == 0
-    lists = _json(capsys)
+    lists = _json_list(capsys)
     assert [group["photos"] for group in lists] == [[str(cat)], [str(coffee)]]
     for group in lists:
         assert {Path(s["track"]["path"]).name for s in group["suggestions"]} == {"a.mp3", "d.wav"}  # 120 and 100 BPM
@@ -345,7 +356,7 @@ def test_suggest_lists_album_and_per_photo(tmp_path: Path, music_folder: Path, c
     # Nothing reaches a score of 99: a piece is composed for the photo's mood instead.
     fallback = tmp_path / "fallback.flac"
     assert main(["--library", lib, "suggest", str(coffee), "--compose-fallback", str(fallback), "--fallback-below", "99", "--json"]) == 0
-    (group,) = _json(capsys)
+    (group,) = _json_list(capsys)
     assert group["composed"]["path"] == str(fallback) and decode_audio(fallback).duration_seconds == pytest.approx(60.0, abs=0.1)
     assert main(["--library", lib, "suggest", str(coffee), "--compose-fallback", str(tmp_path / "no.flac"), "--fallback-below", "-99"]) == 0
     assert not (tmp_path / "no.flac").exists()

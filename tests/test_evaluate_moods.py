@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -38,15 +39,26 @@ def toy_sets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _run(capsys, *args: str) -> dict | list:
+def _run_object(capsys, *args: str) -> dict[str, Any]:
+    """The JSON object the command prints."""
     assert main(list(args)) == 0
-    return json.loads(capsys.readouterr().out)
+    value = json.loads(capsys.readouterr().out)
+    assert isinstance(value, dict)
+    return value
+
+
+def _run_list(capsys, *args: str) -> list[Any]:
+    """The JSON array the command prints."""
+    assert main(list(args)) == 0
+    value = json.loads(capsys.readouterr().out)
+    assert isinstance(value, list)
+    return value
 
 
 def test_picture_figures_are_those_of_the_moods_tags_gives(toy_sets: Path, tmp_path: Path, capsys) -> None:
     cache = str(tmp_path / "cache.db")
-    report = _run(capsys, "evaluate", "--mood-pictures", str(toy_sets / "ratings.tsv"), "--cache", cache, "--json")
-    tagged = _run(capsys, "--library", cache, "tags", *(str(toy_sets / name) for name in RATINGS), "--json")
+    report = _run_object(capsys, "evaluate", "--mood-pictures", str(toy_sets / "ratings.tsv"), "--cache", cache, "--json")
+    tagged = _run_list(capsys, "--library", cache, "tags", *(str(toy_sets / name) for name in RATINGS), "--json")
     moods = np.array([[t["mood"]["valence"], t["mood"]["arousal"]] for t in tagged])
     truth = np.array(list(RATINGS.values()))
     assert report["pictures"] == 5
@@ -59,11 +71,11 @@ def test_picture_figures_are_those_of_the_moods_tags_gives(toy_sets: Path, tmp_p
 def test_music_figures_are_those_of_the_stored_moods(toy_sets: Path, tmp_path: Path, capsys) -> None:
     cache, png = str(tmp_path / "cache.db"), tmp_path / "confusion.png"
     args = ["evaluate", "--mood-music", str(toy_sets / "labels.tsv"), "--cache", cache, "--confusion", str(png), "-j", "1"]
-    report = _run(capsys, *args, "--json")
-    listed = _run(capsys, "--library", cache, "library", "list", "--json")
+    report = _run_object(capsys, *args, "--json")
+    listed = _run_list(capsys, "--library", cache, "library", "list", "--json")
     predicted, truth = {}, {}
     for track in listed:
-        shown = _run(capsys, "--library", cache, "library", "show", str(track["id"]), "--json")
+        shown = _run_object(capsys, "--library", cache, "library", "show", str(track["id"]), "--json")
         name = Path(track["path"]).name
         predicted[name] = max(shown["mood_quadrants"], key=shown["mood_quadrants"].get)
         truth[name] = LABELS[name]
@@ -84,8 +96,8 @@ def test_music_rated_on_both_axes_gets_r_per_axis_and_the_quadrants_of_its_signs
     ratings.write_text("audio\tvalence\tarousal\n" + "".join(f"{toy_sets / name}\t{v}\t{a}\n" for name, (v, a) in rated.items()))
     cache = str(tmp_path / "cache.db")
     args = ["evaluate", "--mood-music", str(ratings), "--cache", cache, "--confusion", str(tmp_path / "c.png"), "-j", "1"]
-    report = _run(capsys, *args, "--json")
-    stored = {Path(t["path"]).name: t for t in _run(capsys, "--library", cache, "library", "list", "--json")}
+    report = _run_object(capsys, *args, "--json")
+    stored = {Path(t["path"]).name: t for t in _run_list(capsys, "--library", cache, "library", "list", "--json")}
     truth = np.array([rated[name] for name in LABELS])
     moods = np.array([[stored[name]["valence"], stored[name]["arousal"]] for name in LABELS])
     for k, axis in enumerate(("valence", "arousal")):
@@ -101,14 +113,16 @@ def test_music_rated_on_both_axes_gets_r_per_axis_and_the_quadrants_of_its_signs
 def test_congruence_is_the_share_of_each_suggestion_list_in_the_pictures_quadrant(toy_sets: Path, tmp_path: Path, capsys) -> None:
     cache = str(tmp_path / "cache.db")
     files = [str(toy_sets / "ratings.tsv"), str(toy_sets / "labels.tsv")]
-    report = _run(capsys, "evaluate", "--congruence", *files, "--cache", cache, "--top", "2", "--permutations", "200", "-j", "1", "--json")
+    report = _run_object(
+        capsys, "evaluate", "--congruence", *files, "--cache", cache, "--top", "2", "--permutations", "200", "-j", "1", "--json"
+    )
     assert report["pictures"] == 5 and report["music"] == 4
     shares: dict[int, list[float]] = {}
     for name, (valence, arousal) in RATINGS.items():  # each picture alone, as `suggest` lists for it from the same music
-        (listed,) = _run(capsys, "--library", cache, "suggest", str(toy_sets / name), "--top", "2", "--json")
+        (listed,) = _run_list(capsys, "--library", cache, "suggest", str(toy_sets / name), "--top", "2", "--json")
         quadrant = int(quadrant_index(valence, arousal))
         shares.setdefault(quadrant, []).append(
-            np.mean([LABELS[Path(s["track"]["path"]).name] == QUADRANTS[quadrant] for s in listed["suggestions"]])
+            float(np.mean([LABELS[Path(s["track"]["path"]).name] == QUADRANTS[quadrant] for s in listed["suggestions"]]))
         )
     full = report["reports"]["full"]
     assert full["share"] == pytest.approx(np.mean([np.mean(v) for v in shares.values()]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,7 @@ def test_the_octave_changes_only_by_the_margin_over_keeping_it(scores: list[floa
     assert best_octave(100.0, np.array(scores)) == expected_bpm
 
 
-def _write_clicks(listing: Path, rows: list[tuple[float, float, str]], *, third_column: str) -> Path:
+def _write_clicks(listing: Path, rows: Sequence[tuple[float, float, str]], *, third_column: str) -> Path:
     """Click tracks at each row's tempo beside `listing`, a TSV of their file, labelled tempo and `third_column`."""
     listing.parent.mkdir(exist_ok=True)
     with open(listing, "w", newline="") as handle:

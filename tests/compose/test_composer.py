@@ -27,7 +27,7 @@ def test_requested_tempo_comes_back(bpm: int, valence: float, arousal: float) ->
 
 def test_requested_mode_is_detected_in_most_of_a_seeded_batch() -> None:
     rng = np.random.default_rng(7)
-    found = {"major": [], "minor": []}
+    found: dict[str, list[str]] = {"major": [], "minor": []}
     for seed in range(6):
         for mode, valence in (("major", 0.5), ("minor", -0.5)):
             piece = compose(valence=valence, arousal=float(rng.uniform(-0.9, 0.9)), mode=mode, seconds=20.0, sr=SR, seed=seed)

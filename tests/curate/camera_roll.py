@@ -34,6 +34,12 @@ class CameraRoll:
     def n_scenes(self) -> int:
         return len({s for s in self.scene_of.values() if s is not None})
 
+    def scene(self, name: str) -> int:
+        """The scene of a file that is a photo, not a screenshot."""
+        scene = self.scene_of[name]
+        assert scene is not None, f"{name} is a screenshot"
+        return scene
+
 
 def scenes() -> list[Image.Image]:
     """30 distinct scenes of SCENE_SIZE: the two halves (side by side or one above the other) of 15 photographs."""

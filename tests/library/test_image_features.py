@@ -28,8 +28,9 @@ def photos(tmp_path: Path) -> list[Path]:
 def test_features_are_cached_by_content(library: Library, photos: list[Path], tmp_path: Path, monkeypatch) -> None:
     first = picture_features(library, photos)
     assert [r.error for r in first] == [None, None]
-    assert first[0].features.shape == (1280,) and first[0].probabilities.sum() == pytest.approx(1.0, abs=1e-4)
-    assert efficientnet.top_classes(first[1].probabilities, k=1)[0][0] == "espresso"
+    features, probabilities, _ = first[0].loaded()
+    assert features.shape == (1280,) and probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+    assert efficientnet.top_classes(first[1].loaded()[1], k=1)[0][0] == "espresso"
 
     def must_not_encode():
         raise AssertionError("a cached picture was encoded again")
@@ -66,6 +67,6 @@ def test_bad_pictures_get_their_reason_and_the_rest_are_encoded(library: Library
     assert results[0].error == "not an image file, or an unsupported image format"
     assert results[1].error == "file not found"
     assert results[2].error is None and results[2].features is not None
-    assert [a.shape[-1] for a in results[2].loaded()] == [1280, 1000, results[2].layers.shape[-1]]
+    assert [a.shape[-1] for a in results[2].loaded()] == [1280, 1000, results[2].loaded()[2].shape[-1]]
     with pytest.raises(ValueError, match=r"fake\.jpg: not an image file"):
         results[0].loaded()

@@ -24,7 +24,7 @@ def _index(library: Library, folder: Path, *, jobs: int = 1, encoders: tuple[str
 
 
 def _by_name(library: Library) -> dict[str, dict]:
-    return {Path(t["path"]).name: library.get_track(t["id"]) for t in library.list_tracks()}
+    return {Path(t["path"]).name: library.known_track(t["id"]) for t in library.list_tracks()}
 
 
 def test_first_run_indexes_every_audio_file(library: Library, music_folder: Path) -> None:
@@ -204,7 +204,7 @@ def test_encoders_store_tags_curves_and_embeddings(library: Library, music_folde
 
 def test_a_new_encoder_runs_alone_on_already_analysed_tracks(library: Library, music_folder: Path, monkeypatch) -> None:
     _index(library, music_folder)
-    before = {t["id"]: library.get_track(t["id"])["indexed_at"] for t in library.list_tracks()}
+    before = {t["id"]: library.known_track(t["id"])["indexed_at"] for t in library.list_tracks()}
 
     def must_not_analyse(*args, **kwargs):
         raise AssertionError("the descriptors were analysed again")
@@ -213,7 +213,7 @@ def test_a_new_encoder_runs_alone_on_already_analysed_tracks(library: Library, m
     summary = _index(library, music_folder, encoders=("musicnn-mtt",))
     assert (summary.indexed, summary.encoded, summary.unchanged, summary.failed) == (0, 4, 0, 0)
     assert all(set(library.get_encodings(i)) == {"musicnn-mtt"} for i in before)
-    assert {i: library.get_track(i)["indexed_at"] for i in before} == before
+    assert {i: library.known_track(i)["indexed_at"] for i in before} == before
     again = _index(library, music_folder, encoders=("musicnn-mtt",))
     assert (again.encoded, again.unchanged) == (0, 4)
 

@@ -74,7 +74,7 @@ def test_an_item_that_kills_its_worker_becomes_on_crash_and_the_rest_come_back()
 
 
 def test_without_on_crash_the_crash_is_raised_after_the_other_results() -> None:
-    results = []
+    results: list[int] = []
     with WorkerPool(2) as pool, pytest.raises(WorkerCrashError, match=f"exited with code 3 while working on {CRASH_ON}"):
         results.extend(pool.map_unordered(square_or_exit, ITEMS))
     assert sorted(results) == sorted(i * i for i in ITEMS if i != CRASH_ON)

@@ -14,7 +14,7 @@ from tests.conftest import add_tracks, track_row
 
 def test_round_trip_keeps_arrays_and_fields(library: Library) -> None:
     track_id = library.save_track(track_row("/m/a.mp3"))
-    track = library.get_track(track_id)
+    track = library.known_track(track_id)
     np.testing.assert_allclose(track["beats"], [0.5, 1.0, 1.5])
     np.testing.assert_allclose(track["energy_curve"], [-20.0, -12.0])
     assert track["initial_key"] == "Am" and track["bpm"] == 120.0 and track["indexed_at"]
@@ -30,7 +30,7 @@ def test_a_known_track_is_the_stored_one_and_a_missing_one_says_so(library: Libr
 def test_saving_the_same_path_updates_in_place(library: Library) -> None:
     first = library.save_track(track_row("/m/a.mp3"))
     second = library.save_track(track_row("/m/a.mp3", bpm=90.0))
-    assert first == second and library.get_track(first)["bpm"] == 90.0 and len(library.list_tracks()) == 1
+    assert first == second and library.known_track(first)["bpm"] == 90.0 and len(library.list_tracks()) == 1
 
 
 def test_saving_a_track_clears_its_error(library: Library) -> None:

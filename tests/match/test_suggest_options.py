@@ -44,7 +44,7 @@ def _candidates(
 
 
 def test_a_variant_is_its_components_zscored_per_picture_and_weighted(rng: np.random.Generator) -> None:
-    pictures, space = random_pictures(rng, 3), _candidates(rng).space
+    pictures, space = random_pictures(rng, 3), _candidates(rng).joint_space
     components = {name: form.scores(space) for name, form in component_forms(pictures, space).items()}
     assert set(components) == set().union(*VARIANTS.values()) and all(c.shape == (3, 30) for c in components.values())
     for variant, weights in VARIANTS.items():
@@ -53,7 +53,7 @@ def test_a_variant_is_its_components_zscored_per_picture_and_weighted(rng: np.ra
 
 
 def test_an_album_is_each_components_mean_over_its_pictures_zscored_once(rng: np.random.Generator) -> None:
-    pictures, space = random_pictures(rng, 4), _candidates(rng).space
+    pictures, space = random_pictures(rng, 4), _candidates(rng).joint_space
     components = {name: form.scores(space) for name, form in component_forms(pictures, space).items()}
     for variant, weights in VARIANTS.items():
         expected = sum(weight * _zscore_rows(components[name].mean(axis=0, keepdims=True)) for name, weight in weights.items())
@@ -83,7 +83,8 @@ def test_filters_and_exclusions(rng: np.random.Generator) -> None:
         SuggestOptions(top=30, min_duration_seconds=200, tempo_bpm=(100, 140), exclude_ids=frozenset({20})),
     )
     assert found and all(s.track["duration"] >= 200 and 100 <= s.track["bpm"] <= 140 and s.track["id"] != 20 for s in found)
-    rows = candidates.rows(range(len(candidates)))
+    rows = [r for r in candidates.rows(range(len(candidates))) if r is not None]
+    assert len(rows) == len(candidates)
     assert len(found) == sum(1 for r in rows if r["duration"] >= 200 and 100 <= r["bpm"] <= 140 and r["id"] != 20)
 
 

@@ -11,11 +11,12 @@ import struct
 import warnings
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import PIL
 import pytest
-from PIL import Image, ImageCms, features
+from PIL import GifImagePlugin, Image, ImageCms, features
 
 from picscore.media import image_load
 from picscore.media.image_load import ALPHA_BACKGROUND, IMAGE_EXTENSIONS, ImageLoadError, load_image
@@ -32,8 +33,17 @@ def _two_halves(size: tuple[int, int] = (64, 48), *, left=RED, right=BLUE) -> Im
     return image
 
 
-def _close(pixel: tuple[int, ...], expected: tuple[int, ...], tolerance: int) -> bool:
+def _close(pixel: object, expected: tuple[int, ...], tolerance: int) -> bool:
+    """Whether `pixel` (as getpixel gives it) is a colour within `tolerance` of `expected` in every channel."""
+    assert isinstance(pixel, tuple)
     return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=True))
+
+
+def _rgb(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
+    """The colour of one pixel of an RGB picture."""
+    pixel = image.getpixel(xy)
+    assert isinstance(pixel, tuple)
+    return pixel
 
 
 def _s15(value: float) -> bytes:
@@ -132,7 +142,8 @@ def test_exif_orientation_turns_the_picture_upright(tmp_path: Path, suffix: str)
     exif = Image.Exif()
     exif[0x0112] = 6
     path = tmp_path / f"rotated{suffix}"
-    stored.save(path, exif=exif.tobytes(), **({"quality": 95} if suffix in (".jpg", ".webp") else {}))
+    options: dict[str, Any] = {"quality": 95} if suffix in (".jpg", ".webp") else {}
+    stored.save(path, exif=exif.tobytes(), **options)
     image = load_image(path)
     assert image.size == (40, 60)
     assert _close(image.getpixel((34, 5)), RED, 12) and _close(image.getpixel((5, 5)), GREY, 12)
@@ -196,7 +207,7 @@ def test_sixteen_bit_rgb_tiff(tmp_path: Path) -> None:
 def test_float_tiff_scales_to_eight_bits(tmp_path: Path, values: list[float], expected: list[int]) -> None:
     Image.fromarray(np.array([values], dtype=np.float32)).save(tmp_path / "hdr.tif")
     image = load_image(tmp_path / "hdr.tif")
-    assert [image.getpixel((x, 0))[0] for x in range(3)] == expected
+    assert [_rgb(image, (x, 0))[0] for x in range(3)] == expected
 
 
 def test_embedded_icc_profile_converts_to_srgb(tmp_path: Path) -> None:
@@ -212,7 +223,8 @@ def test_embedded_icc_profile_converts_to_srgb(tmp_path: Path) -> None:
 def test_srgb_missing_or_broken_profile_leaves_pixels_alone(tmp_path: Path, icc: str) -> None:
     profile = {"srgb": ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(), "none": None, "garbage": b"not a profile" * 20}
     colour = (200, 100, 50)
-    Image.new("RGB", (8, 8), colour).save(tmp_path / "plain.png", **({"icc_profile": profile[icc]} if profile[icc] else {}))
+    options: dict[str, Any] = {"icc_profile": profile[icc]} if profile[icc] else {}
+    Image.new("RGB", (8, 8), colour).save(tmp_path / "plain.png", **options)
     assert load_image(tmp_path / "plain.png").getpixel((4, 4)) == colour
 
 
@@ -249,7 +261,8 @@ def test_gif_animation_gives_its_first_frame(tmp_path: Path) -> None:
     frames = [Image.new("RGB", (16, 16), colour) for colour in (RED, (0, 255, 0), BLUE)]
     path = tmp_path / "blink.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
-    assert Image.open(path).n_frames == 3
+    with Image.open(path) as gif:
+        assert isinstance(gif, GifImagePlugin.GifImageFile) and gif.n_frames == 3
     assert load_image(path).getpixel((8, 8)) == RED
 
 

@@ -52,7 +52,9 @@ def _toy_affect_folder(folder: Path) -> Path:
 def _figure(printed: str, section: str, name: str) -> float:
     """The mean of figure `name` in the printed section that starts with `section`."""
     block = printed[printed.index(section) :]
-    return float(re.search(rf"^  {re.escape(name)} +([0-9.]+) ", block, re.MULTILINE).group(1))
+    found = re.search(rf"^  {re.escape(name)} +([0-9.]+) ", block, re.MULTILINE)
+    assert found is not None, f"no {name} in {section}"
+    return float(found.group(1))
 
 
 def test_the_tool_fits_heads_that_learn_the_toy_ratings_and_prints_cross_validated_figures(
@@ -80,8 +82,8 @@ def test_the_tool_fits_heads_that_learn_the_toy_ratings_and_prints_cross_validat
     with tool.Library(cache) as library:
         # The picture head reads the layers and classes the library keeps: each photo's bright variant is more pleasant than its dark one.
         photos = [str(data / "oasis" / "images" / f"{name} {variant}.jpg") for name in PHOTOS for variant in (1, 2)]
-        features = picture_features(library, photos)
-        valence = picture(picture_mood_inputs(np.stack([f.layers for f in features]), np.stack([f.probabilities for f in features])))[:, 0]
+        loaded = [f.loaded() for f in picture_features(library, photos)]  # each photo's (features, class probabilities, layers)
+        valence = picture(picture_mood_inputs(np.stack([x[2] for x in loaded]), np.stack([x[1] for x in loaded])))[:, 0]
         assert np.all(valence[0::2] > valence[1::2])
         # The descriptor head reads what the library stores, and puts the loud drummed songs in the excited half.
         paths = {row["id"]: row["path"] for row in library.list_tracks()}

@@ -8,13 +8,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from picscore.library.image_features import picture_features
+from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
 from picscore.moods.heads import head_version, load_head
 from picscore.moods.music import DESCRIPTOR_HEAD, DESCRIPTORS, EMBEDDING_WIDTH, FULL_HEAD, TAG_WIDTH, TAGGERS, descriptor_row, music_moods
 from picscore.moods.picture import CLASS_MOOD_WEIGHT, PICTURE_HEAD, picture_input_weights, picture_mood_inputs, picture_moods
 from picscore.moods.plane import AROUSAL_SIGNS, VALENCE_SIGNS
 from picscore.moods.vocabulary import TOP_CLASSES, likeliest_classes, load_vocabulary
+
+
+def _stacked(features: list[PictureFeatures]) -> tuple[np.ndarray, np.ndarray]:
+    """The pictures' layer descriptions and class probabilities, a row for each picture."""
+    loaded = [f.loaded() for f in features]
+    return np.stack([layers for _, _, layers in loaded]), np.stack([probabilities for _, probabilities, _ in loaded])
 
 
 def test_heads_read_the_widths_the_pipeline_gives() -> None:
@@ -38,11 +44,11 @@ def test_picture_moods_from_real_pictures_are_in_range_and_deterministic(tmp_pat
     with Library(tmp_path / "library.db") as library:
         features = picture_features(library, paths)
         again = picture_features(library, paths)  # from the cache
-    layers, probabilities = np.stack([f.layers for f in features]), np.stack([f.probabilities for f in features])
+    layers, probabilities = _stacked(features)
     assert picture_mood_inputs(layers, probabilities).shape == (3, load_head(PICTURE_HEAD).input_size)
     moods = picture_moods(layers, probabilities)
     assert moods.shape == (3, 2) and np.all(np.abs(moods) <= 1.0)
-    np.testing.assert_array_equal(moods, picture_moods(np.stack([f.layers for f in again]), np.stack([f.probabilities for f in again])))
+    np.testing.assert_array_equal(moods, picture_moods(*_stacked(again)))
 
 
 def test_a_pictures_words_are_its_likeliest_classes_in_the_text_space() -> None:

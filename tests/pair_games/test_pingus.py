@@ -7,6 +7,7 @@ import struct
 import subprocess
 import wave
 from pathlib import Path
+from typing import Any
 
 import pytest
 from build_pairs import Skips
@@ -204,10 +205,15 @@ def test_tracker_music_without_openmpt123_is_skipped_not_failed(data, made, tmp_
 
 
 @needs_openmpt123
-def test_tracker_music_is_rendered_once_to_a_wav(data, made, monkeypatch):
+def test_tracker_music_is_rendered_once_to_a_wav(data, made, monkeypatch) -> None:
     commands: list[list[str]] = []
     run_command = subprocess.run
-    monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: commands.append(command) or run_command(command, **kwargs))
+
+    def recording_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess:
+        commands.append(command)
+        return run_command(command, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
     picture(data / "images/textures/desert.jpg")
     write(data / "music/pingus-3.it", tiny_module())
     level(data, "desert/desert1", "pingus-3.it", "textures/desert")

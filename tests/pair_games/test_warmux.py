@@ -150,7 +150,7 @@ def test_composite_draws_sky_layers_back_to_front_under_the_terrain(tmp_path: Pa
         assert image.size == (8, 4)
         corner, left, right, ground = (image.getpixel(xy) for xy in ((0, 0), (3, 0), (7, 0), (4, 3)))
     assert (corner, left, ground) == ((255, 255, 255), GREEN, BLUE)
-    assert right[0] > 200 and right[1] < 40  # the JPEG sky, scaled to cover the terrain
+    assert isinstance(right, tuple) and right[0] > 200 and right[1] < 40  # the JPEG sky, scaled to cover the terrain
 
 
 def test_composite_is_downscaled_to_max_side(tmp_path: Path) -> None:

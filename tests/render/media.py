@@ -25,7 +25,7 @@ def click_library(folder: Path, *, bpm: float = 120.0, seconds: float = 30.0) ->
     library_file = folder / "library.db"
     with Library(library_file) as library:
         index_paths(library, [music], jobs=1, encoders=(), progress=False)
-        track = library.get_track(library.list_tracks()[0]["id"])
+        track = library.known_track(library.list_tracks()[0]["id"])
     return library_file, track
 
 
@@ -65,8 +65,11 @@ def luma_frames(path: Path) -> tuple[np.ndarray, np.ndarray]:
     times, planes = [], []
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        time_base = stream.time_base
+        assert time_base is not None
         for frame in container.decode(stream):
-            times.append(float(frame.pts * stream.time_base))
+            assert frame.pts is not None
+            times.append(float(frame.pts * time_base))
             planes.append(frame.to_ndarray(format="gray").astype(np.float32))
     return np.array(times), np.stack(planes)
 

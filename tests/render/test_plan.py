@@ -140,7 +140,8 @@ def test_a_short_track_repeats_whole_phrases_from_downbeat_to_downbeat_to_last_t
     assert np.allclose(np.diff(played), beat) and played[0] == 0.0  # a seamless beat grid across the joins
     for cut in plan.cuts_seconds:
         assert np.min(np.abs(played - cut)) < 1e-6  # every cut on a played beat
-    assert describe_repeats(plan).startswith("the music repeats ")
+    repeats = describe_repeats(plan)
+    assert repeats is not None and repeats.startswith("the music repeats ")
     assert Plan.from_json(plan.to_json()) == plan
 
 

@@ -353,7 +353,7 @@ def test_a_camera_roll_becomes_a_video_of_the_asked_length_in_chapters(tmp_path:
     assert "picscore: the music repeats " in captured.err and f"of {len(roll.scene_of)} photos" in captured.err
     shown = [Path(shot["photo"]).name for shot in plan["shots"]]
     assert len(shown) == 28 and len({roll.scene_of[name] for name in shown}) == 28 and {roll.kind_of[n] for n in shown} == {"burst"}
-    days = [roll.scene_of[name] >= 15 for name in shown]
+    days = [roll.scene(name) >= 15 for name in shown]
     assert days == sorted(days) and plan["chapter_starts"] == [days.index(True)]  # the second day opens a chapter
     out = tmp_path / "trip.mp4"
     assert _render(library, *arguments, "-o", str(out)) == 0

@@ -115,9 +115,9 @@ def _write_stream_without_data(path: Path, *, video_frames: bool) -> None:
         else:
             tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(22050 * 4) / 22050)).astype(np.float32)
             for start in range(0, len(tone), 1024):
-                frame = av.AudioFrame.from_ndarray(tone[None, start : start + 1024], format="flt", layout="mono")
-                frame.sample_rate, frame.pts, frame.time_base = 22050, start, Fraction(1, 22050)
-                container.mux(sound.encode(frame))
+                chunk = av.AudioFrame.from_ndarray(tone[None, start : start + 1024], format="flt", layout="mono")
+                chunk.sample_rate, chunk.pts, chunk.time_base = 22050, start, Fraction(1, 22050)
+                container.mux(sound.encode(chunk))
             container.mux(sound.encode(None))
 
 
@@ -267,7 +267,7 @@ def _hours_of_silence_flac(hours: float) -> bytes:
         return path.read_bytes()
 
 
-def _icc_of(space: str) -> bytes:
+def _icc_of(space: Literal["LAB", "XYZ", "sRGB"]) -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile(space)).tobytes()
 
 

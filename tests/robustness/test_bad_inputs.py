@@ -203,7 +203,7 @@ def test_render_of_a_folder_at_a_length_writes_that_long_a_video(batches: dict[M
     _clean(run)
     assert run.returncode == 1, run.stderr  # documented: the slideshow is written, and 1 says photos were skipped
     with av.open(str(out)) as video:
-        assert video.duration / av.time_base == pytest.approx(4.0, abs=1.0)
+        assert video.duration is not None and video.duration / av.time_base == pytest.approx(4.0, abs=1.0)
         assert video.streams.video and video.streams.audio
     # The photos it did not name were all read (curation measured them) and took their chance.
     readable = [str(p) for p in pictures.files() if not _printed(p) & set(_reported(run.stderr))]
@@ -275,7 +275,8 @@ def test_the_upload_endpoint_stores_the_good_photos_and_skips_the_bad(batches: d
     pictures = batches["picture"]
     sent = {path: kind for path, kind in pictures.bad.items() if not kind.on_disk or kind.kind == "name-of-255-bytes"}
     files = [(path.name, path.read_bytes()) for path in [*sent, *pictures.good]]
-    stored, skipped = [], {}
+    stored: list[str] = []
+    skipped: dict[str, str] = {}
     with running(ServeConfig(library=library, limits=UploadLimits())) as (url, _), httpx.Client(base_url=url, timeout=300) as client:
         upload_id = None
         for start in range(0, len(files), 20):

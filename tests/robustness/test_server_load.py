@@ -335,7 +335,7 @@ def test_the_server_under_load_while_the_indexer_writes(tmp_path: Path, monkeypa
 
     samples = [s for c in clients for s in c.samples]
     statuses = Counter(s.status for s in samples)
-    figures = {
+    figures: dict[str, Any] = {
         "clients": CLIENTS,
         "soak": SOAK,
         "seconds": round(seconds, 1),

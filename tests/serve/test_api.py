@@ -98,7 +98,7 @@ def test_audio_supports_range_requests_and_the_highlight_plays_as_wav(served, up
     client, _ = served
     track = uploaded["suggestions"][0]["track"]
     with Library(serve_library) as library:
-        row = library.get_track(track["id"])
+        row = library.known_track(track["id"])
     data = Path(row["path"]).read_bytes()
     whole = client.get(track["audio_url"])
     assert whole.status_code == 200 and whole.content == data
@@ -132,10 +132,11 @@ def test_render_job_round_trip(served, uploaded: dict) -> None:
     assert seen == sorted(seen) and seen[-1] == 1.0
     video = client.get(job["video_url"])
     assert video.headers["content-type"] == "video/mp4"
-    with av.open(io.BytesIO(video.content)) as container:
+    with av.open(io.BytesIO(video.content), "r") as container:
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == (320, 180)
         assert len(container.streams.audio) == 1
+        assert container.duration is not None
         assert float(container.duration / av.time_base) == pytest.approx(job["duration_seconds"], abs=0.1)
     assert client.get(job["video_url"], headers={"Range": "bytes=0-99"}).status_code == 206
     download = client.get(job["download_url"])
@@ -268,7 +269,7 @@ def test_the_render_queue_is_bounded(tmp_path: Path, serve_library: Path, photos
     from picscore.render.plan import plan_slideshow
 
     with Library(serve_library) as library:
-        track = library.get_track(library.list_tracks()[0]["id"])
+        track = library.known_track(library.list_tracks()[0]["id"])
     plan = plan_slideshow([(str(photos[0]), (0.5, 0.5))], track, width=64, height=36, fps=24)
     renders = RenderQueue(tmp_path, workers=0, max_waiting=2)
     renders.submit(plan)

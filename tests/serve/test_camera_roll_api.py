@@ -76,7 +76,7 @@ def test_curation_keeps_one_good_frame_of_each_scene_in_capture_order(served: ht
     curation = served.get(f"/api/uploads/{uploaded['upload_id']}/curation").json()
     names = uploaded["names"]
     kept = [names[i] for i in curation["kept"]]
-    assert sorted(roll.scene_of[n] for n in kept) == sorted(SCENES)  # one of each scene, no screenshot
+    assert sorted(roll.scene(n) for n in kept) == sorted(SCENES)  # one of each scene, no screenshot
     assert all(roll.kind_of[n] == "burst" for n in kept)
     assert [roll.scene_of[n] for n in kept] == sorted(SCENES)  # in the order they were taken
     assert curation["chapters"] == [curation["kept"][2]]  # the next day starts a chapter
@@ -109,7 +109,7 @@ def test_suggestions_for_the_chosen_photos_and_a_preview_in_their_order(served: 
     with av.open(io.BytesIO(served.get(job["video_url"]).content)) as container:
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == (PREVIEW_SHORT_SIDE_PIXELS, 2 * round(PREVIEW_SHORT_SIDE_PIXELS * 16 / 9 / 2))
-        assert float(stream.average_rate) == PREVIEW_FPS
+        assert stream.average_rate is not None and float(stream.average_rate) == PREVIEW_FPS
 
 
 def test_a_track_for_each_chapter(served: httpx.Client, uploaded: dict) -> None:
@@ -123,7 +123,9 @@ def test_a_track_for_each_chapter(served: httpx.Client, uploaded: dict) -> None:
     repeats = job["repeats"].split("; ")  # every track here is shorter than its share: each repeats phrases, and says so
     assert len(repeats) == 2 and all(f"of track {t['id']} " in r for r, t in zip(repeats, (first, second), strict=True))
     with av.open(io.BytesIO(served.get(job["video_url"]).content)) as container:
-        assert abs(container.streams.audio[0].duration * container.streams.audio[0].time_base - 90) <= 2 * 60 / 84  # half a bar
+        audio = container.streams.audio[0]
+        assert audio.duration is not None and audio.time_base is not None
+        assert abs(audio.duration * audio.time_base - 90) <= 2 * 60 / 84  # half a bar
     assert served.post("/api/renders", json={**request, "track_id": first["id"]}).status_code == 422  # one or the other
     assert served.post("/api/renders", json={**request, "track_per_chapter": False}).status_code == 422
 

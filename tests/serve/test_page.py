@@ -115,8 +115,15 @@ def shown(browser: webdriver.Chrome) -> list[WebElement]:
     return browser.find_elements(By.CSS_SELECTOR, "#photos .photo")
 
 
+def attribute(element: WebElement, name: str) -> str:
+    """The value of an attribute the element must have."""
+    value = element.get_attribute(name)
+    assert value is not None, f"no {name} attribute"
+    return value
+
+
 def shown_names(browser: webdriver.Chrome) -> list[str]:
-    return [card.find_element(By.CSS_SELECTOR, ".name").get_attribute("title") for card in shown(browser)]
+    return [attribute(card.find_element(By.CSS_SELECTOR, ".name"), "title") for card in shown(browser)]
 
 
 def video_playing(browser: webdriver.Chrome) -> bool:
@@ -171,7 +178,7 @@ def test_curating_editing_choosing_a_song_and_rendering(open_browser, serve_libr
         browser.find_element(By.ID, "folder").send_keys(str(trip))  # a whole folder, as "choose a folder" gives it
         wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#tracks li")) == 3 and len(shown(b)) == 4)
         names = shown_names(browser)
-        assert sorted(roll.scene_of[n] for n in names) == [1, 6, 16, 21] and all(roll.kind_of[n] == "burst" for n in names)
+        assert sorted(roll.scene(n) for n in names) == [1, 6, 16, 21] and all(roll.kind_of[n] == "burst" for n in names)
         assert [roll.scene_of[n] for n in names] == [1, 6, 16, 21]  # in the order they were taken
         assert [c.get_attribute("class") for c in shown(browser)].count("photo chapter") == 1  # 4 May starts a chapter
         assert browser.find_element(By.ID, "title").get_attribute("value") == "3–4 May 2026"
@@ -192,7 +199,7 @@ def test_curating_editing_choosing_a_song_and_rendering(open_browser, serve_libr
         wait.until(lambda b: len(shown(b)) == 4)
         wait.until(lambda b: text_of(b, "using").startswith("Using: "))  # the music is suggested again for the photos shown
         assert restored not in [c.get_attribute("data-index") for c in shown(browser)]
-        order = [c.get_attribute("data-index") for c in shown(browser)]
+        order = [attribute(c, "data-index") for c in shown(browser)]
         shown(browser)[0].send_keys(Keys.ARROW_RIGHT)
         assert [c.get_attribute("data-index") for c in shown(browser)] == [order[1], order[0], *order[2:]]
         cards = shown(browser)
@@ -209,12 +216,12 @@ def test_curating_editing_choosing_a_song_and_rendering(open_browser, serve_libr
         # Hear the second suggestion, use it, keep it (a feedback row for each photo shown).
         assert len(Select(browser.find_element(By.ID, "mood")).options) == 1 + 17
         second = browser.find_elements(By.CSS_SELECTOR, "#tracks li")[1]
-        track_id = int(second.get_attribute("data-track-id"))
+        track_id = int(attribute(second, "data-track-id"))
         second.find_element(By.CSS_SELECTOR, "button.play").click()
         wait.until(lambda b: b.execute_script("const p = document.getElementById('player'); return !p.paused && p.currentTime > 0.25"))
         with Library(serve_library) as library:
             rows_before = len(library.feedback())
-            title = library.get_track(track_id)["title"] or Path(library.get_track(track_id)["path"]).name
+            title = library.known_track(track_id)["title"] or Path(library.known_track(track_id)["path"]).name
         second.find_element(By.CSS_SELECTOR, "button.use").click()
         assert text_of(browser, "using") == f"Using: {title}" and "chosen" in second.get_attribute("class")
         second.find_element(By.CSS_SELECTOR, "button.keep").click()

@@ -68,14 +68,14 @@ def test_the_index_follows_added_and_removed_tracks_without_a_rebuild(filled: Li
     removed = int(candidates.ids[7])
     filled.remove_tracks([removed])
     later = cached_candidates(filled, small_library=0)
-    assert later.origin.fit_id == candidates.origin.fit_id  # the space was updated, not fitted again
+    assert later.stored_origin.fit_id == candidates.stored_origin.fit_id  # the space was updated, not fitted again
     index = search_index(filled, later, ZeroShotMatcher(later), kind=KIND, build="background")
     assert index is not None and len(index) == len(later) == 400
-    weights = np.ones((1, later.space.features.shape[1]), dtype=np.float32)
+    weights = np.ones((1, later.joint_space.features.shape[1]), dtype=np.float32)
     assert index.search(weights, k=1, allowed_ids=np.array([added]))[1][0, 0] == added
     assert index.search(weights, k=5, allowed_ids=np.array([removed]))[1][0, 0] == -1
     note = json.loads(IndexFiles.of(later, ZeroShotMatcher(later), kind=KIND).note.read_text())
-    assert note == {"fit_id": later.origin.fit_id, "change": later.origin.change}
+    assert note == {"fit_id": later.stored_origin.fit_id, "change": later.stored_origin.change}
 
 
 def test_a_missing_index_is_built_in_the_background_meanwhile_exact(filled: Library) -> None:
@@ -144,7 +144,7 @@ def test_the_search_index_verb_and_suggest_with_it(filled: Library, tmp_path) ->
 def test_the_server_searches_exactly_until_its_background_index_is_ready(filled: Library) -> None:
     catalogue = Catalogue(filled.path, model=None, index=KIND)
     first = catalogue.current(filled)
-    assert first.kind == KIND and first.vector_index is None and first.awaits_index
+    assert first.kind == KIND and first.vector_index is None and first.awaits_index and first.matcher is not None
     lock = IndexFiles.of(first.candidates, first.matcher, kind=KIND).lock
     deadline = time.monotonic() + 120
     while lock.exists() and time.monotonic() < deadline:

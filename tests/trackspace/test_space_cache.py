@@ -21,7 +21,8 @@ from tests.conftest import add_tracks, random_pictures, track_row
 
 def _fresh_fit(library: Library) -> np.ndarray:
     """The feature rows of a fit on the whole library as it is, by id order, without any cache."""
-    return load_candidates(library, paths=[row["path"] for row in sorted(library.list_tracks(), key=lambda r: r["id"])]).space.features
+    paths = [row["path"] for row in sorted(library.list_tracks(), key=lambda r: r["id"])]
+    return load_candidates(library, paths=paths).joint_space.features
 
 
 def test_a_second_load_maps_the_stored_space_and_suggests_the_same(library: Library, rng: np.random.Generator) -> None:
@@ -29,9 +30,9 @@ def test_a_second_load_maps_the_stored_space_and_suggests_the_same(library: Libr
     first = load_candidates(library)
     assert (space_folder(library.path) / "current.json").exists()
     second = load_candidates(library)
-    assert isinstance(second.space.features, np.memmap)
-    np.testing.assert_array_equal(second.space.features, first.space.features)
-    np.testing.assert_allclose(first.space.features, _fresh_fit(library), atol=1e-6)
+    assert isinstance(second.joint_space.features, np.memmap)
+    np.testing.assert_array_equal(second.joint_space.features, first.joint_space.features)
+    np.testing.assert_allclose(first.joint_space.features, _fresh_fit(library), atol=1e-6)
     pictures = random_pictures(rng)
     assert [s.track["id"] for s in suggest(pictures, first)] == [s.track["id"] for s in suggest(pictures, second)]
     assert suggest(pictures, second, SuggestOptions(top=3))[0].reasons.count(" BPM, ") == 1  # explained from the mapped space
@@ -46,7 +47,7 @@ def test_added_changed_and_removed_tracks_are_seen(library: Library, rng: np.ran
     candidates = load_candidates(library)
     assert new in candidates.ids and ids[5] not in candidates.ids and len(candidates) == 30
     assert candidates.bpm[candidates.ids.tolist().index(ids[3])] == 77.0
-    np.testing.assert_allclose(candidates.space.features[np.argsort(candidates.ids)], _fresh_fit(library), atol=1e-6)
+    np.testing.assert_allclose(candidates.joint_space.features[np.argsort(candidates.ids)], _fresh_fit(library), atol=1e-6)
 
 
 def test_a_large_library_is_updated_in_its_projection_until_too_much_changed(library: Library, rng: np.random.Generator) -> None:
@@ -54,32 +55,32 @@ def test_a_large_library_is_updated_in_its_projection_until_too_much_changed(lib
     before = cached_candidates(library, small_library=0)
     added = add_tracks(library, rng, int(REFIT_SHARE * 100) - 2, start=100)
     updated = cached_candidates(library, small_library=0)
-    assert updated.space.projection.arrays().keys() == before.space.projection.arrays().keys()
-    for name, values in before.space.projection.arrays().items():
-        np.testing.assert_array_equal(updated.space.projection.arrays()[name], values)
+    assert updated.joint_space.projection.arrays().keys() == before.joint_space.projection.arrays().keys()
+    for name, values in before.joint_space.projection.arrays().items():
+        np.testing.assert_array_equal(updated.joint_space.projection.arrays()[name], values)
     old_rows = np.isin(updated.ids, before.ids)
-    np.testing.assert_array_equal(updated.space.features[old_rows], before.space.features)
+    np.testing.assert_array_equal(updated.joint_space.features[old_rows], before.joint_space.features)
     numbers = library.track_numbers(added)
     tags, _ = read_tags(library, numbers["id"])
-    expected = project_tracks(Tracks(np.stack([numbers["valence"], numbers["arousal"]], axis=1), tags), before.space.projection)
-    np.testing.assert_allclose(updated.space.features[~old_rows], expected, atol=1e-6)
-    assert not np.allclose(updated.space.features[np.argsort(updated.ids)], _fresh_fit(library), atol=1e-3)  # a refit differs
+    expected = project_tracks(Tracks(np.stack([numbers["valence"], numbers["arousal"]], axis=1), tags), before.joint_space.projection)
+    np.testing.assert_allclose(updated.joint_space.features[~old_rows], expected, atol=1e-6)
+    assert not np.allclose(updated.joint_space.features[np.argsort(updated.ids)], _fresh_fit(library), atol=1e-3)  # a refit differs
     add_tracks(library, rng, 5, start=200)  # now over REFIT_SHARE since the fit: fitted again
     refitted = cached_candidates(library, small_library=0)
-    np.testing.assert_allclose(refitted.space.features[np.argsort(refitted.ids)], _fresh_fit(library), atol=1e-6)
+    np.testing.assert_allclose(refitted.joint_space.features[np.argsort(refitted.ids)], _fresh_fit(library), atol=1e-6)
 
 
 @pytest.mark.parametrize("damage", ["state", "generation"])
 def test_a_damaged_cache_is_rebuilt(library: Library, rng: np.random.Generator, damage: str) -> None:
     add_tracks(library, rng, 20)
-    expected = load_candidates(library).space.features.copy()
+    expected = load_candidates(library).joint_space.features.copy()
     folder = space_folder(library.path)
     state = json.loads((folder / "current.json").read_text())
     if damage == "state":
         (folder / "current.json").write_text("{not json")
     else:
         shutil.rmtree(folder / state["generation"])
-    np.testing.assert_array_equal(load_candidates(library).space.features, expected)
+    np.testing.assert_array_equal(load_candidates(library).joint_space.features, expected)
     assert json.loads((folder / "current.json").read_text())["change"] == library.version().change
 
 

@@ -31,7 +31,7 @@ def test_columns_are_computed_once_and_then_only_for_changed_tracks(library: Lib
     assert len(embed.asked) == 30 and isinstance(again, np.memmap)
     np.testing.assert_array_equal(again, first)
     (added,) = add_tracks(library, rng, 1, start=30)
-    library.save_track({**library.get_track(ids[6]), "bpm": 99.0})  # analysed again: its rows are redone
+    library.save_track({**library.known_track(ids[6]), "bpm": 99.0})  # analysed again: its rows are redone
     library.remove_tracks([ids[9]])
     later = cached_candidates(library, small_library=0)
     columns = stored_columns(library, later, name="model-x", compute=embed)

@@ -3,6 +3,7 @@ were refitted or the audio analysis changed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from picscore.models.joint import JointModel
 from picscore.train.features import feature_versions
 
 
-def _saved(path: Path, versions: dict[str, int | str]) -> tuple[Path, JointModel]:
+def _saved(path: Path, versions: Mapping[str, int | str]) -> tuple[Path, JointModel]:
     torch.manual_seed(0)
     model = JointModel()
     with torch.no_grad():

@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pytest
@@ -21,9 +22,21 @@ from picscore.train.pairs import read_pairs
 from tests.conftest import write_song
 from tests.train.test_videos import colour_frames, write_video
 
+
+class Song(TypedDict, total=False):
+    """The SongSpec fields that a hidden factor fixes."""
+
+    tonic: str
+    mode: str
+    bpm: float
+    drums: bool
+    brightness: float
+    arpeggio: bool
+
+
 # Each hidden factor fixes a picture palette and a kind of music; the pairing is arbitrary, so the
 # zero-shot priors have no systematic way to it.
-FACTORS = (
+FACTORS: tuple[tuple[tuple[int, int, int], Song], ...] = (
     ((40, 90, 200), {"tonic": "C", "mode": "major", "bpm": 150, "drums": True, "brightness": 0.9}),
     ((220, 200, 40), {"tonic": "A", "mode": "minor", "bpm": 70, "drums": False, "brightness": 0.3}),
     ((30, 160, 60), {"tonic": "E", "mode": "minor", "bpm": 120, "drums": True, "brightness": 0.4, "arpeggio": False}),
@@ -41,7 +54,8 @@ def _picture(path: Path, colour: tuple[int, int, int], *, rng: np.random.Generat
     pixels = np.array(colour, dtype=np.float64) + rng.normal(0, 25, size=(size, size, 3))
     yy, xx = np.mgrid[:size, :size]
     for _ in range(4):
-        cy, cx, radius = [*rng.uniform(0, size, 2).tolist(), rng.uniform(10, 40)]
+        cy, cx = rng.uniform(0, size, 2).tolist()
+        radius = rng.uniform(10, 40)
         pixels[(yy - cy) ** 2 + (xx - cx) ** 2 < radius**2] *= rng.uniform(0.6, 1.4)
     Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path)
     return path
@@ -140,7 +154,9 @@ def test_train_on_videos_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     run = tmp_path / "data" / "picscore" / "runs" / "clips"
     pairs = read_pairs(run / "video-pairs" / "pairs.tsv")
     assert len(pairs) == 8 and {Path(p.source).name for p in pairs} == {"beach.mp4", "forest.mp4"}
-    assert all(p.end_seconds - p.start_seconds == pytest.approx(6.0, abs=0.01) or p.start_seconds == 0 for p in pairs)
+    for p in pairs:  # each pair is an excerpt of its video
+        assert p.start_seconds is not None and p.end_seconds is not None
+        assert p.end_seconds - p.start_seconds == pytest.approx(6.0, abs=0.01) or p.start_seconds == 0
     assert [int(r["epoch"]) for r in csv.DictReader((run / "metrics.csv").open())] == [0, 1]
     assert json.loads((run / "split.json").read_text())["validation_sources"][0].endswith(".mp4")
 

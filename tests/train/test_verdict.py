@@ -37,7 +37,8 @@ def test_four_validation_pairs_say_nothing() -> None:
     verdict = judge(_epochs(untrained, np.ones(4)), best_epoch=1, random_mrr=0.52, best_p_vs_random=0.06)
     assert not verdict.recommended  # 4 pairs: the smallest possible sign-flip p is 1/16
     assert verdict.reason.startswith("not shown better on 4 validation pairs")
-    assert small_validation_warning(4).startswith("only 4 validation pairs: too few")
+    warning = small_validation_warning(4)
+    assert warning is not None and warning.startswith("only 4 validation pairs: too few")
     assert small_validation_warning(MEANINGFUL_VALIDATION_PAIRS) is None
 
 

@@ -47,22 +47,25 @@ def write_video(
     options = {"deadline": "realtime", "cpu-used": "8"} if "vpx" in video_codec else {"preset": "veryfast", "crf": "16"}
     with av.open(str(path), "w") as container:
         video = container.add_stream(video_codec, rate=FPS, options=options)
+        assert isinstance(video, av.VideoStream)
         first = picture(0)
         video.width, video.height, video.pix_fmt = first.shape[1], first.shape[0], "yuv420p"
         if rotation_degrees:
             video.set_display_rotation(rotation_degrees)
         sound = container.add_stream(audio_codec, rate=sr, layout="mono") if audio_seconds is not None else None
+        assert sound is None or isinstance(sound, av.AudioStream)
         for index in range(round(seconds * FPS)):
             frame = av.VideoFrame.from_ndarray(picture(index), format="rgb24")
             frame.pts, frame.time_base = index, Fraction(1, FPS)
             container.mux(video.encode(frame))
         container.mux(video.encode(None))
         if sound is not None:
+            assert audio_seconds is not None  # the stream was added for it
             tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(round(audio_seconds * sr)) / sr)).astype(np.float32)
             for start in range(0, len(tone), 1024):
-                frame = av.AudioFrame.from_ndarray(tone[None, start : start + 1024], format="flt", layout="mono")
-                frame.sample_rate, frame.pts, frame.time_base = sr, start + round(audio_delay_seconds * sr), Fraction(1, sr)
-                container.mux(sound.encode(frame))
+                chunk = av.AudioFrame.from_ndarray(tone[None, start : start + 1024], format="flt", layout="mono")
+                chunk.sample_rate, chunk.pts, chunk.time_base = sr, start + round(audio_delay_seconds * sr), Fraction(1, sr)
+                container.mux(sound.encode(chunk))
             container.mux(sound.encode(None))
     return path
 
