@@ -186,6 +186,22 @@ def test_an_unknown_verb_is_refused_with_the_verbs_to_choose_from(capsys) -> Non
     assert "invalid choice: 'sugest'" in error and all(f"'{verb}'" in error for verb in VERBS)
 
 
+@pytest.mark.parametrize(
+    ("words", "listed"),
+    [([], list(VERBS)), (["library"], ["list", "show", "stats", "errors", "prune", "search-index"]), (["models"], ["list", "use"])],
+)
+def test_a_command_short_of_its_verb_shows_what_to_choose(words: list[str], listed: list[str], capsys) -> None:
+    """`picscore` alone, or a verb without its action, shows the help that lists them, then the usual error."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(words)
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert [line.split()[0] for line in err.splitlines() if re.match(r"    \S", line)] == listed
+    noun = "VERB" if not words else "ACTION"
+    assert err.endswith(f"error: the following arguments are required: {noun}\n")
+
+
 def _modules_loaded_by(words: list[str], names: tuple[str, ...]) -> tuple[list[str], str]:
     """Which of the modules `names` running `main(words)` in a new interpreter imports, and what it printed."""
     code = (

@@ -67,6 +67,18 @@ examples:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that answers a command line stopping short of its verb (or a verb's action) with the
+    help that lists them, before the error: `picscore` alone shows every verb, `picscore library` its actions."""
+
+    def error(self, message: str) -> NoReturn:
+        choices = next((action for action in self._actions if isinstance(action, argparse._SubParsersAction)), None)
+        if choices is not None and message == f"the following arguments are required: {choices.metavar}":
+            self.print_help(sys.stderr)  # its usage line is the help's first
+            self.exit(2, f"\n{self.prog}: error: {message}\n")
+        super().error(message)
+
+
 def build_parser(verbs: Sequence[str] = (), *, listing: bool = False) -> argparse.ArgumentParser:
     """The parser of the command line with the `verbs` named (each with all its options), or every verb.
 
@@ -75,7 +87,7 @@ def build_parser(verbs: Sequence[str] = (), *, listing: bool = False) -> argpars
     about 0.4 s. With `listing`, every verb is added by name and summary alone, without its module:
     enough for the whole command's help and for the error on an unknown verb, which parse no verb's options.
     """
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--library",
         metavar="PATH",
@@ -88,7 +100,7 @@ def build_parser(verbs: Sequence[str] = (), *, listing: bool = False) -> argpars
         default=argparse.SUPPRESS,
         help="on an unexpected failure, print the full traceback instead of writing it to a report file",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="picscore",
         description=_DESCRIPTION,
         parents=[common],
