@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from picscore.audio.music_encoders import tag_names
+from picscore.match.explain import reasons
 from picscore.match.suggest import SuggestOptions, mood_direction, suggest
 from picscore.models.zero_shot import VARIANTS, Pictures, component_forms, score_tracks, variant_form
 from picscore.moods.heads import load_head
@@ -116,11 +117,28 @@ def test_explanations_tie_the_mood_to_the_photos_then_name_tempo_key_and_tags(rn
         track = found.track
         words = mood_words(valence=track["valence"], arousal=track["arousal"])
         mood, facts = found.reasons.split(" · ")
-        assert mood == (f"fits: {words} like the photos" if words == photos else f"{words} (the photos: {photos})")
+        assert (mood == f"fits: {words} like the photos") if words == photos else (mood.startswith(words) and photos in mood)
         bpm, key, *tags = facts.split(", ")
         assert bpm == f"{track['bpm']:.0f} BPM" and key == ("A minor" if track["initial_key"] == "Am" else "C major")
         assert len(tags) == 4 and len(set(tags)) == 4
         assert (found.start_seconds, found.end_seconds) == (5.0, 35.0)
+
+
+@pytest.mark.parametrize(
+    ("valence", "arousal", "photos_words", "said"),
+    [
+        (0.5, -0.4, "calm and pleasant", "fits: calm and pleasant like the photos"),
+        (0.6, 0.6, "pleasant", "joyful and lively, close to the pleasant photos"),
+        (0.05, -0.7, "sad and quiet", "calm, close to the sad and quiet photos"),
+        (-0.5, 0.6, "pleasant", "tense (the photos: pleasant)"),
+        (0.8, 0.0, "neutral", "pleasant (the photos: neutral)"),
+    ],
+)
+def test_a_mood_is_said_as_the_photos_a_shade_from_them_or_beside_them(
+    valence: float, arousal: float, photos_words: str, said: str
+) -> None:
+    track = {"valence": valence, "arousal": arousal, "bpm": 84.0, "initial_key": "D"}
+    assert reasons(track, None, {}, photos_words=photos_words) == f"{said} · 84 BPM, D major"
 
 
 @pytest.mark.parametrize(

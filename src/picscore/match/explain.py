@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from picscore.audio.music_encoders import tag_names
-from picscore.moods.plane import mood_words, word_direction
+from picscore.moods.plane import mood_words, neighbouring_words, word_direction
 from picscore.pitch_names import spoken_key
 from picscore.trackspace.candidates import TAG_SOURCES
 
@@ -27,12 +27,20 @@ _NO_FAST_TAG_UP_TO_BPM = 90.0
 def reasons(track: dict[str, Any], tags: np.ndarray | None, tag_means: dict[str, np.ndarray], *, photos_words: str) -> str:
     """e.g. "fits: calm and pleasant like the photos · 84 BPM, D major, piano, soft". `tags` are the track's
     TAG_SOURCES side by side (None: not tagged), `tag_means` each tagger's library mean."""
-    words = mood_words(valence=track["valence"], arousal=track["arousal"])
-    mood = f"fits: {words} like the photos" if words == photos_words else f"{words} (the photos: {photos_words})"
+    mood = _mood_beside_the_photos(mood_words(valence=track["valence"], arousal=track["arousal"]), photos_words)
     facts = [f"{track['bpm']:.0f} BPM", spoken_key(track["initial_key"])]
     if tags is not None:
         facts += distinctive_tags(tags, tag_means, valence=track["valence"], arousal=track["arousal"], bpm=track["bpm"])
     return f"{mood} · {', '.join(facts)}"
+
+
+def _mood_beside_the_photos(words: str, photos_words: str) -> str:
+    """The track's mood words tied to the photos': the same, a shade apart, or otherwise different."""
+    if words == photos_words:
+        return f"fits: {words} like the photos"
+    if neighbouring_words(words, photos_words):
+        return f"{words}, close to the {photos_words} photos"
+    return f"{words} (the photos: {photos_words})"
 
 
 def distinctive_tags(

@@ -31,6 +31,15 @@ def mood_words(*, valence: float, arousal: float) -> str:
     return "neutral" if sector is None else _SECTOR_WORDS[sector]
 
 
+def neighbouring_words(first: str, second: str) -> bool:
+    """Whether two of mood_words' answers name sectors side by side (45 degrees apart, e.g. "pleasant" and "joyful
+    and lively"): moods that differ by one shade, not in kind. "neutral" neighbours nothing."""
+    if first not in _SECTOR_WORDS or second not in _SECTOR_WORDS:
+        return False
+    apart = abs(_SECTOR_WORDS.index(first) - _SECTOR_WORDS.index(second))
+    return min(apart, len(_SECTOR_WORDS) - apart) == 1
+
+
 def word_direction(*, valence: float, arousal: float) -> tuple[float, float]:
     """The (valence, arousal) unit direction that mood_words names for this point: its sector's centre; (0, 0) if neutral."""
     sector = _sector(valence=valence, arousal=arousal)
