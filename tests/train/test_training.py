@@ -222,3 +222,24 @@ def test_a_few_unrelated_pairs_warn_reuse_the_library_and_recommend_nothing(
     assert main(["models", "list"]) == 0
     [row] = [line for line in capsys.readouterr().out.splitlines() if line.split()[:1] == ["few"]]
     assert re.search(r"few +\d+ +\d\.\d{3} +(recommended|not recommended: )", row)
+
+
+def test_pairs_of_one_source_are_refused_before_any_feature_and_the_name_stays_free(
+    factor_pairs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    pairs = read_pairs(factor_pairs)[:12]  # six tracks, two pictures each
+    one_video = tmp_path / "one-video.tsv"
+    one_video.write_text("image\taudio\tsource\n" + "".join(f"{p.image}\t{p.audio}\ttrip.mp4\n" for p in pairs))
+    cache = tmp_path / "features.db"
+    command = ["train", "--name", "trip", "--epochs", "1", "--quiet", "--cache", str(cache)]
+    assert main([*command, "--pairs", str(one_video)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"picscore: error: {one_video}: need pairs from at least two source items to hold some out for validation (1 found)\n"
+    assert not cache.exists()  # refused before a picture or a track was read
+    per_track = tmp_path / "per-track.tsv"  # the same pairs, each track its own source: the same name may be used now
+    per_track.write_text("image\taudio\n" + "".join(f"{p.image}\t{p.audio}\n" for p in pairs))
+    assert main([*command, "--pairs", str(per_track)]) == 0
+    run = tmp_path / "data" / "picscore" / "runs" / "trip"
+    assert json.loads((run / "source.json").read_text())["pairs"] == str(per_track.resolve())
+    assert (run / "best.pt").exists()

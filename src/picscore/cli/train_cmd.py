@@ -23,7 +23,7 @@ from picscore.paths import data_dir, library_path
 from picscore.train.config import ConfigError, TrainConfig, load_config
 from picscore.train.dataset import Skipped, load_pair_set
 from picscore.train.features import FeatureCache
-from picscore.train.pairs import PairsError, read_pairs
+from picscore.train.pairs import PairsError, read_pairs, too_few_sources
 from picscore.train.videos import find_videos, pairs_from_videos
 
 DESCRIPTION = (
@@ -33,7 +33,8 @@ DESCRIPTION = (
 EPILOG = """\
 The pair list is a TSV with `image` and `audio` columns, and optional `start`/`end`
 (seconds of the audio to use) and `source` (pairs of one source never straddle the
-train/validation split; default: the audio file). `picscore dataset from-videos` makes one
+train/validation split; default: the audio file; at least two sources are needed, one or more
+held out to validate). `picscore dataset from-videos` makes one
 from your videos, or give the videos to --videos directly. Features are computed once into a cache (--cache), so later runs start fast.
 Whole tracks already in your library (`picscore index`, by content) take its stored analysis
 and encodings instead of being decoded again.
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         pairs = read_pairs(pairs_file)
     except PairsError as err:
         raise CliError(str(err)) from None
+    if (sources := len({pair.source for pair in pairs if pair.kept})) < 2:  # known before any feature is computed
+        raise CliError(f"{pairs_file}: {too_few_sources(sources)}")
     quiet = args.quiet or args.json
     with FeatureCache(args.cache or data_dir() / "training-features.db") as cache, _indexed_library(args) as library:
         distinct = len({p.image for p in pairs}) + len({(p.audio, p.start_seconds, p.end_seconds) for p in pairs})
@@ -167,10 +170,12 @@ def _run_setup(args: argparse.Namespace) -> tuple[Path, Path, TrainConfig]:
 
 
 def _left_by_setup(run_dir: Path) -> bool:
-    """Whether `run_dir` is what a run killed during its set-up left (before source.json): a folder to set up again."""
+    """Whether `run_dir` is what a run killed or refused before its first epoch left (nothing of train/loop.py's yet: no
+    split, metrics or model): a folder to set up again, for the same or other pairs."""
     if not run_dir.is_dir():
         return False
-    return all(entry.name in {"video-pairs", "config.json"} or entry.name.endswith(PARTIAL_SUFFIX) for entry in run_dir.iterdir())
+    setup = {"video-pairs", "config.json", "source.json", "skipped.tsv"}
+    return all(entry.name in setup or entry.name.endswith(PARTIAL_SUFFIX) for entry in run_dir.iterdir())
 
 
 def _pairs_from_videos(paths: list[Path], folder: Path, *, quiet: bool) -> Path:

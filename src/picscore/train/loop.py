@@ -28,6 +28,7 @@ from picscore.train.config import LOSSES, TrainConfig
 from picscore.train.dataset import PairSet, SplitArrays, split_arrays, split_by_source
 from picscore.train.features import feature_versions
 from picscore.train.mood_metrics import classification_report, mean_squared_error, pearson_r
+from picscore.train.pairs import too_few_sources
 from picscore.train.plots import plot_confusion, plot_curves
 from picscore.train.retrieval_metrics import RECALL_KS, retrieval_report, target_ranks
 from picscore.train.verdict import Verdict, judge, small_validation_warning
@@ -68,7 +69,7 @@ def train(
     torch.set_flush_denormal(True)
     train_positions, validation_positions = split_by_source(pairs.sources, validation_fraction=config.validation_fraction, seed=config.seed)
     if not (len(pairs.subset(validation_positions).positives) and len(pairs.subset(train_positions).positives) >= 2):
-        raise TrainingError(f"need pairs from at least two source items to hold some out for validation ({len(set(pairs.sources))} found)")
+        raise TrainingError(too_few_sources(len(set(pairs.sources))))
     training = split_arrays(pairs.subset(train_positions), variant=config.variant)
     validation = split_arrays(pairs.subset(validation_positions), variant=config.variant)
     if warning := small_validation_warning(len(validation.pairs.positives)):

@@ -35,6 +35,11 @@ class Pair:
             object.__setattr__(self, "source", self.audio)
 
 
+def too_few_sources(found: int) -> str:
+    """Why pairs from `found` source items cannot train: one item at least is held out to validate on."""
+    return f"need pairs from at least two source items to hold some out for validation ({found} found)"
+
+
 def read_pairs(path: str | Path) -> list[Pair]:
     """Pairs from a TSV with a header holding `image` and `audio` columns.
 
