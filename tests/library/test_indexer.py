@@ -187,6 +187,8 @@ def test_a_folder_without_audio_is_reported_and_one_with_some_is_not(library: Li
     (tmp_path / "photos" / "deeper" / "song.mp3.jpg").write_bytes(b"a picture")
     summary = index_paths(library, [tmp_path / "photos", music_folder], jobs=1, encoders=(), progress=False)
     assert summary.empty_roots == [str(tmp_path / "photos")] and summary.missing_roots == [] and summary.indexed == 4
+    again = index_paths(library, [music_folder, music_folder / "."], jobs=1, encoders=(), progress=False)
+    assert again.empty_roots == [] and again.unchanged == 4  # a folder named twice holds its music both times
 
 
 def test_encoders_store_tags_curves_and_embeddings(library: Library, music_folder: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,17 +49,23 @@ def scan_audio_files(roots: Sequence[str | Path]) -> Scan:
         if root_path.is_file():
             _add(found, root_path)
         elif root_path.is_dir():
-            before = len(found)
-            for folder, dirs, files in os.walk(root_path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in files:
-                    if not name.startswith(".") and is_audio_path(name):
-                        _add(found, Path(folder) / name)
-            if len(found) == before:
+            audio = list(_audio_files_under(root_path))
+            if not audio:  # judged by what the folder holds, not by what is new in it: it may be named twice
                 empty_roots.append(str(root))
+            for path in audio:
+                _add(found, path)
         else:
             missing_roots.append(str(root))
     return Scan(sorted(found.values(), key=lambda stat: stat.path), missing_roots, empty_roots)
+
+
+def _audio_files_under(folder: Path) -> Iterator[Path]:
+    """The files below `folder` with an audio extension, hidden files and folders skipped."""
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if not name.startswith(".") and is_audio_path(name):
+                yield Path(parent) / name
 
 
 def _add(found: dict[str, FileStat], path: Path) -> None:
