@@ -18,7 +18,7 @@ from picscore.library.indexer import index_paths
 from picscore.library.store import Library
 
 _ARRAYS = {
-    "tracks": ("beats", "energy_curve", "mood_quadrants"),
+    "tracks": ("beats", "energy_curve", "mood_quadrants", "timbre"),
     "track_encodings": ("tags", "tag_curve", "embedding"),
 }
 

@@ -17,7 +17,7 @@ from picscore.library.indexer import index_paths
 from picscore.library.store import Library
 from picscore.media.audio_encode import encode_audio
 from picscore.models.zero_shot import Pictures
-from picscore.moods.music import model_name
+from picscore.moods.music import FULL_HEAD, model_name
 
 SR = 22050
 
@@ -118,7 +118,7 @@ def add_tracks(library: Library, rng: np.random.Generator, count: int, *, start:
             bpm=float(rng.uniform(60, 180)),
             valence=float(rng.uniform(-1, 1)),
             mood_quadrants=rng.dirichlet(np.ones(4)),
-            mood_model=model_name(full=True),
+            mood_model=model_name(FULL_HEAD),
         )
         encodings = {
             name: {"encoder_version": 1, "tags": tags, "tag_curve": tags[None], "embedding": np.zeros(200), "patch_seconds": 3.0}

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from picscore.audio.timbre import TIMBRE_WIDTH
 from picscore.cli import VERBS, build_parser, main
 from picscore.media.audio_decode import decode_audio
 from picscore.models.zero_shot import VARIANTS
-from picscore.moods.music import model_name
+from picscore.moods.music import FULL_HEAD, model_name
 from picscore.moods.plane import MOOD_WORDS, mood_words
 
 
@@ -55,11 +56,12 @@ def test_index_then_list_show_stats(tmp_path: Path, music_folder: Path, capsys) 
     shown = _json_object(capsys)
     assert shown["initial_key"] == "Am" and abs(shown["bpm"] - 90) <= 2 and len(shown["beats"]) > 10
     assert shown["mood"] == words[first["path"]] and sum(shown["mood_quadrants"].values()) == pytest.approx(1.0, abs=1e-5)
-    assert shown["mood_model"] == model_name(full=True)
+    assert shown["mood_model"] == model_name(FULL_HEAD) and len(shown["timbre"]) == TIMBRE_WIDTH
 
     assert main(["library", "show", str(first["id"]), "--library", lib]) == 0
     shown_text = capsys.readouterr().out
     assert "initial_key  Am" in shown_text and f"mood  {words[first['path']]}\n" in shown_text and "valence" not in shown_text
+    assert f"timbre  {TIMBRE_WIDTH} numbers: cepstrum and octave contrast" in shown_text
 
     assert main(["library", "stats", "--json", "--library", lib]) == 0
     stats = _json_object(capsys)

@@ -10,11 +10,12 @@ The data folder holds two research sets (see its README; nothing of them is copi
 Pictures are read by picscore's own picture pipeline (EfficientNet-Lite2's and -Lite0's layers and Lite0's ImageNet
 classes, library/image_features.py; their words in the text space, moods/picture.py) and the
 clips are indexed by `picscore index`'s own code into a cache library (--cache), so the heads see exactly what they
-will read in use. Three heads are fitted and written to --out (by default the package's moods/weights/):
+will read in use. Four heads are fitted and written to --out (by default the package's moods/weights/):
 
     picture.npz            ridge regression of valence and arousal on the picture's layer description and words
     music-full.npz         4-quadrant logistic regression on both musicnn taggers' embeddings and tags and the descriptors
-    music-descriptors.npz  the same on the descriptors alone (libraries indexed with --encoders none)
+    music-timbre.npz       the same on the timbre statistics and the descriptors (libraries indexed with --encoders none)
+    music-descriptors.npz  the same on the descriptors alone (such libraries' tracks analysed before timbre was stored)
 
 The figures printed are cross-validated: --folds folds, each picture theme ("Dog 3" and "Dog 7" are one theme) and
 each artist on one side of every fold, repeated with --repeats seeds (mean and spread over the repeats). The last
@@ -42,13 +43,13 @@ import picscore.moods.weights as weights
 from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
-from picscore.library.moods import descriptor_matrix, tagger_matrix
+from picscore.library.moods import descriptor_matrix, tagger_matrix, timbre_matrix
 from picscore.library.store import Library
 from picscore.match.ranking import album_tracks, best_tracks
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS, Pictures
 from picscore.moods.fitting import fit_logistic, fit_ridge, group_folds, out_of_fold, softmax
 from picscore.moods.heads import LinearHead, head_version, load_head
-from picscore.moods.music import DESCRIPTOR_HEAD, FULL_HEAD
+from picscore.moods.music import DESCRIPTOR_HEAD, FULL_HEAD, TIMBRE_HEAD
 from picscore.moods.picture import PICTURE_HEAD, picture_input_weights, picture_mood_inputs
 from picscore.moods.plane import AROUSAL_SIGNS, QUADRANTS, VALENCE_SIGNS, quadrant_index
 from picscore.paths import data_dir
@@ -60,6 +61,7 @@ from picscore.train.mood_sets import read_music_labels, read_picture_ratings
 # therefore a little optimistic; the next value either way changed r or accuracy by about 0.01.
 PICTURE_PENALTY = 3000.0
 FULL_PENALTY = 0.3
+TIMBRE_PENALTY = 0.3
 DESCRIPTOR_PENALTY = 0.01
 _PICTURE_BATCH = 16
 # The albums whose suggestions are judged beside the single pictures' (see _album_congruence).
@@ -80,6 +82,7 @@ class MusicData:
     ids: np.ndarray  # [m] track ids in the cache library
     descriptors: np.ndarray  # [m, len(DESCRIPTORS)]
     taggers: np.ndarray  # [m, 500]
+    timbre: np.ndarray  # [m, TIMBRE_WIDTH]
     quadrants: np.ndarray  # [m]
     artists: np.ndarray  # [m]
 
@@ -97,11 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         seeds = range(args.repeats)
         picture_moods = _report_pictures(pictures, folds=args.folds, seeds=seeds)
         full_moods = _report_music(music, "full head", np.hstack([music.taggers, music.descriptors]), FULL_PENALTY, args.folds, seeds)
+        timbre_inputs = np.hstack([music.timbre, music.descriptors])
+        _report_music(music, "timbre head", timbre_inputs, TIMBRE_PENALTY, args.folds, seeds)
         _report_music(music, "descriptor head", music.descriptors, DESCRIPTOR_PENALTY, args.folds, seeds)
         full_inputs = np.hstack([music.taggers, music.descriptors])
         heads = {
             PICTURE_HEAD: _about(_picture_head(pictures, np.arange(len(pictures.ratings))), "OASIS", len(pictures.ratings)),
             FULL_HEAD: _about(_logistic(full_inputs, music.quadrants, FULL_PENALTY), "4Q", len(music.ids)),
+            TIMBRE_HEAD: _about(_logistic(timbre_inputs, music.quadrants, TIMBRE_PENALTY), "4Q", len(music.ids)),
             DESCRIPTOR_HEAD: _about(_logistic(music.descriptors, music.quadrants, DESCRIPTOR_PENALTY), "4Q", len(music.ids)),
         }
         args.out.mkdir(parents=True, exist_ok=True)
@@ -151,6 +157,7 @@ def _pictures(library: Library, ratings_path: Path) -> PictureData:
 
 def _music(library: Library, labels_path: Path, *, jobs: int | None) -> MusicData:
     labelled = read_music_labels(labels_path)
+    _forget_clips_without_timbre(library)
     index_paths(library, [m.audio for m in labelled], jobs=jobs, encoders=DEFAULT_ENCODERS)
     by_path = {row["path"]: row["id"] for row in library.list_tracks()}
     missing = [m.audio for m in labelled if m.audio not in by_path]
@@ -160,7 +167,16 @@ def _music(library: Library, labels_path: Path, *, jobs: int | None) -> MusicDat
     labelled = [labelled[k] for k in order]
     ids = np.array([by_path[m.audio] for m in labelled], dtype=np.int64)
     quadrants, artists = np.array([m.quadrant for m in labelled]), np.array([m.artist for m in labelled])
-    return MusicData(ids, descriptor_matrix(library, ids), tagger_matrix(library, ids), quadrants, artists)
+    return MusicData(ids, descriptor_matrix(library, ids), tagger_matrix(library, ids), timbre_matrix(library, ids), quadrants, artists)
+
+
+def _forget_clips_without_timbre(library: Library) -> None:
+    """Drop the cache's clips analysed before timbre statistics were stored, so that indexing analyses them again
+    (`index` itself re-analyses only the tracks whose mood reads them: those without the taggers)."""
+    without = [known.track_id for known in library.known_files().values() if not known.has_timbre]
+    if without:
+        print(f"{len(without)} clips in {library.path} were analysed before timbre statistics were stored: indexing them again")
+        library.remove_tracks(without)
 
 
 def _picture_head(data: PictureData, train: np.ndarray) -> LinearHead:

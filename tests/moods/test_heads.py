@@ -8,10 +8,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from picscore.audio.timbre import TIMBRE_WIDTH
 from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.store import Library
 from picscore.moods.heads import head_version, load_head
-from picscore.moods.music import DESCRIPTOR_HEAD, DESCRIPTORS, EMBEDDING_WIDTH, FULL_HEAD, TAG_WIDTH, TAGGERS, descriptor_row, music_moods
+from picscore.moods.music import (
+    DESCRIPTOR_HEAD,
+    DESCRIPTORS,
+    EMBEDDING_WIDTH,
+    FULL_HEAD,
+    MUSIC_HEADS,
+    TAG_WIDTH,
+    TAGGERS,
+    TIMBRE_HEAD,
+    descriptor_row,
+    music_moods,
+)
 from picscore.moods.picture import CLASS_MOOD_WEIGHT, PICTURE_HEAD, picture_input_weights, picture_mood_inputs, picture_moods
 from picscore.moods.plane import AROUSAL_SIGNS, VALENCE_SIGNS
 from picscore.moods.vocabulary import TOP_CLASSES, likeliest_classes, load_vocabulary
@@ -26,13 +38,14 @@ def _stacked(features: list[PictureFeatures]) -> tuple[np.ndarray, np.ndarray]:
 def test_heads_read_the_widths_the_pipeline_gives() -> None:
     tagger_width = len(TAGGERS) * (EMBEDDING_WIDTH + TAG_WIDTH)
     assert load_head(FULL_HEAD).input_size == tagger_width + len(DESCRIPTORS)
+    assert load_head(TIMBRE_HEAD).input_size == TIMBRE_WIDTH + len(DESCRIPTORS)
     assert load_head(DESCRIPTOR_HEAD).input_size == len(DESCRIPTORS)
-    assert load_head(FULL_HEAD).weights.shape[1] == load_head(DESCRIPTOR_HEAD).weights.shape[1] == 4
+    assert all(load_head(name).weights.shape[1] == 4 for name in MUSIC_HEADS)
     assert load_head(PICTURE_HEAD).weights.shape[1] == 2
-    for name in (PICTURE_HEAD, FULL_HEAD, DESCRIPTOR_HEAD):
+    for name in (PICTURE_HEAD, *MUSIC_HEADS):
         assert "fitted_on" in load_head(name).about
-    assert len({head_version(name) for name in (PICTURE_HEAD, FULL_HEAD, DESCRIPTOR_HEAD)}) == 3
-    assert all(len(head_version(name)) == 12 for name in (PICTURE_HEAD, FULL_HEAD, DESCRIPTOR_HEAD))
+    assert len({head_version(name) for name in (PICTURE_HEAD, *MUSIC_HEADS)}) == 4
+    assert all(len(head_version(name)) == 12 for name in (PICTURE_HEAD, *MUSIC_HEADS))
 
 
 def test_picture_moods_from_real_pictures_are_in_range_and_deterministic(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -74,7 +87,8 @@ def test_music_moods_are_probabilities_and_their_expected_signs(rng: np.random.G
     ]  # fmt: skip  # DESCRIPTORS order
     descriptors = np.column_stack([rng.uniform(low, high, 8) for low, high in ranges])
     taggers = np.hstack([rng.normal(size=(8, 400)), rng.uniform(0, 0.5, size=(8, 100))])
-    for moods in (music_moods(descriptors), music_moods(descriptors, taggers)):
+    timbre = rng.normal(scale=20.0, size=(8, TIMBRE_WIDTH))
+    for moods in (music_moods(descriptors), music_moods(descriptors, taggers), music_moods(descriptors, timbre=timbre)):
         np.testing.assert_allclose(moods.quadrants.sum(axis=1), 1.0)
         np.testing.assert_allclose(moods.valence, moods.quadrants @ VALENCE_SIGNS)
         np.testing.assert_allclose(moods.arousal, moods.quadrants @ AROUSAL_SIGNS)

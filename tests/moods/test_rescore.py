@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from picscore.audio.timbre import TIMBRE_WIDTH
 from picscore.cli import main
 from picscore.library.indexer import index_paths
 from picscore.library.moods import descriptor_matrix, rescore_moods, stale_moods, tagger_matrix
 from picscore.library.store import Library
-from picscore.moods.music import model_name, music_moods
+from picscore.moods.music import DESCRIPTOR_HEAD, FULL_HEAD, TIMBRE_HEAD, model_name, music_moods
 from tests.conftest import write_song
 
 _OLD_MOODS = (0.91, -0.93)  # what a hand formula stored
@@ -33,6 +34,7 @@ def old_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
         db.execute("UPDATE tracks SET valence = ?, arousal = ?", _OLD_MOODS)
         db.execute("ALTER TABLE tracks DROP COLUMN mood_quadrants")
         db.execute("ALTER TABLE tracks DROP COLUMN mood_model")
+        db.execute("ALTER TABLE tracks DROP COLUMN timbre")
         db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
         db.execute("DELETE FROM meta WHERE key LIKE 'note:%'")
     return folder
@@ -49,8 +51,8 @@ def test_old_moods_are_recomputed_from_stored_analysis_without_the_audio(old_lib
     music.rename(away)  # the files are not there: nothing can be decoded
     try:
         with Library(path) as library:
-            ids, full = stale_moods(library)
-            assert len(ids) == 2 and full.all()
+            ids, heads = stale_moods(library)
+            assert len(ids) == 2 and list(heads) == [FULL_HEAD, FULL_HEAD]
             assert rescore_moods(library) == 2
             expected = music_moods(descriptor_matrix(library, ids), tagger_matrix(library, ids))
             stored = library.fields(ids, ["valence", "arousal", "mood_quadrants", "mood_model"])
@@ -60,7 +62,7 @@ def test_old_moods_are_recomputed_from_stored_analysis_without_the_audio(old_lib
     np.testing.assert_allclose([row["valence"] for row in stored], expected.valence)
     np.testing.assert_allclose([row["arousal"] for row in stored], expected.arousal)
     np.testing.assert_allclose(np.stack([row["mood_quadrants"] for row in stored]), expected.quadrants, atol=1e-6)
-    assert all(row["mood_model"] == model_name(full=True) for row in stored)
+    assert all(row["mood_model"] == model_name(FULL_HEAD) for row in stored)
     assert all((row["valence"], row["arousal"]) != pytest.approx(_OLD_MOODS) for row in stored)
 
 
@@ -72,13 +74,39 @@ def test_index_reports_the_tracks_it_rescored(old_library: Path, tmp_path: Path,
     assert '"rescored": 0' in capsys.readouterr().out
 
 
-def test_a_track_indexed_without_taggers_gets_the_descriptor_head_then_the_full_one(tmp_path: Path) -> None:
+def test_a_track_indexed_without_taggers_gets_the_timbre_head_then_the_full_one(tmp_path: Path) -> None:
     write_song(tmp_path / "song.wav", seconds=8.0, seed=3)
     with Library(tmp_path / "library.db") as library:
         index_paths(library, [tmp_path / "song.wav"], jobs=1, encoders=(), progress=False)
         (first,) = library.fields([1], ["mood_model", "valence"])
         summary = index_paths(library, [tmp_path / "song.wav"], jobs=1, progress=False)  # the taggers added
         (second,) = library.fields([1], ["mood_model", "valence"])
-    assert first["mood_model"] == model_name(full=False)
+    assert first["mood_model"] == model_name(TIMBRE_HEAD)
     assert summary.encoded == 1 and summary.rescored == 1
-    assert second["mood_model"] == model_name(full=True)
+    assert second["mood_model"] == model_name(FULL_HEAD)
+
+
+def test_a_track_without_taggers_analysed_before_timbre_is_analysed_again_once(tmp_path: Path) -> None:
+    """Its mood falls back to the descriptor head from what is stored; `index --encoders none` then analyses it again
+    for its timbre, and a copy of it made from its stored row on the next run; a track with both taggers' outputs is
+    not analysed again, since its mood does not read timbre."""
+    write_song(tmp_path / "plain.wav", seconds=8.0, seed=4)
+    write_song(tmp_path / "tagged.wav", seconds=8.0, seed=5, drums=False)
+    with Library(tmp_path / "library.db") as library:
+        index_paths(library, [tmp_path / "plain.wav"], jobs=1, encoders=(), progress=False)
+        index_paths(library, [tmp_path / "tagged.wav"], jobs=1, progress=False)
+        (timbre,) = library.fields([1], ["timbre"])
+    assert timbre["timbre"].shape == (TIMBRE_WIDTH,) and np.isfinite(timbre["timbre"]).all()
+    with contextlib.closing(sqlite3.connect(tmp_path / "library.db")) as db, db:
+        db.execute("UPDATE tracks SET timbre = NULL")  # as an older picscore stored them
+    with Library(tmp_path / "library.db") as library:
+        assert rescore_moods(library) == 1
+        assert [row["mood_model"] for row in library.fields([1, 2], ["mood_model"])] == [model_name(DESCRIPTOR_HEAD), model_name(FULL_HEAD)]
+        shutil.copy(tmp_path / "plain.wav", tmp_path / "copy.wav")  # stored as a copy of the old row, without timbre
+        runs = [index_paths(library, [tmp_path], jobs=1, encoders=(), progress=False) for _ in range(3)]
+        rows = {Path(row["path"]).name: row for row in library.fields([1, 2, 3], ["path", "mood_model", "timbre"])}
+    assert [(run.indexed, run.copied, run.unchanged, run.rescored) for run in runs] == [(1, 1, 1, 0), (1, 0, 2, 0), (0, 0, 3, 0)]
+    for name in ("plain.wav", "copy.wav"):
+        assert rows[name]["mood_model"] == model_name(TIMBRE_HEAD)
+        np.testing.assert_allclose(rows[name]["timbre"], timbre["timbre"])
+    assert rows["tagged.wav"]["mood_model"] == model_name(FULL_HEAD) and rows["tagged.wav"]["timbre"].size == 0

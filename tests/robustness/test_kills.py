@@ -35,7 +35,7 @@ from picscore.atomic import PARTIAL_SUFFIX
 from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.library.indexer import index_paths
 from picscore.library.store import SCHEMA_VERSION, Library
-from picscore.moods.music import FULL_HEAD, model_name
+from picscore.moods.music import DESCRIPTOR_HEAD, FULL_HEAD, model_name
 from picscore.paths import LIBRARY_ENV
 from tests.conftest import write_song, write_songs
 from tests.library.consistency import IDENTITY, analysis_of, indexer_command, whole_tracks
@@ -252,7 +252,7 @@ def old_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # Moods labelled as today's heads': the opening re-scores none after its VACUUM, whichever heads ship.
         db.execute(
             "UPDATE tracks SET mood_model = CASE WHEN mood_model LIKE ? THEN ? ELSE ? END",
-            (f"{FULL_HEAD}:%", model_name(full=True), model_name(full=False)),
+            (f"{FULL_HEAD}:%", model_name(FULL_HEAD), model_name(DESCRIPTOR_HEAD)),
         )
         db.execute("COMMIT")
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "6"

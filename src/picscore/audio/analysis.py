@@ -10,6 +10,7 @@ import numpy as np
 from picscore.audio import beat, key, loudness, spectral
 from picscore.audio.highlight import find_highlight
 from picscore.audio.tempo_octave import OnsetBands
+from picscore.audio.timbre import timbre_statistics
 
 # Shorter audio holds too few beats for a tempo (two at 40 BPM) and less than one patch of
 # the music taggers.
@@ -72,6 +73,7 @@ class TrackAnalysis:
     brightness_hz: float
     highlight_start: float
     highlight_end: float
+    timbre: np.ndarray  # [TIMBRE_WIDTH] audio/timbre.py
 
     @property
     def initial_key(self) -> str:
@@ -95,6 +97,7 @@ class TrackAnalysis:
             "brightness_hz": self.brightness_hz,
             "highlight_start": self.highlight_start,
             "highlight_end": self.highlight_end,
+            "timbre": self.timbre,
         }
 
 
@@ -140,6 +143,7 @@ def analyse(samples: np.ndarray, *, config: AnalysisConfig = DEFAULT_CONFIG) -> 
         brightness_hz=brightness,
         highlight_start=start,
         highlight_end=end,
+        timbre=timbre_statistics(log_mel, band_centres_hz=spectral.mel_band_centres(sr=sr, n_mels=config.n_mels)),
     )
 
 

@@ -27,11 +27,12 @@ EPILOG = f"""\
 Each track gets its descriptors (tempo, beats, key, loudness, highlight) and the tags and
 embeddings of the musicnn networks (MagnaTagATune and Million Song Dataset taggers), and
 its mood, learned from how people label music: valence and arousal and the chance of each
-mood quadrant (a descriptor-only mood with --encoders none). A library indexed by an older
-picscore gets its moods computed again from what it stores, without decoding
-("N moods re-scored"). Only new or changed files are analysed (size and mtime, then a content
-fingerprint); a newer encoder recomputes only its own output; a moved or renamed file is
-recognised by its content and not analysed again. A file that cannot be decoded, is
+mood quadrant (with --encoders none, a weaker mood from the descriptors and timbre statistics).
+A library indexed by an older picscore gets its moods computed again from what it stores,
+without decoding ("N moods re-scored"). Only new or changed files are analysed (size and mtime,
+then a content fingerprint), and tracks analysed by an older picscore whose mood needs more of
+the analysis (without the networks, the timbre statistics); a newer encoder recomputes only its
+own output; a moved or renamed file is recognised by its content and not analysed again. A file that cannot be decoded, is
 shorter than 3 s or longer than 3 hours, or whose name is not UTF-8, is recorded (see
 `picscore library errors`) and skipped. --from-beets
 reads a beets library without writing to it; `library show` prints beets's values beside

@@ -117,7 +117,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
             encoding["tags"] = dict(zip(tag_names(name), encoding["tags"].tolist(), strict=True))
         print_json({**track, "mood": mood, "mood_quadrants": quadrants, "encodings": encodings, "beets": beets})
         return 0
-    beats, curve = track.pop("beats"), track.pop("energy_curve")
+    beats, curve, timbre = track.pop("beats"), track.pop("energy_curve"), track.pop("timbre")
     track.pop("valence"), track.pop("arousal")
     track["mood"] = mood
     for name, value in track.items():
@@ -129,6 +129,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         if len(curve)
         else f"{'energy_curve':>20}  -"
     )
+    print(f"{'timbre':>20}  " + (f"{len(timbre)} numbers: cepstrum and octave contrast (--json lists them)" if len(timbre) else "-"))
     for name, encoding in sorted(encodings.items()):
         print(f"{name:>20}  {format_scores(top_tags(name, encoding['tags']))}")
     return 0

@@ -1,7 +1,8 @@
 """Incremental, parallel, resumable indexing of music folders into the library.
 
-A file is analysed only when it is new or changed (size, mtime, then content fingerprint)
-or was analysed by an older analyser; a music encoder (musicnn) runs on a file only when
+A file is analysed only when it is new or changed (size, mtime, then content fingerprint),
+was analysed by an older analyser, or lacks the timbre statistics that its mood, without the taggers,
+is read from (analysed before they were stored); a music encoder (musicnn) runs on a file only when
 its stored output is missing or from an older version of that encoder. A known fingerprint
 at a new path is a move (the old path is gone) or a copy; neither is analysed again. Each
 file is decoded once for all of its work, and each finished track is committed on its own, in the
@@ -33,11 +34,11 @@ from picscore.library.moods import rescore_moods
 from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, WorkerPool, default_jobs
 from picscore.library.ray_engine import RayPool  # imports Ray only when used: it is an optional extra
 from picscore.library.scan import FileStat, scan_audio_files
-from picscore.library.store import Library
+from picscore.library.store import KnownFile, Library
 from picscore.media.audio_decode import AudioDecodeError, DecodedAudio, decode_audio
 from picscore.media.files import file_problem, name_problem, shown_path
 from picscore.media.fingerprint import file_fingerprint
-from picscore.moods.music import mood_fields
+from picscore.moods.music import TAGGERS, mood_fields
 
 
 @dataclass
@@ -218,15 +219,23 @@ def _files_needing_work(
         row = known.get(stat.path)
         if row and (row.size, row.mtime_ns) == (stat.size, stat.mtime_ns):
             stale = _stale_encoders(row.encoder_versions, encoders)
-            if row.analysis_version == ANALYSIS_VERSION and not stale:
+            reanalyse = row.analysis_version != ANALYSIS_VERSION or _lacks_timbre_it_needs(row, encoders)
+            if not reanalyse and not stale:
                 summary.unchanged += 1
             else:
-                jobs.append(_Job(stat, row.fingerprint, row.analysis_version != ANALYSIS_VERSION, stale, row.track_id))
+                jobs.append(_Job(stat, row.fingerprint, reanalyse, stale, row.track_id))
         elif not row and failed.get(stat.path) == (stat.size, stat.mtime_ns):
             summary.known_failures += 1
         else:
             candidates.append(stat)
     return candidates, jobs
+
+
+def _lacks_timbre_it_needs(row: KnownFile, encoders: tuple[str, ...]) -> bool:
+    """Whether a track analysed before timbre statistics were stored needs them: its mood is read from them where it
+    will not have both taggers' outputs after this run (moods/music.py), so it is analysed once more."""
+    will_have_taggers = all(name in encoders or row.encoder_versions.get(name) == MUSIC_ENCODERS[name].version for name in TAGGERS)
+    return not row.has_timbre and not will_have_taggers
 
 
 def _stale_encoders(stored: dict[str, int], wanted: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Keeping the library's track moods current: a track whose stored mood is missing, came from an older
-head, or from the descriptor head while both taggers' outputs are now stored, is scored again from what
-the library stores (moods/music.py). No audio is decoded."""
+head, or from another head than the one its stored inputs now call for (both taggers' outputs, or timbre
+statistics, stored since), is scored again from what the library stores (moods/music.py). No audio is decoded."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ import sqlite3
 import numpy as np
 
 from picscore.audio.music_encoders import MUSIC_ENCODERS
+from picscore.audio.timbre import TIMBRE_WIDTH
 from picscore.library.store import Library
 from picscore.moods.music import (
     DESCRIPTORS,
     EMBEDDING_WIDTH,
+    FULL_HEAD,
+    MUSIC_HEADS,
     TAG_WIDTH,
     TAGGERS,
+    TIMBRE_HEAD,
     descriptor_row,
+    head_for,
     model_name,
     music_moods,
     stored_fields,
@@ -30,11 +35,13 @@ _NOTE = "moods-current"
 
 
 def stale_moods(library: Library) -> tuple[np.ndarray, np.ndarray]:
-    """Ids of the tracks whose stored mood is not what the current heads give them, and whether each has the taggers' outputs."""
-    ids, models, tagged = library.mood_states({name: MUSIC_ENCODERS[name].version for name in TAGGERS})
-    full, descriptors_only = model_name(full=True), model_name(full=False)
-    stale = np.array([stored != (full if has else descriptors_only) for stored, has in zip(models, tagged, strict=True)], dtype=bool)
-    return ids[stale], tagged[stale]
+    """Ids of the tracks whose stored mood is not what the current heads give them, and the head each now calls for."""
+    states = library.mood_states({name: MUSIC_ENCODERS[name].version for name in TAGGERS})
+    heads = np.array(
+        [head_for(taggers=encoded, timbre=timbre) for encoded, timbre in zip(states.encoded, states.timbre, strict=True)], dtype=object
+    )
+    stale = np.array([stored != model_name(head) for stored, head in zip(states.models, heads, strict=True)], dtype=bool)
+    return states.ids[stale], heads[stale]
 
 
 def rescore_moods(library: Library) -> int:
@@ -45,15 +52,15 @@ def rescore_moods(library: Library) -> int:
     moves the change number past the note, so the next call scans again.) A library that cannot be written (a
     read-only file) keeps its stored moods: 0 is returned.
     """
-    heads = ",".join([model_name(full=True), model_name(full=False)] + [f"{n}:{MUSIC_ENCODERS[n].version}" for n in TAGGERS])
+    heads = ",".join([model_name(head) for head in MUSIC_HEADS] + [f"{n}:{MUSIC_ENCODERS[n].version}" for n in TAGGERS])
     began = f"{heads}@{library.version().change}"
     if library.note(_NOTE) == began:
         return 0
-    ids, tagged = stale_moods(library)
+    ids, track_heads = stale_moods(library)
     try:
         for start in range(0, len(ids), _BATCH):
-            batch, full = ids[start : start + _BATCH], tagged[start : start + _BATCH]
-            library.save_moods(batch, _moods(library, batch, full))
+            batch = ids[start : start + _BATCH]
+            library.save_moods(batch, _moods(library, batch, track_heads[start : start + _BATCH]))
         if len(ids) == 0:
             library.set_note(_NOTE, began)
     except sqlite3.OperationalError:  # readonly database
@@ -67,16 +74,25 @@ def descriptor_matrix(library: Library, ids: np.ndarray) -> np.ndarray:
     return np.array([descriptor_row(rows[int(i)]) for i in ids]).reshape(-1, len(DESCRIPTORS))
 
 
-def _moods(library: Library, ids: np.ndarray, full: np.ndarray) -> list[dict]:
-    """Mood fields of these tracks (the full head where `full`, else the descriptor head), in the order of `ids`."""
+def timbre_matrix(library: Library, ids: np.ndarray) -> np.ndarray:
+    """[len(ids), TIMBRE_WIDTH] the stored timbre statistics (audio/timbre.py) of tracks that have them, by `ids`."""
+    rows = {row["id"]: row["timbre"] for row in library.fields(ids, ("timbre",))}
+    if any(len(rows.get(int(i), ())) != TIMBRE_WIDTH for i in ids):
+        raise ValueError("the library lost the timbre statistics of some tracks while their moods were computed")
+    return np.array([rows[int(i)] for i in ids], dtype=np.float64).reshape(-1, TIMBRE_WIDTH)
+
+
+def _moods(library: Library, ids: np.ndarray, heads: np.ndarray) -> list[dict]:
+    """Mood fields of these tracks, each by its head in `heads` (moods/music.py MUSIC_HEADS), in the order of `ids`."""
     descriptors = descriptor_matrix(library, ids)
     fields: list[dict] = [{} for _ in ids]
-    for use_taggers in (True, False):
-        chosen = np.flatnonzero(full == use_taggers)
+    for head in MUSIC_HEADS:
+        chosen = np.flatnonzero(heads == head)
         if len(chosen) == 0:
             continue
-        taggers = tagger_matrix(library, ids[chosen]) if use_taggers else None
-        for position, value in zip(chosen, stored_fields(music_moods(descriptors[chosen], taggers), full=use_taggers), strict=True):
+        taggers = tagger_matrix(library, ids[chosen]) if head == FULL_HEAD else None
+        timbre = timbre_matrix(library, ids[chosen]) if head == TIMBRE_HEAD else None
+        for position, value in zip(chosen, stored_fields(music_moods(descriptors[chosen], taggers, timbre), head=head), strict=True):
             fields[position] = value
     return fields
 

@@ -25,8 +25,8 @@ from picscore.library.compact import compact_arrays
 # Track ids (or positions) as a list or as a NumPy integer array.
 IntSequence = Sequence[int] | np.ndarray
 
-SCHEMA_VERSION = 7  # 2: track_encodings and image_features; 3: feedback; 4: track_changes; 5: tracks.mood_quadrants, mood_model;
-# 6: beets_fields; 7: float16 encodings and energy curves (library/compact.py)
+SCHEMA_VERSION = 8  # 2: track_encodings and image_features; 3: feedback; 4: track_changes; 5: tracks.mood_quadrants, mood_model;
+# 6: beets_fields; 7: float16 encodings and energy curves (library/compact.py); 8: tracks.timbre
 
 # Every write to a track or its encodings records the track in track_changes under a new, higher
 # change number, so caches derived from the library (the matcher's track space) know whether they
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS tracks (
     highlight_start REAL, highlight_end REAL,
     valence REAL, arousal REAL,
     indexed_at TEXT NOT NULL,
-    mood_quadrants BLOB, mood_model TEXT
+    mood_quadrants BLOB, mood_model TEXT, timbre BLOB
 );
 CREATE INDEX IF NOT EXISTS tracks_fingerprint ON tracks (fingerprint);
 CREATE TABLE IF NOT EXISTS track_encodings (
@@ -112,22 +112,23 @@ TRACK_COLUMNS = (
     "duration", "bpm", "tempo_confidence", "beats",
     "initial_key", "key_tonic", "key_mode", "key_confidence",
     "loudness_lufs", "peak_dbfs", "energy_curve", "brightness_hz",
-    "highlight_start", "highlight_end", "valence", "arousal", "indexed_at", "mood_quadrants", "mood_model",
+    "highlight_start", "highlight_end", "valence", "arousal", "indexed_at", "mood_quadrants", "mood_model", "timbre",
 )  # fmt: skip
 # The meta key that says a migration freed pages which a VACUUM has yet to give back.
 _VACUUM_DUE = "vacuum_due"
-# Columns a schema before 5 lacks, added to its tracks table when it is opened.
-_ADDED_COLUMNS = {"mood_quadrants": "BLOB", "mood_model": "TEXT"}
+# Columns an older schema lacks (before 5, before 8), added to its tracks table when it is opened.
+_ADDED_COLUMNS = {"mood_quadrants": "BLOB", "mood_model": "TEXT", "timbre": "BLOB"}
 # Each array column's stored type. Beats stay float32: float16 steps are 0.125 s past two minutes. Tags, tag curves,
-# embeddings and energy curves are float16: 3 decimal digits, more than their use needs (bench/library_size.py
+# embeddings, energy curves and timbre statistics are float16: 3 decimal digits, more than their use needs (bench/library_size.py
 # measures suggest's ranking and the moods on both), in half the bytes.
-ARRAY_DTYPES = {"beats": "<f4", "energy_curve": "<f2", "mood_quadrants": "<f4"}
+ARRAY_DTYPES = {"beats": "<f4", "energy_curve": "<f2", "mood_quadrants": "<f4", "timbre": "<f2"}
 ENCODING_DTYPE = "<f2"
 SUMMARY_COLUMNS = (
     "id", "path", "title", "artist", "album", "genre", "year", "duration", "bpm", "initial_key",
     "loudness_lufs", "valence", "arousal", "highlight_start", "highlight_end",
 )  # fmt: skip
 _NUMBER_COLUMNS = ("id", "duration", "bpm", "valence", "arousal")
+_HAS_TIMBRE = "coalesce(length(timbre), 0) > 0 AS has_timbre"  # a copy of a track without them stores an empty blob
 _BATCH = 500  # ids per `IN (...)` query, under SQLite's variable limit
 _SCAN_ABOVE = 10_000  # more ids than this: one pass over the table beats their lookups
 
@@ -155,6 +156,17 @@ class KnownFile:
     fingerprint: str
     analysis_version: int
     encoder_versions: dict[str, int] = field(default_factory=dict)
+    has_timbre: bool = True  # False for a track analysed before timbre statistics were stored (schema 8)
+
+
+@dataclass(frozen=True, eq=False)
+class MoodStates:
+    """What decides each track's music mood head (moods/music.py), for m tracks in id order."""
+
+    ids: np.ndarray  # [m] int64
+    models: list[str | None]  # the stored mood_model
+    encoded: np.ndarray  # [m] bool: the asked encoders' outputs are all stored at their versions
+    timbre: np.ndarray  # [m] bool: timbre statistics are stored
 
 
 def utc_now() -> str:
@@ -250,7 +262,7 @@ class Library:
         versions: dict[int, dict[str, int]] = {}
         for r in self._db.execute("SELECT track_id, encoder, encoder_version FROM track_encodings"):
             versions.setdefault(r["track_id"], {})[r["encoder"]] = r["encoder_version"]
-        rows = self._db.execute("SELECT id, path, size, mtime_ns, fingerprint, analysis_version FROM tracks")
+        rows = self._db.execute(f"SELECT id, path, size, mtime_ns, fingerprint, analysis_version, {_HAS_TIMBRE} FROM tracks")
         return {r["path"]: _known_file(r, versions.get(r["id"], {})) for r in rows}
 
     def failed_files(self) -> dict[str, tuple[int, int]]:
@@ -259,7 +271,7 @@ class Library:
 
     def tracks_with_fingerprint(self, fingerprint: str, *, analysis_version: int) -> list[KnownFile]:
         rows = self._db.execute(
-            "SELECT id, path, size, mtime_ns, fingerprint, analysis_version FROM tracks"
+            f"SELECT id, path, size, mtime_ns, fingerprint, analysis_version, {_HAS_TIMBRE} FROM tracks"
             " WHERE fingerprint = ? AND analysis_version = ? ORDER BY id",
             (fingerprint, analysis_version),
         )
@@ -372,17 +384,21 @@ class Library:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"note:{key}", value))
 
-    def mood_states(self, encoder_versions: Mapping[str, int]) -> tuple[np.ndarray, list[str | None], np.ndarray]:
-        """Every track's id [m], stored mood_model, and [m] bool whether all of these encoders' outputs are stored
-        at these versions (what the full mood head reads), in id order."""
+    def mood_states(self, encoder_versions: Mapping[str, int]) -> MoodStates:
+        """Every track's id, stored mood_model, whether all of these encoders' outputs are stored at these versions
+        (what the full mood head reads) and whether its timbre statistics are, in id order."""
         wanted = " OR ".join("(encoder = ? AND encoder_version = ?)" for _ in encoder_versions)
         current = f"SELECT count(*) FROM track_encodings WHERE track_id = tracks.id AND ({wanted})"
         rows = self._db.execute(
-            f"SELECT id, mood_model, ({current}) FROM tracks ORDER BY id",
+            f"SELECT id, mood_model, ({current}), {_HAS_TIMBRE} FROM tracks ORDER BY id",
             [value for pair in encoder_versions.items() for value in pair],
         ).fetchall()
-        ids = np.array([r[0] for r in rows], dtype=np.int64)
-        return ids, [r[1] for r in rows], np.array([r[2] == len(encoder_versions) for r in rows], dtype=bool)
+        return MoodStates(
+            ids=np.array([r[0] for r in rows], dtype=np.int64),
+            models=[r[1] for r in rows],
+            encoded=np.array([r[2] == len(encoder_versions) for r in rows], dtype=bool),
+            timbre=np.array([bool(r[3]) for r in rows], dtype=bool),
+        )
 
     def fields(self, track_ids: IntSequence, columns: Sequence[str]) -> list[dict[str, Any]]:
         """`columns` of these tracks (arrays decoded), in id order; ids not stored are left out."""
@@ -574,5 +590,12 @@ def _track_dict(row: sqlite3.Row) -> dict[str, Any]:
 
 def _known_file(row: sqlite3.Row, encoder_versions: dict[str, int] | None = None) -> KnownFile:
     return KnownFile(
-        row["id"], row["path"], row["size"], row["mtime_ns"], row["fingerprint"], row["analysis_version"], encoder_versions or {}
+        row["id"],
+        row["path"],
+        row["size"],
+        row["mtime_ns"],
+        row["fingerprint"],
+        row["analysis_version"],
+        encoder_versions or {},
+        has_timbre=bool(row["has_timbre"]),
     )

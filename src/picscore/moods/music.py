@@ -1,12 +1,15 @@
 """Music mood, learned from human judgements: the probabilities of the four quadrants of the mood
 plane, and valence and arousal in [-1, 1], from what the analysis and the taggers store for a track.
 
-Two heads, both multinomial logistic regressions fitted by tools/fit_moods.py on the 4-quadrant
-music-emotion set (Panda, Malheiro & Paiva 2018), artists kept on one side of each fold:
+Three heads, all multinomial logistic regressions fitted by tools/fit_moods.py on the 4-quadrant
+music-emotion set (Panda, Malheiro & Paiva 2018), artists kept on one side of each fold; a track is
+read by the first whose inputs the library holds for it:
 
 - "music-full": both musicnn taggers' mean embeddings (200 each) and tag probabilities (50 each),
   and the descriptors below;
-- "music-descriptors": the descriptors alone, for tracks indexed without the taggers (`--encoders none`).
+- "music-timbre": the timbre statistics (audio/timbre.py) and the descriptors, for tracks indexed
+  without the taggers (`--encoders none`);
+- "music-descriptors": the descriptors alone, for such tracks analysed before timbre was stored.
 
 Valence is P(Q1) + P(Q4) - P(Q2) - P(Q3) and arousal P(Q1) + P(Q2) - P(Q3) - P(Q4): the expected
 sign on each axis, so a track the head is unsure of sits near the middle.
@@ -20,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from picscore.audio.timbre import TIMBRE_WIDTH
 from picscore.moods.fitting import softmax
 from picscore.moods.heads import head_version, load_head
 from picscore.moods.plane import AROUSAL_SIGNS, VALENCE_SIGNS
@@ -31,7 +35,8 @@ DESCRIPTORS = (
 # The taggers whose outputs the full head reads, in column order, and the width of each output.
 TAGGERS = ("musicnn-mtt", "musicnn-msd")
 EMBEDDING_WIDTH, TAG_WIDTH = 200, 50
-FULL_HEAD, DESCRIPTOR_HEAD = "music-full", "music-descriptors"
+FULL_HEAD, TIMBRE_HEAD, DESCRIPTOR_HEAD = "music-full", "music-timbre", "music-descriptors"
+MUSIC_HEADS = (FULL_HEAD, TIMBRE_HEAD, DESCRIPTOR_HEAD)
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,10 +48,14 @@ class MusicMoods:
     arousal: np.ndarray
 
 
-def model_name(*, full: bool) -> str:
+def head_for(*, taggers: bool, timbre: bool) -> str:
+    """The head that reads a track with (or without) both taggers' outputs and timbre statistics."""
+    return FULL_HEAD if taggers else TIMBRE_HEAD if timbre else DESCRIPTOR_HEAD
+
+
+def model_name(head: str) -> str:
     """What the library stores as a track's `mood_model`: the head and its version (a refit of another head keeps it)."""
-    name = FULL_HEAD if full else DESCRIPTOR_HEAD
-    return f"{name}:{head_version(name)}"
+    return f"{head}:{head_version(head)}"
 
 
 def descriptor_row(track: Mapping[str, Any]) -> np.ndarray:
@@ -83,6 +92,12 @@ def descriptor_row(track: Mapping[str, Any]) -> np.ndarray:
     )
 
 
+def timbre_row(track: Mapping[str, Any]) -> np.ndarray | None:
+    """A track's stored timbre statistics [TIMBRE_WIDTH], or None where it was analysed before they were stored."""
+    timbre = track.get("timbre")
+    return None if timbre is None or len(timbre) != TIMBRE_WIDTH else np.asarray(timbre, dtype=np.float64)
+
+
 def tagger_inputs(encodings: Mapping[str, Mapping[str, np.ndarray]]) -> np.ndarray:
     """[400 + 100] the TAGGERS' mean embeddings side by side, then their tag probabilities, from encoder records."""
     return np.concatenate([encodings[name]["embedding"] for name in TAGGERS] + [encodings[name]["tags"] for name in TAGGERS])
@@ -93,21 +108,24 @@ def has_taggers(encodings: Mapping[str, Any]) -> bool:
     return all(name in encodings for name in TAGGERS)
 
 
-def music_moods(descriptors: np.ndarray, taggers: np.ndarray | None = None) -> MusicMoods:
-    """Moods of tracks from their descriptor rows [n, len(DESCRIPTORS)] and, for the full head, their tagger inputs [n, 500]."""
+def music_moods(descriptors: np.ndarray, taggers: np.ndarray | None = None, timbre: np.ndarray | None = None) -> MusicMoods:
+    """Moods of tracks from their descriptor rows [n, len(DESCRIPTORS)] and, for the full head, their tagger inputs
+    [n, 500], else for the timbre head, their timbre statistics [n, TIMBRE_WIDTH]; by the descriptor head without either."""
     descriptors = np.atleast_2d(descriptors)
-    if taggers is None:
-        logits = load_head(DESCRIPTOR_HEAD)(descriptors)
-    else:
+    if taggers is not None:
         logits = load_head(FULL_HEAD)(np.hstack([np.atleast_2d(taggers), descriptors]))
+    elif timbre is not None:
+        logits = load_head(TIMBRE_HEAD)(np.hstack([np.atleast_2d(timbre), descriptors]))
+    else:
+        logits = load_head(DESCRIPTOR_HEAD)(descriptors)
     quadrants = softmax(logits)
     return MusicMoods(quadrants, quadrants @ VALENCE_SIGNS, quadrants @ AROUSAL_SIGNS)
 
 
-def stored_fields(moods: MusicMoods, *, full: bool) -> list[dict[str, Any]]:
-    """Per track, the library fields valence, arousal, mood_quadrants and mood_model of moods from the full or descriptor head."""
+def stored_fields(moods: MusicMoods, *, head: str) -> list[dict[str, Any]]:
+    """Per track, the library fields valence, arousal, mood_quadrants and mood_model of moods from `head`."""
     return [
-        {"valence": float(v), "arousal": float(a), "mood_quadrants": q.astype(np.float32), "mood_model": model_name(full=full)}
+        {"valence": float(v), "arousal": float(a), "mood_quadrants": q.astype(np.float32), "mood_model": model_name(head)}
         for v, a, q in zip(moods.valence, moods.arousal, moods.quadrants, strict=True)
     ]
 
@@ -125,6 +143,9 @@ def mood_of_samples(samples: np.ndarray, *, sr: int) -> dict[str, Any]:
 
 
 def mood_fields(track: Mapping[str, Any], encodings: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, Any]:
-    """The stored_fields of one track, by the full head where both taggers' outputs are given, else by the descriptor head."""
-    full = has_taggers(encodings)
-    return stored_fields(music_moods(descriptor_row(track), tagger_inputs(encodings) if full else None), full=full)[0]
+    """The stored_fields of one track, by the full head where both taggers' outputs are given, else by the timbre head
+    where the track has timbre statistics, else by the descriptor head."""
+    taggers = tagger_inputs(encodings) if has_taggers(encodings) else None
+    timbre = timbre_row(track)
+    moods = music_moods(descriptor_row(track), taggers, timbre)
+    return stored_fields(moods, head=head_for(taggers=taggers is not None, timbre=timbre is not None))[0]
