@@ -142,6 +142,40 @@ def test_congruence_is_the_share_of_each_suggestion_list_in_the_pictures_quadran
     ]
 
 
+def test_the_timbre_head_is_scored_as_a_library_indexed_without_the_networks_reads_it(toy_sets: Path, tmp_path: Path, capsys) -> None:
+    plain = str(tmp_path / "plain.db")  # what a user of `index --encoders none` has
+    assert main(["--library", plain, "index", str(toy_sets), "--encoders", "none", "--jobs", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    predicted = {}
+    for track in _run_list(capsys, "--library", plain, "library", "list", "--json"):
+        shown = _run_object(capsys, "--library", plain, "library", "show", str(track["id"]), "--json")
+        assert shown["mood_model"].startswith("music-timbre:") and shown["encodings"] == {}
+        predicted[Path(track["path"]).name] = max(shown["mood_quadrants"], key=shown["mood_quadrants"].get)
+    hits = [predicted[name] == quadrant for name, quadrant in LABELS.items()]
+    cache = str(tmp_path / "cache.db")
+    common = ["--cache", cache, "--music-head", "timbre", "-j", "1", "--json"]
+    report = _run_object(capsys, "evaluate", "--mood-music", str(toy_sets / "labels.tsv"), "--confusion", str(tmp_path / "c.png"), *common)
+    assert report["clips"] == 4 and report["accuracy"] == pytest.approx(np.mean(hits))
+    for track in _run_list(capsys, "--library", cache, "library", "list", "--json"):  # the networks did not run
+        assert _run_object(capsys, "--library", cache, "library", "show", str(track["id"]), "--json")["encodings"] == {}
+    files = [str(toy_sets / "ratings.tsv"), str(toy_sets / "labels.tsv")]
+    congruence = _run_object(capsys, "evaluate", "--congruence", *files, "--top", "2", "--permutations", "50", *common)
+    shares: dict[int, list[float]] = {}
+    for name, (valence, arousal) in RATINGS.items():
+        (listed,) = _run_list(capsys, "--library", plain, "suggest", str(toy_sets / name), "--top", "2", "--json")
+        shares.setdefault(int(quadrant_index(valence, arousal)), []).append(
+            float(
+                np.mean(
+                    [
+                        LABELS[Path(s["track"]["path"]).name] == QUADRANTS[int(quadrant_index(valence, arousal))]
+                        for s in listed["suggestions"]
+                    ]
+                )
+            )
+        )
+    assert congruence["reports"]["full"]["share"] == pytest.approx(np.mean([np.mean(v) for v in shares.values()]))
+
+
 def test_bad_rating_files_are_one_line_errors(tmp_path: Path, capsys) -> None:
     (tmp_path / "r.tsv").write_text("image\tvalence\tarousal\nx.png\t1.5\t0\n")
     assert main(["evaluate", "--mood-pictures", str(tmp_path / "r.tsv"), "--cache", str(tmp_path / "c.db")]) == 1

@@ -43,7 +43,7 @@ import picscore.moods.weights as weights
 from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.library.image_features import picture_features
 from picscore.library.indexer import index_paths
-from picscore.library.moods import descriptor_matrix, tagger_matrix, timbre_matrix
+from picscore.library.moods import descriptor_matrix, forget_tracks_without_timbre, tagger_matrix, timbre_matrix
 from picscore.library.store import Library
 from picscore.match.ranking import album_tracks, best_tracks
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS, Pictures
@@ -157,7 +157,8 @@ def _pictures(library: Library, ratings_path: Path) -> PictureData:
 
 def _music(library: Library, labels_path: Path, *, jobs: int | None) -> MusicData:
     labelled = read_music_labels(labels_path)
-    _forget_clips_without_timbre(library)
+    if forgotten := forget_tracks_without_timbre(library, [m.audio for m in labelled]):
+        print(f"{forgotten} clips in {library.path} were analysed before timbre statistics were stored: indexing them again")
     index_paths(library, [m.audio for m in labelled], jobs=jobs, encoders=DEFAULT_ENCODERS)
     by_path = {row["path"]: row["id"] for row in library.list_tracks()}
     missing = [m.audio for m in labelled if m.audio not in by_path]
@@ -168,15 +169,6 @@ def _music(library: Library, labels_path: Path, *, jobs: int | None) -> MusicDat
     ids = np.array([by_path[m.audio] for m in labelled], dtype=np.int64)
     quadrants, artists = np.array([m.quadrant for m in labelled]), np.array([m.artist for m in labelled])
     return MusicData(ids, descriptor_matrix(library, ids), tagger_matrix(library, ids), timbre_matrix(library, ids), quadrants, artists)
-
-
-def _forget_clips_without_timbre(library: Library) -> None:
-    """Drop the cache's clips analysed before timbre statistics were stored, so that indexing analyses them again
-    (`index` itself re-analyses only the tracks whose mood reads them: those without the taggers)."""
-    without = [known.track_id for known in library.known_files().values() if not known.has_timbre]
-    if without:
-        print(f"{len(without)} clips in {library.path} were analysed before timbre statistics were stored: indexing them again")
-        library.remove_tracks(without)
 
 
 def _picture_head(data: PictureData, train: np.ndarray) -> LinearHead:

@@ -20,6 +20,7 @@ from picscore.library.parallel import default_jobs
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS, score_tracks
+from picscore.moods.music import MUSIC_HEAD_CHOICES
 from picscore.paths import data_dir
 from picscore.trackspace.loading import load_candidates
 from picscore.train.pairs import PairsError, read_pairs
@@ -56,6 +57,7 @@ examples:
   picscore evaluate --pairs wesnoth.tsv --model supertux
   picscore evaluate --mood-pictures oasis/ratings.tsv
   picscore evaluate --mood-music music4q/labels.tsv --confusion music.png
+  picscore evaluate --mood-music music4q/labels.tsv --music-head timbre   # as with index --encoders none
   picscore evaluate --congruence oasis/ratings.tsv music4q/labels.tsv --variant all
 """
 
@@ -82,6 +84,15 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.add_argument("--permutations", type=positive_int, default=10_000, help="permutations for the p-value (default: %(default)s)")
     parser.add_argument(
         "--jobs", "-j", type=positive_int, default=default_jobs(), help="worker processes for analysis (default: all cores)"
+    )
+    parser.add_argument(
+        "--music-head",
+        choices=list(MUSIC_HEAD_CHOICES),
+        default="full",
+        help="which music mood head scores the music, for --mood-music and --congruence: full (both musicnn taggers and the"
+        " descriptors, what `index` stores), timbre (the timbre statistics and the descriptors, what a library indexed"
+        " with --encoders none reads) or descriptors (alone, for tracks analysed before timbre was stored);"
+        " default: %(default)s",
     )
     parser.add_argument("--top", type=positive_int, default=10, help="list length for --congruence (default: %(default)s)")
     parser.add_argument(

@@ -15,13 +15,15 @@ from picscore.cli.model_option import matcher_or_fail
 from picscore.cli.output import CliError, print_json
 from picscore.library.image_features import PictureFeatures, picture_features
 from picscore.library.indexer import index_paths
+from picscore.library.moods import forget_tracks_without_timbre, head_moods
 from picscore.library.store import Library
 from picscore.match.pictures import as_pictures
 from picscore.match.ranking import best_tracks
 from picscore.models.zero_shot import DEFAULT_VARIANT, VARIANTS
+from picscore.moods.music import FULL_HEAD, MUSIC_HEAD_CHOICES, TIMBRE_HEAD, model_name
 from picscore.moods.plane import QUADRANT_WORDS, QUADRANTS, quadrant_index
 from picscore.trackspace.candidates import Candidates
-from picscore.trackspace.loading import load_candidates
+from picscore.trackspace.loading import candidates_of_rows
 from picscore.train.mood_metrics import CongruenceReport, classification_report, congruence_report, pearson_r
 from picscore.train.mood_sets import MoodSetError, RatedPicture, read_music_labels, read_picture_ratings
 from picscore.train.plots import plot_confusion
@@ -62,7 +64,7 @@ def run_mood_music(args: argparse.Namespace, library: Library) -> int:
     """Accuracy, per-quadrant precision, recall and F1, and a confusion-matrix PNG, of the music moods against labels;
     for music rated on both axes, also Pearson r and sign accuracy per axis."""
     labelled = _read(read_music_labels, args.mood_music)
-    stored = _indexed(library, [m.audio for m in labelled], jobs=args.jobs, progress=not args.json)
+    stored = _indexed(library, [m.audio for m in labelled], args)
     kept = [m for m in labelled if m.audio in stored]
     if not kept:
         raise CliError(f"{args.mood_music}: none of the music could be read (see `picscore --library {library.path} library errors`)")
@@ -110,11 +112,11 @@ def run_congruence(args: argparse.Namespace, library: Library) -> int:
     ratings, labels = args.congruence
     rated, features = _readable_pictures(_read(read_picture_ratings, ratings), library)
     labelled = _read(read_music_labels, labels)
-    stored = _indexed(library, [m.audio for m in labelled], jobs=args.jobs, progress=not args.json)
+    stored = _indexed(library, [m.audio for m in labelled], args)
     music = [m for m in labelled if m.audio in stored]
     if len(music) < args.top:
         raise CliError(f"{labels}: {len(music)} readable pieces of music; a top {args.top} needs more")
-    candidates = load_candidates(library, paths=[m.audio for m in music])
+    candidates = candidates_of_rows(library, [stored[m.audio] for m in music])
     query = as_pictures(features)
     truth = quadrant_index(np.array([p.valence for p in rated]), np.array([p.arousal for p in rated]))
     track_quadrants = np.array([m.quadrant for m in music])
@@ -167,11 +169,25 @@ def _readable_pictures(rated: list[RatedPicture], library: Library) -> tuple[lis
     return [p for p, _ in readable], [f for _, f in readable]
 
 
-def _indexed(library: Library, paths: list[str], *, jobs: int, progress: bool) -> dict[str, dict[str, Any]]:
-    """The library rows of these music files (indexed first where needed), by path; unreadable files are missing."""
-    index_paths(library, paths, jobs=jobs, encoders=DEFAULT_ENCODERS, progress=progress)
+def _indexed(library: Library, paths: list[str], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The library rows of these music files (indexed first where needed), by path, with their moods by the music head
+    of --music-head; unreadable files are missing. Only the full head needs the taggers; the timbre head needs the
+    timbre statistics, which a track analysed before they were stored gets by being indexed again."""
+    head = MUSIC_HEAD_CHOICES[args.music_head]
+    if head == TIMBRE_HEAD:
+        forget_tracks_without_timbre(library, paths)
+    encoders = DEFAULT_ENCODERS if head == FULL_HEAD else ()
+    index_paths(library, paths, jobs=args.jobs, encoders=encoders, progress=not args.json)
     wanted = set(paths)
     rows = {row["id"]: row for row in library.list_tracks() if row["path"] in wanted}
-    for fields in library.fields(list(rows), ["mood_quadrants"]):
+    rescore = []  # the tracks whose stored mood is another head's (a library's own moods are kept, as suggest reads them)
+    for fields in library.fields(list(rows), ["mood_quadrants", "mood_model"]):
         rows[fields["id"]]["mood_quadrants"] = fields["mood_quadrants"]
+        if fields["mood_model"] != model_name(head):
+            rescore.append(fields["id"])
+    if rescore:
+        ids = np.array(rescore, dtype=np.int64)
+        moods = head_moods(library, ids, head)
+        for track_id, quadrants, valence, arousal in zip(ids, moods.quadrants, moods.valence, moods.arousal, strict=True):
+            rows[int(track_id)].update(mood_quadrants=quadrants, valence=float(valence), arousal=float(arousal))
     return {row["path"]: row for row in rows.values()}

@@ -5,6 +5,7 @@ statistics, stored since), is scored again from what the library stores (moods/m
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from picscore.moods.music import (
     TAG_WIDTH,
     TAGGERS,
     TIMBRE_HEAD,
+    MusicMoods,
     descriptor_row,
     head_for,
     model_name,
@@ -78,21 +80,34 @@ def timbre_matrix(library: Library, ids: np.ndarray) -> np.ndarray:
     """[len(ids), TIMBRE_WIDTH] the stored timbre statistics (audio/timbre.py) of tracks that have them, by `ids`."""
     rows = {row["id"]: row["timbre"] for row in library.fields(ids, ("timbre",))}
     if any(len(rows.get(int(i), ())) != TIMBRE_WIDTH for i in ids):
-        raise ValueError("the library lost the timbre statistics of some tracks while their moods were computed")
+        raise ValueError("some of these tracks have no timbre statistics: they were analysed before those were stored")
     return np.array([rows[int(i)] for i in ids], dtype=np.float64).reshape(-1, TIMBRE_WIDTH)
+
+
+def head_moods(library: Library, ids: np.ndarray, head: str) -> MusicMoods:
+    """The moods of stored tracks (sorted `ids`) by `head` (moods/music.py MUSIC_HEADS), from what the library stores
+    of them; ValueError where some lack what the head reads."""
+    taggers = tagger_matrix(library, ids) if head == FULL_HEAD else None
+    timbre = timbre_matrix(library, ids) if head == TIMBRE_HEAD else None
+    return music_moods(descriptor_matrix(library, ids), taggers, timbre)
+
+
+def forget_tracks_without_timbre(library: Library, paths: Iterable[str]) -> int:
+    """Remove the tracks at these paths that were analysed before timbre statistics were stored, so that the next
+    `index_paths` analyses them again (it does so by itself only for tracks whose own mood needs them); how many."""
+    wanted = set(paths)
+    stale = [known.track_id for path, known in library.known_files().items() if path in wanted and not known.has_timbre]
+    return library.remove_tracks(stale) if stale else 0
 
 
 def _moods(library: Library, ids: np.ndarray, heads: np.ndarray) -> list[dict]:
     """Mood fields of these tracks, each by its head in `heads` (moods/music.py MUSIC_HEADS), in the order of `ids`."""
-    descriptors = descriptor_matrix(library, ids)
     fields: list[dict] = [{} for _ in ids]
     for head in MUSIC_HEADS:
         chosen = np.flatnonzero(heads == head)
         if len(chosen) == 0:
             continue
-        taggers = tagger_matrix(library, ids[chosen]) if head == FULL_HEAD else None
-        timbre = timbre_matrix(library, ids[chosen]) if head == TIMBRE_HEAD else None
-        for position, value in zip(chosen, stored_fields(music_moods(descriptors[chosen], taggers, timbre), head=head), strict=True):
+        for position, value in zip(chosen, stored_fields(head_moods(library, ids[chosen], head), head=head), strict=True):
             fields[position] = value
     return fields
 

@@ -37,6 +37,8 @@ TAGGERS = ("musicnn-mtt", "musicnn-msd")
 EMBEDDING_WIDTH, TAG_WIDTH = 200, 50
 FULL_HEAD, TIMBRE_HEAD, DESCRIPTOR_HEAD = "music-full", "music-timbre", "music-descriptors"
 MUSIC_HEADS = (FULL_HEAD, TIMBRE_HEAD, DESCRIPTOR_HEAD)
+# The heads by the short names commands take (`evaluate --music-head timbre`).
+MUSIC_HEAD_CHOICES = {head.removeprefix("music-"): head for head in MUSIC_HEADS}
 
 
 @dataclass(frozen=True, eq=False)
