@@ -13,6 +13,9 @@ from PIL import Image, ImageEnhance
 from skimage import data as samples
 
 from picscore.cli import main
+from picscore.library.moods import descriptor_matrix
+from picscore.library.store import Library
+from picscore.moods.music import music_moods
 from picscore.moods.plane import QUADRANTS, quadrant_index
 from picscore.train.mood_metrics import pearson_r
 from tests.conftest import write_song
@@ -174,6 +177,17 @@ def test_the_timbre_head_is_scored_as_a_library_indexed_without_the_networks_rea
             )
         )
     assert congruence["reports"]["full"]["share"] == pytest.approx(np.mean([np.mean(v) for v in shares.values()]))
+    # Another head than the stored one scores the same cache from what it stores: the descriptors alone here.
+    common[common.index("timbre")] = "descriptors"
+    report = _run_object(capsys, "evaluate", "--mood-music", str(toy_sets / "labels.tsv"), "--confusion", str(tmp_path / "c.png"), *common)
+    with Library(Path(cache)) as library:
+        paths = {row["id"]: Path(row["path"]).name for row in library.list_tracks()}
+        ids = np.array(sorted(paths), dtype=np.int64)
+        quadrants = music_moods(descriptor_matrix(library, ids)).quadrants.argmax(axis=1)
+    confusion = np.zeros((4, 4), dtype=int)  # rows labelled, columns predicted; on these clips unlike the timbre head's
+    for track_id, quadrant in zip(ids, quadrants, strict=True):
+        confusion[QUADRANTS.index(LABELS[paths[int(track_id)]]), quadrant] += 1
+    assert report["confusion"] == confusion.tolist()
 
 
 def test_bad_rating_files_are_one_line_errors(tmp_path: Path, capsys) -> None:
