@@ -13,7 +13,7 @@ import pytest
 from picscore.audio.timbre import TIMBRE_WIDTH
 from picscore.cli import main
 from picscore.library.indexer import index_paths
-from picscore.library.moods import descriptor_matrix, rescore_moods, stale_moods, tagger_matrix
+from picscore.library.moods import descriptor_matrix, head_moods, rescore_moods, stale_moods, tagger_matrix
 from picscore.library.store import Library
 from picscore.moods.music import DESCRIPTOR_HEAD, FULL_HEAD, TIMBRE_HEAD, model_name, music_moods
 from tests.conftest import write_song
@@ -110,3 +110,20 @@ def test_a_track_without_taggers_analysed_before_timbre_is_analysed_again_once(t
         assert rows[name]["mood_model"] == model_name(TIMBRE_HEAD)
         np.testing.assert_allclose(rows[name]["timbre"], timbre["timbre"])
     assert rows["tagged.wav"]["mood_model"] == model_name(FULL_HEAD) and rows["tagged.wav"]["timbre"].size == 0
+
+
+@pytest.mark.parametrize(("encoders", "head"), [(None, FULL_HEAD), ((), TIMBRE_HEAD)])
+def test_the_mood_stored_at_indexing_is_the_one_rescoring_computes_from_the_library(
+    tmp_path: Path, encoders: tuple[str, ...] | None, head: str
+) -> None:
+    """Indexing reads the analysis and the taggers as the library stores them (float16 where it does), so a library
+    scored again after a head update holds what a fresh index would."""
+    write_song(tmp_path / "song.ogg", seconds=8.0, seed=6)
+    with Library(tmp_path / "library.db") as library:
+        kwargs = {} if encoders is None else {"encoders": encoders}
+        index_paths(library, [tmp_path / "song.ogg"], jobs=1, progress=False, **kwargs)
+        (stored,) = library.fields([1], ["valence", "arousal", "mood_quadrants", "mood_model"])
+        again = head_moods(library, np.array([1]), head)
+    assert stored["mood_model"] == model_name(head)
+    np.testing.assert_allclose(stored["mood_quadrants"], again.quadrants[0].astype(np.float32), rtol=1e-6)
+    np.testing.assert_allclose([stored["valence"], stored["arousal"]], [again.valence[0], again.arousal[0]], rtol=1e-12, atol=1e-15)

@@ -34,7 +34,7 @@ from picscore.library.moods import rescore_moods
 from picscore.library.parallel import EveryItemCrashesError, WorkerCrashError, WorkerPool, default_jobs
 from picscore.library.ray_engine import RayPool  # imports Ray only when used: it is an optional extra
 from picscore.library.scan import FileStat, scan_audio_files
-from picscore.library.store import KnownFile, Library
+from picscore.library.store import KnownFile, Library, as_stored
 from picscore.media.audio_decode import AudioDecodeError, DecodedAudio, decode_audio
 from picscore.media.files import file_problem, name_problem, shown_path
 from picscore.media.fingerprint import file_fingerprint
@@ -107,7 +107,7 @@ def _run_job(job: _Job) -> _Outcome:
         row = analysis_row(job.stat, decoded, fingerprint=job.fingerprint) if job.analyse else None
         encodings = encode_music(decoded.samples, sr=decoded.sr, encoders=job.encoders, patches=job.tagger_patches)
         if row is not None:
-            row.update(mood_fields(row, encodings))
+            row.update(mood_fields(*as_stored(row, encodings)))  # as re-scoring will read them
         return _Outcome(job.stat, _Result(row, encodings, decoded.duration_seconds))
     except (AudioDecodeError, TooShortError) as err:
         return _Outcome(job.stat, error=str(err))

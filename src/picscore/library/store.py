@@ -123,6 +123,7 @@ _ADDED_COLUMNS = {"mood_quadrants": "BLOB", "mood_model": "TEXT", "timbre": "BLO
 # measures suggest's ranking and the moods on both), in half the bytes.
 ARRAY_DTYPES = {"beats": "<f4", "energy_curve": "<f2", "mood_quadrants": "<f4", "timbre": "<f2"}
 ENCODING_DTYPE = "<f2"
+_ENCODING_ARRAYS = ("tags", "tag_curve", "embedding")  # an encoder record's arrays, stored as ENCODING_DTYPE
 SUMMARY_COLUMNS = (
     "id", "path", "title", "artist", "album", "genre", "year", "duration", "bpm", "initial_key",
     "loudness_lufs", "valence", "arousal", "highlight_start", "highlight_end",
@@ -180,6 +181,20 @@ def encode_array(values: np.ndarray, *, dtype: str = "<f4") -> bytes:
 def decode_array(blob: bytes | None, *, dtype: str = "<f4") -> np.ndarray:
     """A stored array as float32, whatever its stored type."""
     return np.frombuffer(blob or b"", dtype=dtype).astype(np.float32)
+
+
+def as_stored(row: Mapping[str, Any], encodings: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A track row and its encodings with each array at the precision the library stores it in, as reading them back
+    gives them (float32): a mood computed from these is the one re-scoring computes from the library."""
+    stored_row = {
+        name: np.asarray(value, dtype=ARRAY_DTYPES[name]).astype(np.float32) if name in ARRAY_DTYPES and value is not None else value
+        for name, value in row.items()
+    }
+    stored_encodings = {
+        name: {**encoding, **{k: np.asarray(encoding[k], dtype=ENCODING_DTYPE).astype(np.float32) for k in _ENCODING_ARRAYS}}
+        for name, encoding in encodings.items()
+    }
+    return stored_row, stored_encodings
 
 
 def track_values(row: Mapping[str, Any]) -> list[Any]:
