@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from picscore.audio.music_encoders import DEFAULT_ENCODERS
 from picscore.audio.timbre import TIMBRE_WIDTH
 from picscore.cli import main
 from picscore.library.indexer import index_paths
@@ -112,16 +113,15 @@ def test_a_track_without_taggers_analysed_before_timbre_is_analysed_again_once(t
     assert rows["tagged.wav"]["mood_model"] == model_name(FULL_HEAD) and rows["tagged.wav"]["timbre"].size == 0
 
 
-@pytest.mark.parametrize(("encoders", "head"), [(None, FULL_HEAD), ((), TIMBRE_HEAD)])
+@pytest.mark.parametrize(("encoders", "head"), [(DEFAULT_ENCODERS, FULL_HEAD), ((), TIMBRE_HEAD)])
 def test_the_mood_stored_at_indexing_is_the_one_rescoring_computes_from_the_library(
-    tmp_path: Path, encoders: tuple[str, ...] | None, head: str
+    tmp_path: Path, encoders: tuple[str, ...], head: str
 ) -> None:
     """Indexing reads the analysis and the taggers as the library stores them (float16 where it does), so a library
     scored again after a head update holds what a fresh index would."""
     write_song(tmp_path / "song.ogg", seconds=8.0, seed=6)
     with Library(tmp_path / "library.db") as library:
-        kwargs = {} if encoders is None else {"encoders": encoders}
-        index_paths(library, [tmp_path / "song.ogg"], jobs=1, progress=False, **kwargs)
+        index_paths(library, [tmp_path / "song.ogg"], jobs=1, encoders=encoders, progress=False)
         (stored,) = library.fields([1], ["valence", "arousal", "mood_quadrants", "mood_model"])
         again = head_moods(library, np.array([1]), head)
     assert stored["mood_model"] == model_name(head)
