@@ -107,7 +107,7 @@ def _moods(library: Library, ids: np.ndarray, heads: np.ndarray) -> list[dict]:
         chosen = np.flatnonzero(heads == head)
         if len(chosen) == 0:
             continue
-        for position, value in zip(chosen, stored_fields(head_moods(library, ids[chosen], head), head=head), strict=True):
+        for position, value in zip(chosen, stored_fields(head_moods(library, ids[chosen], head)), strict=True):
             fields[position] = value
     return fields
 

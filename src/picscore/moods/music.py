@@ -43,11 +43,13 @@ MUSIC_HEAD_CHOICES = {head.removeprefix("music-"): head for head in MUSIC_HEADS}
 
 @dataclass(frozen=True, eq=False)
 class MusicMoods:
-    """Moods of n tracks: quadrant probabilities [n, 4] (plane.QUADRANTS order), valence and arousal [n]."""
+    """Moods of n tracks: quadrant probabilities [n, 4] (plane.QUADRANTS order), valence and arousal [n], and the
+    head (MUSIC_HEADS) that gave them."""
 
     quadrants: np.ndarray
     valence: np.ndarray
     arousal: np.ndarray
+    head: str
 
 
 def head_for(*, taggers: bool, timbre: bool) -> str:
@@ -113,21 +115,19 @@ def has_taggers(encodings: Mapping[str, Any]) -> bool:
 def music_moods(descriptors: np.ndarray, taggers: np.ndarray | None = None, timbre: np.ndarray | None = None) -> MusicMoods:
     """Moods of tracks from their descriptor rows [n, len(DESCRIPTORS)] and, for the full head, their tagger inputs
     [n, 500], else for the timbre head, their timbre statistics [n, TIMBRE_WIDTH]; by the descriptor head without either."""
+    head = head_for(taggers=taggers is not None, timbre=timbre is not None)
+    beside = {FULL_HEAD: taggers, TIMBRE_HEAD: timbre, DESCRIPTOR_HEAD: None}[head]
     descriptors = np.atleast_2d(descriptors)
-    if taggers is not None:
-        logits = load_head(FULL_HEAD)(np.hstack([np.atleast_2d(taggers), descriptors]))
-    elif timbre is not None:
-        logits = load_head(TIMBRE_HEAD)(np.hstack([np.atleast_2d(timbre), descriptors]))
-    else:
-        logits = load_head(DESCRIPTOR_HEAD)(descriptors)
-    quadrants = softmax(logits)
-    return MusicMoods(quadrants, quadrants @ VALENCE_SIGNS, quadrants @ AROUSAL_SIGNS)
+    inputs = descriptors if beside is None else np.hstack([np.atleast_2d(beside), descriptors])
+    quadrants = softmax(load_head(head)(inputs))
+    return MusicMoods(quadrants, quadrants @ VALENCE_SIGNS, quadrants @ AROUSAL_SIGNS, head)
 
 
-def stored_fields(moods: MusicMoods, *, head: str) -> list[dict[str, Any]]:
-    """Per track, the library fields valence, arousal, mood_quadrants and mood_model of moods from `head`."""
+def stored_fields(moods: MusicMoods) -> list[dict[str, Any]]:
+    """Per track, the library fields valence, arousal, mood_quadrants and mood_model of these moods."""
+    name = model_name(moods.head)
     return [
-        {"valence": float(v), "arousal": float(a), "mood_quadrants": q.astype(np.float32), "mood_model": model_name(head)}
+        {"valence": float(v), "arousal": float(a), "mood_quadrants": q.astype(np.float32), "mood_model": name}
         for v, a, q in zip(moods.valence, moods.arousal, moods.quadrants, strict=True)
     ]
 
@@ -148,6 +148,4 @@ def mood_fields(track: Mapping[str, Any], encodings: Mapping[str, Mapping[str, n
     """The stored_fields of one track, by the full head where both taggers' outputs are given, else by the timbre head
     where the track has timbre statistics, else by the descriptor head."""
     taggers = tagger_inputs(encodings) if has_taggers(encodings) else None
-    timbre = timbre_row(track)
-    moods = music_moods(descriptor_row(track), taggers, timbre)
-    return stored_fields(moods, head=head_for(taggers=taggers is not None, timbre=timbre is not None))[0]
+    return stored_fields(music_moods(descriptor_row(track), taggers, timbre_row(track)))[0]
